@@ -1,0 +1,170 @@
+import PerfScript
+
+/// Options of stackcollapse-perf.pl, with the same names and meaning.
+public struct CollapseOptions: Sendable {
+    /// Root frame `comm-PID` (`comm-?` when perf printed only the tid).
+    public var includePid = false
+    /// Root frame `comm-PID/TID`.
+    public var includeTid = false
+    /// Frame naming: annotations and addresses.
+    public var naming = FrameNaming()
+    /// Keep only this event; nil means the first event seen.
+    public var eventFilter: String?
+    /// Merge only consecutive samples (time order) instead of all equal stacks.
+    public var chartMode = false
+
+    public init() {}
+}
+
+/// Folds `perf script` records into a `Profile`, one stack per sample, weighted by period
+/// when perf printed one. No sample is dropped: one without usable frames counts under its
+/// process name.
+public final class PerfScriptCollapser: PerfScriptVisitor {
+    public let profile: Profile
+    private let options: CollapseOptions
+    private let names: ByteTable
+    private let trie: StackTrie
+
+    // Cache: raw "symbol \0 dso \0 java" -> the frame ids it folds to.
+    private let rawKeys = ByteTable(expected: 4096)
+    private var rawResultStart: [Int32] = []
+    private var rawResultCount: [Int32] = []
+    private var rawResults: [Int32] = []
+    private var keyScratch: [UInt8] = []
+
+    // Current record.
+    private var active = false
+    private var java = false
+    private var rootFrame: Int32 = 0
+    private var weight: UInt64 = 1
+    private var pending: [Int32] = []
+
+    // Events.
+    private var filter: [UInt8]?
+    private var filterDefaulted = false
+    private let eventNames = ByteTable(expected: 16)
+    private var eventSamples: [UInt64] = []
+    private var sawPeriod = false
+
+    public init(options: CollapseOptions, profile: Profile? = nil) {
+        self.options = options
+        self.profile = profile ?? Profile(trie: StackTrie(chartMode: options.chartMode))
+        names = self.profile.names
+        trie = self.profile.trie
+        if let f = options.eventFilter { filter = Array(f.utf8) }
+        pending.reserveCapacity(256)
+        keyScratch.reserveCapacity(512)
+    }
+
+    public func record(_ header: ScriptHeader, line: Int) {
+        if let event = header.event {
+            let id = Int(eventNames.intern(event))
+            if id == eventSamples.count { eventSamples.append(0) }
+            eventSamples[id] += 1
+            if filter == nil {
+                filter = Array(event)
+                filterDefaulted = true
+            }
+            if let f = filter, !f.elementsEqual(event) {
+                active = false
+                return
+            }
+        }
+        active = true
+        pending.removeAll(keepingCapacity: true)
+        if let p = header.period, p != 0 {
+            weight = p
+            sawPeriod = true
+        } else {
+            weight = 1
+        }
+        // Root frame: comm with spaces as underscores, optionally with pid and tid.
+        keyScratch.removeAll(keepingCapacity: true)
+        for b in header.comm { keyScratch.append(b == 0x20 ? 0x5F : b) }
+        if options.includeTid || options.includePid {
+            keyScratch.append(0x2D)
+            if let pid = header.pid { keyScratch.append(contentsOf: String(pid).utf8) } else { keyScratch.append(0x3F) }
+            if options.includeTid {
+                keyScratch.append(0x2F)
+                keyScratch.append(contentsOf: String(header.tid).utf8)
+            }
+        }
+        java = keyScratch.starts(with: "java".utf8)
+        rootFrame = keyScratch.withUnsafeBufferPointer { names.intern($0) }
+    }
+
+    public func frame(_ frame: FrameLine, line: Int) {
+        guard active else { return }
+        let unknownWithAddress = options.naming.includeAddrs && frame.symbol.elementsEqual("[unknown]".utf8)
+        if unknownWithAddress {
+            pending.append(contentsOf: resolve(frame).reversed())
+            return
+        }
+        keyScratch.removeAll(keepingCapacity: true)
+        keyScratch.append(contentsOf: frame.symbol)
+        keyScratch.append(0)
+        keyScratch.append(contentsOf: frame.dso)
+        keyScratch.append(java ? 1 : 0)
+        let key = keyScratch.withUnsafeBufferPointer { rawKeys.intern($0) }
+        if Int(key) == rawResultStart.count {
+            let ids = resolve(frame)
+            rawResultStart.append(Int32(rawResults.count))
+            rawResultCount.append(Int32(ids.count))
+            rawResults.append(contentsOf: ids)
+        }
+        let start = Int(rawResultStart[Int(key)])
+        let count = Int(rawResultCount[Int(key)])
+        if count == 1 {
+            pending.append(rawResults[start])
+        } else if count > 1 {
+            // `a->b` lists the outer function first; frames are collected innermost first.
+            for i in stride(from: start + count - 1, through: start, by: -1) { pending.append(rawResults[i]) }
+        }
+    }
+
+    public func sourceLine(_ text: UnsafeBufferPointer<UInt8>, line: Int) {}
+
+    public func endRecord() {
+        guard active else { return }
+        active = false
+        var node = trie.child(of: 0, frame: rootFrame)
+        var i = pending.count - 1
+        while i >= 0 {
+            node = trie.child(of: node, frame: pending[i])
+            i -= 1
+        }
+        trie.add(node: node, weight: weight, samples: 1)
+    }
+
+    public func discardRecord() {
+        active = false
+    }
+
+    /// Records what was kept: the event, the unit of the weights, and a note when events were
+    /// filtered. Call once after parsing.
+    public func finish() {
+        if let f = filter {
+            let event = String(decoding: f, as: UTF8.self)
+            profile.event = event
+            if sawPeriod {
+                let base = event.split(separator: ":").first.map(String.init) ?? event
+                profile.unit = (base == "cpu-clock" || base == "task-clock") ? .nanoseconds(event) : .events(event)
+            }
+        }
+        if eventNames.count > 1 {
+            var parts: [String] = []
+            for id in 0..<eventNames.count {
+                parts.append("\(eventNames.string(Int32(id))) (\(eventSamples[id]) samples)")
+            }
+            let kept = profile.event ?? "?"
+            let how = filterDefaulted ? "the first event seen; choose another with --event-filter" : "--event-filter"
+            profile.notes.append("note: input has \(eventNames.count) events: \(parts.joined(separator: ", ")); showing \(kept) (\(how))")
+        }
+    }
+
+    private func resolve(_ frame: FrameLine) -> [Int32] {
+        options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
+            name.withUnsafeBufferPointer { names.intern($0) }
+        }
+    }
+}

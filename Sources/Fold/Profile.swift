@@ -1,0 +1,33 @@
+/// What a profile's weights measure.
+public enum WeightUnit: Equatable, Sendable {
+    /// Plain sample counts (no period was printed, or folded input).
+    case samples
+    /// Sum of sample periods of a counting event (cycles, instructions, page-faults, ...).
+    case events(String)
+    /// Sum of periods of a clock event (cpu-clock, task-clock): nanoseconds of CPU time.
+    case nanoseconds(String)
+}
+
+/// Aggregated stacks with their frame names and what the weights mean.
+public final class Profile {
+    /// Frame names by id.
+    public let names: ByteTable
+    /// The merged stacks; the first frame under the root is the process name.
+    public let trie: StackTrie
+    /// What the weights measure.
+    public var unit: WeightUnit = .samples
+    /// The event that was kept (perf script input), if known.
+    public var event: String?
+    /// Lines for stderr: filtered events, skipped lines, truncation.
+    public var notes: [String] = []
+
+    public init(names: ByteTable = ByteTable(), trie: StackTrie = StackTrie()) {
+        self.names = names
+        self.trie = trie
+    }
+
+    /// Total weight of all samples.
+    public var totalWeight: UInt64 { trie.totalWeight }
+    /// Total number of samples.
+    public var totalSamples: UInt64 { trie.totalSamples }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A streamed input file (or standard input) delivered line by line as raw bytes.
+///
+/// Lines are handed out as pointers into an internal buffer that is reused, so a
+/// consumer copies what it keeps. The whole input is never held in memory.
+public final class ByteSource {
+    /// The name used in messages: the path, or "<stdin>".
+    public let name: String
+    private let fd: Int32
+    private let ownsFD: Bool
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0      // first unconsumed byte
+    private var end = 0        // one past the last valid byte
+    private var atEOF = false
+    /// Bytes consumed so far (offset of the first unconsumed byte in the input).
+    public private(set) var consumedBytes: Int = 0
+
+    /// Opens `path` for reading; "-" means standard input.
+    public init(path: String, chunkSize: Int = 1 << 20) throws {
+        if path == "-" {
+            name = "<stdin>"
+            fd = 0
+            ownsFD = false
+        } else {
+            name = path
+            var st = stat()
+            if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                throw InputError.unreadable(file: path, reason: "is a directory")
+            }
+            let opened = open(path, O_RDONLY)
+            if opened < 0 {
+                throw InputError.unreadable(file: path, reason: String(cString: strerror(errno)))
+            }
+            fd = opened
+            ownsFD = true
+        }
+        capacity = max(chunkSize, 4096)
+        buffer = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsFD { close(fd) }
+    }
+
+    /// Reads until at least `count` bytes are buffered or the input ends.
+    /// Returns the buffered prefix (not consumed).
+    public func peek(_ count: Int) throws -> UnsafeBufferPointer<UInt8> {
+        while end - start < count && !atEOF {
+            try fill()
+        }
+        return UnsafeBufferPointer(start: buffer + start, count: min(count, end - start))
+    }
+
+    /// Calls `body` for every line (without its newline; a trailing "\r" is kept)
+    /// and its 1-based number. Stops early when `body` returns false.
+    public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
+        var lineNumber = 0
+        while true {
+            // Consume every complete line in the buffer.
+            while start < end {
+                let base = buffer + start
+                let avail = end - start
+                guard let nl = memchr(base, 0x0A, avail) else { break }
+                let len = UnsafeMutableRawPointer(nl) - UnsafeMutableRawPointer(base)
+                lineNumber += 1
+                let line = UnsafeBufferPointer(start: UnsafePointer(base), count: len)
+                start += len + 1
+                consumedBytes += len + 1
+                if try !body(line, lineNumber) { return }
+            }
+            if atEOF {
+                if start < end {
+                    lineNumber += 1
+                    let line = UnsafeBufferPointer(start: UnsafePointer(buffer + start), count: end - start)
+                    consumedBytes += end - start
+                    start = end
+                    _ = try body(line, lineNumber)
+                }
+                return
+            }
+            try fill()
+        }
+    }
+
+    /// Moves unconsumed bytes to the front, grows the buffer when a line is longer
+    /// than it, and reads more.
+    private func fill() throws {
+        if start > 0 {
+            let live = end - start
+            if live > 0 { memmove(buffer, buffer + start, live) }
+            start = 0
+            end = live
+        }
+        if end == capacity {
+            let newCapacity = capacity * 2
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = grown
+            capacity = newCapacity
+        }
+        while true {
+            let n = read(fd, buffer + end, capacity - end)
+            if n > 0 { end += n; return }
+            if n == 0 { atEOF = true; return }
+            if errno == EINTR { continue }
+            throw InputError.unreadable(file: name, reason: String(cString: strerror(errno)))
+        }
+    }
+}

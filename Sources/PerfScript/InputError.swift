@@ -1,0 +1,54 @@
+/// An input that cannot be read or understood, with the place where it went wrong.
+public enum InputError: Error, CustomStringConvertible, Equatable {
+    /// The file could not be opened or read.
+    case unreadable(file: String, reason: String)
+    /// The content is none of the formats flame reads.
+    case unknownFormat(file: String, line: Int, found: String)
+    /// The input has no data at all.
+    case empty(file: String)
+    /// The input was read but holds no sample to draw.
+    case noSamples(file: String, detail: String)
+    /// A line that breaks the detected format where no recovery is possible.
+    case malformed(file: String, line: Int, expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason):
+            return "\(file): cannot read: \(reason)"
+        case let .unknownFormat(file, line, found):
+            return "\(file):\(line): unknown input format: expected `perf script` text or folded stacks "
+                + "(`frame;frame;frame COUNT`), found \(found)"
+        case let .empty(file):
+            return "\(file): empty input: expected `perf script` text or folded stacks"
+        case let .noSamples(file, detail):
+            return "\(file): no samples to draw (\(detail))"
+        case let .malformed(file, line, expected, found):
+            return "\(file):\(line): expected \(expected), found \(found)"
+        }
+    }
+
+    /// A short, printable excerpt of a line for messages (escaped, at most 60 characters).
+    public static func excerpt(_ line: UnsafeBufferPointer<UInt8>) -> String {
+        var out = "\""
+        var count = 0
+        for byte in line {
+            if count == 60 { out += "…"; break }
+            switch byte {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x09: out += "\\t"
+            case 0x0D: out += "\\r"
+            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default: out += "\\x" + String(byte, radix: 16, uppercase: false).leftPadded(to: 2)
+            }
+            count += 1
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

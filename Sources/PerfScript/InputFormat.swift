@@ -1,0 +1,48 @@
+/// The text formats flame reads, told apart by content, never by file name.
+public enum InputFormat: String, Sendable {
+    /// `perf script` output (also `perf sched script`).
+    case perfScript = "perf script"
+    /// Folded stacks: `frame;frame;frame COUNT`.
+    case folded = "folded stacks"
+
+    /// How many bytes of the input `detect` looks at.
+    public static let sniffBytes = 256 * 1024
+
+    /// Detects the format from the start of the input. Throws `InputError` naming the first
+    /// line that fits neither format.
+    public static func detect(_ prefix: UnsafeBufferPointer<UInt8>, file: String) throws -> InputFormat {
+        var lineNumber = 0
+        var foldedLines = 0
+        var firstOdd: (Int, String)?
+        var start = 0
+        let n = prefix.count
+        var examined = 0
+        while start < n && examined < 200 {
+            var end = start
+            while end < n && prefix[end] != 0x0A { end += 1 }
+            let complete = end < n
+            lineNumber += 1
+            var line = slice(prefix, start, end)
+            start = end + 1
+            if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+            if line.isEmpty || line[0] == 0x23 { continue }
+            if !complete && line.count < 4096 && n == sniffBytes { break }  // cut by the sniff window
+            examined += 1
+            if line[0] == 0x09 && FrameLine.parse(line) != nil { return .perfScript }
+            if line[0] != 0x09, let header = ScriptHeader.parse(line), header.event != nil {
+                return .perfScript
+            }
+            if FoldedParser.split(line) != nil {
+                foldedLines += 1
+                continue
+            }
+            if firstOdd == nil { firstOdd = (lineNumber, InputError.excerpt(line)) }
+            if foldedLines == 0 { break }
+        }
+        if foldedLines > 0 { return .folded }
+        if let (line, excerpt) = firstOdd {
+            throw InputError.unknownFormat(file: file, line: line, found: excerpt)
+        }
+        throw InputError.empty(file: file)
+    }
+}

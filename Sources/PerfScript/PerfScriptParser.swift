@@ -1,0 +1,127 @@
+/// Receives the records of `perf script` text as the parser meets them.
+public protocol PerfScriptVisitor: AnyObject {
+    /// A record starts. Its frames follow, innermost first.
+    func record(_ header: ScriptHeader, line: Int)
+    /// One callchain frame of the current record.
+    func frame(_ frame: FrameLine, line: Int)
+    /// A non-frame line inside a record (srcline output such as `  file.c:37`).
+    func sourceLine(_ text: UnsafeBufferPointer<UInt8>, line: Int)
+    /// The current record is complete.
+    func endRecord()
+    /// The current record was cut off by the end of the input and must not be counted.
+    func discardRecord()
+}
+
+/// What the parser saw besides records, for the one-time warnings on stderr.
+public struct ParseReport: Sendable {
+    /// Lines that were neither headers, frames, srclines nor comments.
+    public var unrecognizedLines = 0
+    /// The first of them: line number and an escaped excerpt.
+    public var firstUnrecognized: (line: Int, excerpt: String)?
+    /// Frame lines met outside any record.
+    public var orphanFrames = 0
+    /// Line number of a final record cut off by the end of input, if any.
+    public var truncatedRecordLine: Int?
+    /// Number of records.
+    public var records = 0
+    /// Total lines read.
+    public var lines = 0
+
+    public init() {}
+
+    /// Human-readable warnings, one per line, prefixed with the file name.
+    public func warnings(file: String) -> [String] {
+        var out: [String] = []
+        if unrecognizedLines > 0, let first = firstUnrecognized {
+            out.append("\(file): warning: \(unrecognizedLines) line(s) not understood and skipped (first at line \(first.line): \(first.excerpt))")
+        }
+        if orphanFrames > 0 {
+            out.append("\(file): warning: \(orphanFrames) frame line(s) outside any sample were skipped")
+        }
+        if let line = truncatedRecordLine {
+            out.append("\(file):\(line): warning: the last sample is cut off (no blank line ends its callchain); input truncated? It was not counted")
+        }
+        return out
+    }
+}
+
+/// A streaming parser of `perf script` text that works on bytes.
+///
+/// Records are a header line, then frame lines (innermost first, tab-indented), then a blank
+/// line. Records without a callchain are single lines; a record is closed by the next header
+/// too, so such captures lose nothing. A final record whose callchain is not closed by a blank
+/// line, in an input whose records are blank-terminated, is reported as truncated.
+public struct PerfScriptParser {
+    public init() {}
+
+    /// Parses all of `source`, calling `visitor`; returns what was seen besides records.
+    public func parse(_ source: ByteSource, into visitor: PerfScriptVisitor) throws -> ParseReport {
+        var report = ParseReport()
+        var inRecord = false
+        var recordHasFrames = false
+        var recordLine = 0
+        var sawBlankTerminated = false
+
+        try source.forEachLine { rawLine, number in
+            report.lines = number
+            var line = rawLine
+            if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+            if line.isEmpty {
+                if inRecord {
+                    visitor.endRecord()
+                    inRecord = false
+                    sawBlankTerminated = true
+                }
+                return true
+            }
+            let first = line[0]
+            if first == 0x23 { return true }  // '#' comment
+            if first != 0x09, let header = ScriptHeader.parse(line) {
+                if inRecord { visitor.endRecord() }
+                inRecord = true
+                recordHasFrames = false
+                recordLine = number
+                report.records += 1
+                visitor.record(header, line: number)
+                // Without a callchain perf prints `addr sym (dso)` after the event.
+                if header.event != nil, let p = header.payload.first, hexValue(p) != nil,
+                   let frame = FrameLine.parse(header.payload) {
+                    visitor.frame(frame, line: number)
+                }
+                return true
+            }
+            if let frame = FrameLine.parse(line) {
+                if inRecord {
+                    recordHasFrames = true
+                    visitor.frame(frame, line: number)
+                } else {
+                    report.orphanFrames += 1
+                }
+                return true
+            }
+            if inRecord && (first == 0x20 || first == 0x09) && !isBlank(line) {
+                visitor.sourceLine(line, line: number)
+                return true
+            }
+            report.unrecognizedLines += 1
+            if report.firstUnrecognized == nil {
+                report.firstUnrecognized = (number, InputError.excerpt(line))
+            }
+            return true
+        }
+        if inRecord {
+            if recordHasFrames || sawBlankTerminated {
+                visitor.discardRecord()
+                report.truncatedRecordLine = recordLine
+            } else {
+                visitor.endRecord()
+            }
+        }
+        return report
+    }
+}
+
+private func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    for b in line where !isSpace(b) { return false }
+    return true
+}

@@ -1,0 +1,68 @@
+import Fold
+
+/// Human formatting of weights for tooltips and notes.
+public enum ValueFormat {
+    /// 1234567 -> "1,234,567".
+    public static func grouped(_ v: UInt64) -> String {
+        let digits = Array(String(v))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return out
+    }
+
+    /// `part` of `whole` as a percentage with two decimals ("12.34%").
+    public static func percent(_ part: UInt64, of whole: UInt64) -> String {
+        guard whole > 0 else { return "0.00%" }
+        let hundredths = (Double(part) / Double(whole) * 10000).rounded()
+        return fixed(hundredths / 100, decimals: 2) + "%"
+    }
+
+    /// Nanoseconds as the largest unit that keeps at least one whole digit: "1.23 s", "45.6 ms".
+    public static func duration(nanoseconds ns: UInt64) -> String {
+        let v = Double(ns)
+        if v >= 1e9 { return significant(v / 1e9) + " s" }
+        if v >= 1e6 { return significant(v / 1e6) + " ms" }
+        if v >= 1e3 { return significant(v / 1e3) + " µs" }
+        return "\(ns) ns"
+    }
+
+    /// Three significant digits for values from 1 to 999, more for larger.
+    static func significant(_ v: Double) -> String {
+        if v >= 100 { return fixed(v, decimals: 0) }
+        if v >= 10 { return fixed(v, decimals: 1) }
+        return fixed(v, decimals: 2)
+    }
+
+    static func fixed(_ v: Double, decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = UInt64((v * scale).rounded())
+        let whole = scaled / UInt64(scale)
+        guard decimals > 0 else { return String(whole) }
+        var frac = String(scaled % UInt64(scale))
+        while frac.count < decimals { frac = "0" + frac }
+        return "\(whole).\(frac)"
+    }
+
+    /// The tooltip lines for a weight: the main line and the self line.
+    static func lines(total: UInt64, totalSamples: UInt64, selfWeight: UInt64, selfSamples: UInt64,
+                      grandTotal: UInt64, unit: WeightUnit, countName: String) -> (String, String) {
+        let pct = percent(total, of: grandTotal)
+        let selfPct = percent(selfWeight, of: grandTotal)
+        switch unit {
+        case .samples:
+            return ("\(grouped(total)) \(countName) (\(pct))",
+                    "self: \(grouped(selfWeight)) \(countName) (\(selfPct))")
+        case .nanoseconds:
+            return ("\(duration(nanoseconds: total)) (\(pct)), \(grouped(totalSamples)) samples",
+                    "self: \(duration(nanoseconds: selfWeight)) (\(selfPct)), \(grouped(selfSamples)) samples")
+        case .events(let event):
+            let name = event.split(separator: ":").first.map(String.init) ?? event
+            return ("\(grouped(total)) \(name) (\(pct)), \(grouped(totalSamples)) samples",
+                    "self: \(grouped(selfWeight)) \(name) (\(selfPct)), \(grouped(selfSamples)) samples")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Fold
+import PerfScript
+
+/// A failure to write the output.
+struct OutputError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "\(path): cannot write: \(reason)" }
+}
+
+/// Shared plumbing of the commands: loading with notes on stderr, and writing output.
+enum CLI {
+    static func error(_ message: String) {
+        FileHandleStderr.write("flame: \(message)\n")
+    }
+
+    static func note(_ message: String) {
+        FileHandleStderr.write("flame: \(message)\n")
+    }
+
+    /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
+    static func load(_ path: String, _ options: CollapseOptions) throws -> Profile {
+        let (profile, _) = try ProfileLoader.load(path: path, options: options)
+        for n in profile.notes { note(n) }
+        return profile
+    }
+
+    /// Where output goes: the given path, else standard output unless it is a terminal,
+    /// in which case `defaultFile` in the current directory.
+    static func outputPath(_ given: String?, defaultFile: String) -> String? {
+        if let given { return given }
+        return isatty(1) != 0 ? defaultFile : nil
+    }
+
+    /// Refuses an output path that names one of the inputs (same file, by device and inode).
+    static func refuseOverwritingInput(output: String?, inputs: [String]) throws {
+        guard let output, output != "-" else { return }
+        var o = stat()
+        guard stat(output, &o) == 0 else { return }
+        for input in inputs where input != "-" {
+            var i = stat()
+            if stat(input, &i) == 0 && i.st_dev == o.st_dev && i.st_ino == o.st_ino {
+                throw OutputError(path: output, reason: "it is the input \(input); choose another -o")
+            }
+        }
+    }
+
+    /// Writes bytes to `path`, or standard output when nil or "-". Files are written to a
+    /// temporary name beside the target and renamed, so a failed run leaves no half file.
+    static func write(_ bytes: [UInt8], to path: String?) throws {
+        guard let path, path != "-" else {
+            try writeAll(fd: 1, bytes, name: "<stdout>")
+            return
+        }
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+        do {
+            try writeAll(fd: fd, bytes, name: path)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        close(fd)
+        if rename(tmp, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw OutputError(path: path, reason: reason)
+        }
+    }
+
+    private static func writeAll(fd: Int32, _ bytes: [UInt8], name: String) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError(path: name, reason: String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Fold
+import PerfScript
+
+/// The stackcollapse-perf.pl options, shared by every command that reads perf script text.
+struct CollapseFlags: ParsableArguments {
+    @Flag(help: "Include the PID with process names (comm-PID).")
+    var pid = false
+    @Flag(help: "Include the PID and TID with process names (comm-PID/TID).")
+    var tid = false
+    @Flag(help: "Annotate kernel functions with _[k].")
+    var kernel = false
+    @Flag(help: "Annotate JIT functions (/tmp/perf-PID.map) with _[j].")
+    var jit = false
+    @Flag(help: "All annotations (--kernel --jit).")
+    var all = false
+    @Flag(help: "Include raw addresses where symbols cannot be found.")
+    var addrs = false
+    @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: the first event seen).")
+    var eventFilter: String?
+
+    func options(chart: Bool = false) -> CollapseOptions {
+        var o = CollapseOptions()
+        o.includePid = pid
+        o.includeTid = tid
+        o.naming = FrameNaming(annotateKernel: kernel || all, annotateJit: jit || all, includeAddrs: addrs)
+        o.eventFilter = eventFilter
+        o.chartMode = chart
+        return o
+    }
+}
+
+struct FoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fold",
+        abstract: "Print folded stacks (byte-identical to stackcollapse-perf.pl).")
+
+    @Argument(help: "perf script text or folded stacks; '-' reads standard input.")
+    var input: String
+
+    @OptionGroup var collapse: CollapseFlags
+
+    func run() throws {
+        let profile = try CLI.load(input, collapse.options())
+        try CLI.write(FoldedWriter.bytes(profile), to: nil)
+    }
+}

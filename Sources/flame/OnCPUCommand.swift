@@ -1,0 +1,111 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Fold
+import PerfScript
+import SVGRender
+
+/// flamegraph.pl's drawing options, with the same names.
+struct RenderFlags: ParsableArguments {
+    @Option(help: "Title text (default: Flame Graph, Icicle Graph or Flame Chart).")
+    var title: String?
+    @Option(help: "Second-level title.")
+    var subtitle: String?
+    @Option(help: "Notes stored in the SVG's description.")
+    var notes: String?
+    @Option(help: "Image width in pixels.")
+    var width: Double = 1200
+    @Option(help: "Height of each frame in pixels.")
+    var height: Double = 16
+    @Option(help: "Omit frames narrower than this many pixels, or percent of the total with '%' (merged into a placeholder).")
+    var minwidth: String = "0.1"
+    @Option(help: "Font family.")
+    var fonttype: String = "Verdana"
+    @Option(help: "Font size in points.")
+    var fontsize: Double = 12
+    @Option(help: "Average character width relative to the font size.")
+    var fontwidth: Double = 0.59
+    @Option(help: "Name of a unit of count (default: samples).")
+    var countname: String = "samples"
+    @Option(help: "Label before the name in the details line.")
+    var nametype: String = "Function:"
+    @Option(help: "Palette: \(Palette.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var colors: String = "hot"
+    @Option(help: "Background: yellow, blue, green, grey, or #rrggbb.")
+    var bgcolors: String?
+    @Flag(help: "Colours by function name, weighted towards its first characters.")
+    var hash = false
+    @Flag(help: "Icicle graph: root at the top.")
+    var inverted = false
+    @Flag(help: "Reverse every stack (leaf frames at the root).")
+    var reverse = false
+    @Flag(help: "Flame chart: samples in time order instead of merged by name.")
+    var flamechart = false
+
+    func validate() throws {
+        guard MinWidth(minwidth) != nil else { throw ValidationError("--minwidth takes a number of pixels or a percentage such as 0.5%") }
+        guard Palette(rawValue: colors) != nil else {
+            throw ValidationError("--colors takes one of: \(Palette.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let bg = bgcolors, Background(bg) == nil {
+            throw ValidationError("--bgcolors takes yellow, blue, green, grey or #rrggbb")
+        }
+        guard width >= 50, width <= 1_000_000 else { throw ValidationError("--width must be between 50 and 1000000") }
+        guard height >= 1, height <= 1000 else { throw ValidationError("--height must be between 1 and 1000") }
+        guard fontsize > 0, fontsize <= 200, fontwidth > 0, fontwidth <= 10 else {
+            throw ValidationError("--fontsize and --fontwidth must be positive")
+        }
+    }
+
+    var options: FlameGraphOptions {
+        var o = FlameGraphOptions()
+        o.title = title
+        o.subtitle = subtitle
+        o.notes = notes
+        o.width = width
+        o.frameHeight = height
+        o.minWidth = MinWidth(minwidth) ?? .pixels(0.1)
+        o.fontType = fonttype
+        o.fontSize = fontsize
+        o.fontWidth = fontwidth
+        o.countName = countname
+        o.nameType = nametype
+        o.palette = Palette(rawValue: colors) ?? .hot
+        o.background = bgcolors.flatMap(Background.init)
+        o.hashByName = hash
+        o.inverted = inverted
+        o.flameChart = flamechart
+        return o
+    }
+}
+
+struct OnCPUCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oncpu",
+        abstract: "Render an on-CPU flame graph (SVG) from perf script text or folded stacks.")
+
+    @Argument(help: "perf script text or folded stacks; '-' reads standard input.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output SVG file ('-' for standard output; default: standard output, or oncpu.svg when it is a terminal).")
+    var output: String?
+
+    @OptionGroup(title: "Folding") var collapse: CollapseFlags
+    @OptionGroup(title: "Drawing") var render: RenderFlags
+
+    func run() throws {
+        let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
+        try CLI.refuseOverwritingInput(output: target, inputs: [input])
+        let profile = try CLI.load(input, collapse.options(chart: render.flamechart))
+        guard profile.totalSamples > 0 else {
+            let filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
+            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: filter)
+        }
+        let tree = FlameTree(profile, reverse: render.reverse)
+        let renderer = FlameGraphRenderer(options: render.options, unit: profile.unit)
+        let (svg, _) = renderer.render(tree)
+        try CLI.write(svg, to: target)
+        if let target, target != "-" { CLI.note("wrote \(target)") }
+    }
+}
