@@ -17,10 +17,13 @@ public struct FrameNaming: Sendable {
     }
 
     /// The folded names for one frame line, outermost last as perf's `a->b` inline notation
-    /// lists them. Empty when the frame is skipped (a symbol that starts with `(`).
+    /// lists them. Empty when the frame is skipped: a symbol in parentheses is a process name,
+    /// except C++'s `(anonymous namespace)::f`, which stackcollapse-perf.pl wrongly drops.
     public func names(symbol: UnsafeBufferPointer<UInt8>, dso: UnsafeBufferPointer<UInt8>,
                       address: UnsafeBufferPointer<UInt8>, java: Bool) -> [[UInt8]] {
-        if symbol.first == UInt8(ascii: "(") { return [] }
+        if symbol.first == UInt8(ascii: "("), !FrameNaming.hasPrefix(Array(symbol), 0, "(anonymous namespace)") {
+            return []
+        }
         var out: [[UInt8]] = []
         for (index, piece) in splitInline(symbol).enumerated() {
             var name: [UInt8]
