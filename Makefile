@@ -1,0 +1,27 @@
+# flame: see README.md. `make demo` and `make test` work on a fresh Debian machine with Swift.
+SWIFT ?= swift
+DEMO_INPUT ?= testdata/threads.perf.txt
+
+.PHONY: deps build release demo test bench clean
+
+deps:
+	bash scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product flame
+
+demo: deps release
+	.build/release/flame oncpu $(DEMO_INPUT) -o demo.svg --title "flame demo: $(notdir $(DEMO_INPUT))"
+	@echo "open demo.svg in a browser"
+
+test: deps
+	$(SWIFT) test
+
+bench: deps release
+	bash bench/run.sh
+
+clean:
+	rm -rf .build demo.svg

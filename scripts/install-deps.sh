@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what flame needs to build and test on a Debian machine, only what is missing.
+# Needs root (or sudo) for apt-get; prints what it installs.
+set -euo pipefail
+
+need_pkgs=()
+# Tools the tests and the demo use; the Swift toolchain itself is expected on PATH.
+command -v perf >/dev/null 2>&1 || need_pkgs+=(linux-perf)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "install-deps: no 'swift' on PATH: install the Swift toolchain (swift.org) first" >&2
+    exit 1
+fi
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "install-deps: installing ${need_pkgs[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+else
+    echo "install-deps: nothing missing"
+fi
