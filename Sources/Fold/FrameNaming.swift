@@ -1,7 +1,8 @@
 /// How `perf script` frames become folded frame names: stackcollapse-perf.pl's rules
 /// (`[unknown]` → `[dso basename]`, offsets and parameter lists removed, quotes dropped,
 /// Java `L` prefixes, `_[k]`/`_[j]`/`_[i]` annotations), except where those rules are wrong:
-/// parentheses inside C++ template arguments and `operator()` are kept.
+/// parentheses inside C++ template arguments, `operator()`, the scope of lambdas and local
+/// classes (`f(long)::{lambda(long)#1}`) and `(anonymous namespace)` functions are kept.
 public struct FrameNaming: Sendable {
     /// Append `_[k]` to kernel frames.
     public var annotateKernel = false
@@ -67,7 +68,8 @@ public struct FrameNaming: Sendable {
     }
 
     /// Where a function's parameter list begins: the first `(` outside template arguments,
-    /// lambda braces and `(anonymous namespace)`, and not the name of `operator()`.
+    /// lambda braces and `(anonymous namespace)`, not the name of `operator()`, and not a
+    /// scope (a parameter list followed by `::`).
     /// Falls back to stackcollapse-perf.pl's first-`(` rule when brackets do not balance.
     static func parameterListStart(_ name: [UInt8]) -> Int? {
         let n = name.count
@@ -91,13 +93,36 @@ public struct FrameNaming: Sendable {
                     i += 21
                     continue
                 }
-                if angle == 0 && brace == 0 && candidate == nil { candidate = i }
+                if angle == 0 && brace == 0 && candidate == nil {
+                    // `f(long)::{lambda(long)#1}`: a parameter list followed by `::` is the scope
+                    // of a local entity, part of the name.
+                    if let close = matchingParen(name, i), hasPrefix(name, close + 1, "::") {
+                        i = close + 1
+                        continue
+                    }
+                    candidate = i
+                }
             default: break
             }
             i += 1
         }
         if angle == 0 && brace == 0 { return candidate }
         return perlParameterListStart(name)
+    }
+
+    /// The index of the `)` that closes the `(` at `open`, if any.
+    static func matchingParen(_ name: [UInt8], _ open: Int) -> Int? {
+        var depth = 0
+        var i = open
+        while i < name.count {
+            if name[i] == UInt8(ascii: "(") { depth += 1 }
+            if name[i] == UInt8(ascii: ")") {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// stackcollapse-perf.pl: the first `(` not followed by `anonymous namespace)`.

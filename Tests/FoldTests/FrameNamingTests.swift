@@ -55,6 +55,9 @@ final class FrameNamingTests: XCTestCase {
         XCTAssertEqual(names("std::ostream::operator<<(int)"), ["std::ostream::operator<<"])
         XCTAssertEqual(names("Ptr<Node>::operator->() const"), ["Ptr<Node>::operator->"])
         XCTAssertEqual(names("ns::Worker<long>::spin(long)"), ["ns::Worker<long>::spin"])
+        // A lambda's enclosing function is its scope, not its parameter list.
+        XCTAssertEqual(names("run_lambda(long)::{lambda(long)#1}::operator()"), ["run_lambda(long)::{lambda(long)#1}::operator()"])
+        XCTAssertEqual(names("outer(int)::Local::method(char)"), ["outer(int)::Local::method"])
         // Unbalanced brackets fall back to the Perl rule.
         XCTAssertEqual(names("bad<name(int)"), ["bad<name"])
     }

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Build the test workloads. Binaries go to $OUT (default /tmp/flametd) so that
+# perf shows short, stable DSO paths such as /tmp/flametd/cpuburn.
+set -eu
+SRC=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-/tmp/flametd}
+mkdir -p "$OUT"
+CFLAGS="-g -O2 -fno-omit-frame-pointer"
+set -x
+gcc $CFLAGS -o "$OUT/cpuburn" "$SRC/cpuburn.c"
+gcc $CFLAGS -pthread -o "$OUT/threads" "$SRC/threads.c"
+gcc $CFLAGS -pthread -o "$OUT/sleepy" "$SRC/sleepy.c"
+g++ $CFLAGS -o "$OUT/templates" "$SRC/templates.cpp"
