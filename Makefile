@@ -21,7 +21,7 @@ test: deps
 	$(SWIFT) test
 
 bench: deps release
-	bash bench/run.sh
+	FLAME_BIN=.build/release/flame bash bench/run.sh
 
 clean:
 	rm -rf .build demo.svg

@@ -54,6 +54,38 @@ public final class ByteTable {
         return id
     }
 
+    /// The id of the key `a`, 0x00, `b`, `tag` (stored in that layout), adding it when new.
+    /// Hashes and compares the parts in place, so a hit copies nothing.
+    @inline(__always)
+    public func intern(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, tag: UInt8) -> Int32 {
+        let h = ByteTable.hash(a) &* 31 ^ ByteTable.hash(b) &+ UInt64(tag)
+        let length = a.count + b.count + 2
+        var i = Int(truncatingIfNeeded: h) & slotMask
+        while true {
+            let id = slots[i]
+            if id < 0 { break }
+            let k = Int(id)
+            if hashes[k] == h && Int(lengths[k]) == length {
+                let base = arena + starts[k]
+                if (a.isEmpty || memcmp(base, a.baseAddress!, a.count) == 0) && base[a.count] == 0
+                    && (b.isEmpty || memcmp(base + a.count + 1, b.baseAddress!, b.count) == 0)
+                    && base[length - 1] == tag {
+                    return id
+                }
+            }
+            i = (i + 1) & slotMask
+        }
+        var joined = [UInt8](a)
+        joined.append(0)
+        joined.append(contentsOf: b)
+        joined.append(tag)
+        let id = Int32(starts.count)
+        joined.withUnsafeBufferPointer { append($0, hash: h) }
+        slots[i] = id
+        if starts.count * 2 > slotMask { grow() }
+        return id
+    }
+
     /// The id of `bytes` if present.
     public func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
         let h = ByteTable.hash(bytes)
@@ -124,6 +156,16 @@ public final class ByteTable {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
         guard let base = bytes.baseAddress, n > 0 else { return mix(h) }
         let raw = UnsafeRawPointer(base)
+        if n > 64 {
+            // Long keys (C++ names run to hundreds of bytes) are hashed from their length and
+            // six words spread over head, middle and tail; lookups still compare every byte.
+            @inline(__always) func step(_ offset: Int) {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 29
+            }
+            step(0); step(8); step(n / 2 - 4); step(n - 24); step(n - 16); step(n - 8)
+            return mix(h)
+        }
         var i = 0
         while i + 8 <= n {
             let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
@@ -154,4 +196,21 @@ public final class ByteTable {
         h ^= h >> 33
         return h
     }
+}
+
+/// Bytewise order (as C's memcmp and Perl's `cmp` on byte strings).
+@inline(__always)
+public func bytesPrecede(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = min(a.count, b.count)
+    if n > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return c < 0 }
+    }
+    return a.count < b.count
+}
+
+/// Bytewise order of two byte arrays.
+@inline(__always)
+public func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in bytesPrecede(pa, pb) } }
 }

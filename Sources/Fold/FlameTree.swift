@@ -76,7 +76,7 @@ public struct FlameTree {
                 let lo = Int(childStart[p]), hi = Int(childStart[p + 1])
                 if hi - lo > 1 {
                     childList[lo..<hi].sort { a, b in
-                        names.bytes(frame[Int(a)]).lexicographicallyPrecedes(names.bytes(frame[Int(b)]))
+                        bytesPrecede(names.bytes(frame[Int(a)]), names.bytes(frame[Int(b)]))
                     }
                 }
             }

@@ -25,8 +25,22 @@ public final class FoldedLoader: FoldedVisitor {
 public enum FoldedWriter {
     /// One line per distinct stack: frames root first joined by `;`, a space, the weight.
     public static func lines(_ profile: Profile) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var start = 0
+        let all = bytes(profile)
+        for (i, b) in all.enumerated() where b == 0x0A {
+            out.append(Array(all[start..<i]))
+            start = i + 1
+        }
+        return out
+    }
+
+    /// The folded text as bytes, newline-terminated lines.
+    public static func bytes(_ profile: Profile) -> [UInt8] {
         let trie = profile.trie
-        var stacks: [([UInt8], UInt64)] = []
+        // All stacks' text in one buffer; (start, end, weight) per stack.
+        var text: [UInt8] = []
+        var spans: [(start: Int, end: Int, weight: UInt64)] = []
         var frames: [Int32] = []
         for node in 1..<max(trie.nodeCount, 1) where trie.selfSamples[node] > 0 {
             frames.removeAll(keepingCapacity: true)
@@ -35,38 +49,34 @@ public enum FoldedWriter {
                 frames.append(trie.frame[Int(n)])
                 n = trie.parent[Int(n)]
             }
-            var joined: [UInt8] = []
-            for (i, f) in frames.reversed().enumerated() {
-                if i > 0 { joined.append(0x3B) }
-                joined.append(contentsOf: profile.names.bytes(f))
+            let start = text.count
+            for i in stride(from: frames.count - 1, through: 0, by: -1) {
+                if i != frames.count - 1 { text.append(0x3B) }
+                text.append(contentsOf: profile.names.bytes(frames[i]))
             }
-            stacks.append((joined, trie.selfWeight[node]))
+            spans.append((start, text.count, trie.selfWeight[node]))
         }
-        if !trie.chartMode { stacks.sort { $0.0.lexicographicallyPrecedes($1.0) } }
-        var lines: [[UInt8]] = []
-        lines.reserveCapacity(stacks.count)
-        var i = 0
-        while i < stacks.count {
-            var (stack, weight) = stacks[i]
-            // Distinct frame sequences can join to the same text (a comm containing ';').
-            while !trie.chartMode && i + 1 < stacks.count && stacks[i + 1].0 == stack {
-                weight &+= stacks[i + 1].1
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + spans.count * 12)
+        text.withUnsafeBufferPointer { buf in
+            func stack(_ s: (start: Int, end: Int, weight: UInt64)) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: buf[s.start..<s.end])
+            }
+            if !trie.chartMode { spans.sort { bytesPrecede(stack($0), stack($1)) } }
+            var i = 0
+            while i < spans.count {
+                var weight = spans[i].weight
+                // Distinct frame sequences can join to the same text (a comm containing ';').
+                while !trie.chartMode && i + 1 < spans.count && stack(spans[i + 1]).elementsEqual(stack(spans[i])) {
+                    weight &+= spans[i + 1].weight
+                    i += 1
+                }
+                out.append(contentsOf: stack(spans[i]))
+                out.append(0x20)
+                out.append(contentsOf: String(weight).utf8)
+                out.append(0x0A)
                 i += 1
             }
-            stack.append(0x20)
-            stack.append(contentsOf: String(weight).utf8)
-            lines.append(stack)
-            i += 1
-        }
-        return lines
-    }
-
-    /// The folded text as bytes, newline-terminated lines.
-    public static func bytes(_ profile: Profile) -> [UInt8] {
-        var out: [UInt8] = []
-        for line in lines(profile) {
-            out.append(contentsOf: line)
-            out.append(0x0A)
         }
         return out
     }

@@ -25,7 +25,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private let names: ByteTable
     private let trie: StackTrie
 
-    // Cache: raw "symbol \0 dso \0 java" -> the frame ids it folds to.
+    // Cache: raw (symbol, dso, java) -> the frame ids it folds to.
     private let rawKeys = ByteTable(expected: 4096)
     private var rawResultStart: [Int32] = []
     private var rawResultCount: [Int32] = []
@@ -100,12 +100,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             pending.append(contentsOf: resolve(frame).reversed())
             return
         }
-        keyScratch.removeAll(keepingCapacity: true)
-        keyScratch.append(contentsOf: frame.symbol)
-        keyScratch.append(0)
-        keyScratch.append(contentsOf: frame.dso)
-        keyScratch.append(java ? 1 : 0)
-        let key = keyScratch.withUnsafeBufferPointer { rawKeys.intern($0) }
+        let key = rawKeys.intern(frame.symbol, frame.dso, tag: java ? 1 : 0)
         if Int(key) == rawResultStart.count {
             let ids = resolve(frame)
             rawResultStart.append(Int32(rawResults.count))
@@ -140,31 +135,67 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         active = false
     }
 
-    /// Records what was kept: the event, the unit of the weights, and a note when events were
-    /// filtered. Call once after parsing.
+    /// What this collapser saw of events.
+    public var tally: EventTally {
+        var t = EventTally()
+        t.kept = filter.map { String(decoding: $0, as: UTF8.self) }
+        t.defaulted = filterDefaulted
+        t.sawPeriod = sawPeriod
+        for id in 0..<eventNames.count {
+            t.counts.append((eventNames.string(Int32(id)), eventSamples[id]))
+        }
+        return t
+    }
+
+    /// Records the event, the unit of the weights, and a note when events were filtered.
+    /// Call once after parsing.
     public func finish() {
-        if let f = filter {
-            let event = String(decoding: f, as: UTF8.self)
-            profile.event = event
-            if sawPeriod {
-                let base = event.split(separator: ":").first.map(String.init) ?? event
-                profile.unit = (base == "cpu-clock" || base == "task-clock") ? .nanoseconds(event) : .events(event)
-            }
-        }
-        if eventNames.count > 1 {
-            var parts: [String] = []
-            for id in 0..<eventNames.count {
-                parts.append("\(eventNames.string(Int32(id))) (\(eventSamples[id]) samples)")
-            }
-            let kept = profile.event ?? "?"
-            let how = filterDefaulted ? "the first event seen; choose another with --event-filter" : "--event-filter"
-            profile.notes.append("note: input has \(eventNames.count) events: \(parts.joined(separator: ", ")); showing \(kept) (\(how))")
-        }
+        tally.apply(to: profile)
     }
 
     private func resolve(_ frame: FrameLine) -> [Int32] {
         options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
             name.withUnsafeBufferPointer { names.intern($0) }
+        }
+    }
+}
+
+/// The events met in perf script input: samples per event in first-seen order, which one was
+/// kept, and whether perf printed periods. Tallies of parts of one input merge in order.
+public struct EventTally: Sendable {
+    public var counts: [(name: String, samples: UInt64)] = []
+    public var kept: String?
+    public var defaulted = false
+    public var sawPeriod = false
+
+    public init() {}
+
+    /// Adds a later part's tally.
+    public mutating func merge(_ other: EventTally) {
+        for (name, samples) in other.counts {
+            if let i = counts.firstIndex(where: { $0.name == name }) {
+                counts[i].samples += samples
+            } else {
+                counts.append((name, samples))
+            }
+        }
+        kept = kept ?? other.kept
+        sawPeriod = sawPeriod || other.sawPeriod
+    }
+
+    /// Sets the profile's event and unit, and notes when the input had several events.
+    public func apply(to profile: Profile) {
+        if let kept {
+            profile.event = kept
+            if sawPeriod {
+                let base = kept.split(separator: ":").first.map(String.init) ?? kept
+                profile.unit = (base == "cpu-clock" || base == "task-clock") ? .nanoseconds(kept) : .events(kept)
+            }
+        }
+        if counts.count > 1 {
+            let parts = counts.map { "\($0.name) (\($0.samples) samples)" }
+            let how = defaulted ? "the first event seen; choose another with --event-filter" : "--event-filter"
+            profile.notes.append("note: input has \(counts.count) events: \(parts.joined(separator: ", ")); showing \(kept ?? "?") (\(how))")
         }
     }
 }

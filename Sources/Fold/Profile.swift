@@ -26,6 +26,24 @@ public final class Profile {
         self.trie = trie
     }
 
+    /// Adds every stack of `other` (a later part of the same input) to this profile.
+    /// In chart mode the order is kept: `other`'s samples come after this profile's.
+    public func absorb(_ other: Profile) {
+        var nameMap = [Int32](repeating: -1, count: other.names.count)
+        for id in 0..<other.names.count {
+            nameMap[id] = names.intern(other.names.bytes(Int32(id)))
+        }
+        let theirs = other.trie
+        var nodeMap = [Int32](repeating: 0, count: theirs.nodeCount)
+        for node in 1..<max(theirs.nodeCount, 1) {
+            let mapped = trie.child(of: nodeMap[Int(theirs.parent[node])], frame: nameMap[Int(theirs.frame[node])])
+            nodeMap[node] = mapped
+            if theirs.selfSamples[node] > 0 || theirs.selfWeight[node] > 0 {
+                trie.add(node: mapped, weight: theirs.selfWeight[node], samples: theirs.selfSamples[node])
+            }
+        }
+    }
+
     /// Total weight of all samples.
     public var totalWeight: UInt64 { trie.totalWeight }
     /// Total number of samples.

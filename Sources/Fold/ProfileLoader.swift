@@ -1,14 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
 import PerfScript
 
 /// Reads any text input flame understands into a `Profile`, detecting the format by content.
 public enum ProfileLoader {
+    /// Inputs at least this large are folded on all cores.
+    public static let parallelThreshold = 16 << 20
+
     /// Loads `path` ("-" for standard input). Throws `InputError` for unreadable or unknown input;
-    /// recoverable oddities become `profile.notes`.
-    public static func load(path: String, options: CollapseOptions = CollapseOptions()) throws -> (Profile, InputFormat) {
+    /// recoverable oddities become `profile.notes`. Large regular files of perf script text are
+    /// split at record boundaries and folded in parallel (`threads`, default: online CPUs).
+    public static func load(path: String, options: CollapseOptions = CollapseOptions(),
+                            threads: Int? = nil) throws -> (Profile, InputFormat) {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(try source.peek(InputFormat.sniffBytes), file: source.name)
         switch format {
         case .perfScript:
+            let cores = threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            if cores > 1, let size = ByteSource.regularFileSize(path), size >= parallelThreshold,
+               let profile = try loadInParts(path: path, size: size, options: options, parts: cores) {
+                return (profile, format)
+            }
             let collapser = PerfScriptCollapser(options: options)
             let report = try PerfScriptParser().parse(source, into: collapser)
             collapser.finish()
@@ -20,5 +36,94 @@ public enum ProfileLoader {
             loader.profile.notes += report.warnings(file: source.name)
             return (loader.profile, format)
         }
+    }
+
+    /// Folds `parts` byte ranges of the file concurrently and merges them in order. Nil when the
+    /// file has no record boundaries to split at (e.g. samples without callchains).
+    static func loadInParts(path: String, size: Int, options: CollapseOptions, parts: Int) throws -> Profile? {
+        let cuts = try recordBoundaries(path: path, size: size, parts: parts)
+        guard cuts.count > 2 else { return nil }
+        // Every part must keep the same event: the first one of the whole input, unless chosen.
+        var chosen = options
+        if chosen.eventFilter == nil {
+            guard let first = try firstEvent(path: path) else { return nil }
+            chosen.eventFilter = first
+        }
+        let partOptions = chosen
+        let count = cuts.count - 1
+        final class Part: @unchecked Sendable {
+            var collapser: PerfScriptCollapser?
+            var report = ParseReport()
+            var error: Error?
+        }
+        let results = (0..<count).map { _ in Part() }
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let part = results[i]
+            do {
+                let source = try ByteSource(path: path, range: cuts[i]..<cuts[i + 1])
+                let collapser = PerfScriptCollapser(options: partOptions)
+                part.report = try PerfScriptParser().parse(source, into: collapser)
+                part.collapser = collapser
+            } catch {
+                part.error = error
+            }
+        }
+        if let error = results.lazy.compactMap(\.error).first { throw error }
+        let collapsers = results.compactMap(\.collapser)
+        let profile = collapsers[0].profile
+        var tally = collapsers[0].tally
+        var report = results[0].report
+        for i in 1..<count {
+            profile.absorb(collapsers[i].profile)
+            tally.merge(collapsers[i].tally)
+            report.merge(results[i].report)
+        }
+        tally.defaulted = options.eventFilter == nil
+        tally.apply(to: profile)
+        profile.notes += report.warnings(file: path)
+        return profile
+    }
+
+    /// Offsets that split the file into about `parts` ranges, each cut just after a blank line
+    /// (the end of a record). Includes 0 and `size`.
+    static func recordBoundaries(path: String, size: Int, parts: Int) throws -> [Int] {
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { throw InputError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let window = 1 << 20
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: window)
+        defer { buffer.deallocate() }
+        var cuts = [0]
+        for k in 1..<parts {
+            var offset = max(size * k / parts, cuts.last!)
+            var found: Int?
+            // Look for "\n\n" in a few windows after the nominal cut.
+            for _ in 0..<8 where found == nil && offset < size {
+                let n = pread(fd, buffer, window, off_t(offset))
+                if n <= 1 { break }
+                var i = 0
+                while i + 1 < n {
+                    if buffer[i] == 0x0A && buffer[i + 1] == 0x0A { found = offset + i + 2; break }
+                    i += 1
+                }
+                offset += n - 1
+            }
+            if let found, found < size, found > cuts.last! { cuts.append(found) }
+        }
+        cuts.append(size)
+        return cuts
+    }
+
+    /// The event of the first record that names one.
+    static func firstEvent(path: String) throws -> String? {
+        let source = try ByteSource(path: path)
+        var event: String?
+        try source.forEachLine { line, _ in
+            guard let first = line.first, first != 0x09, first != 0x23,
+                  let header = ScriptHeader.parse(line), let e = header.event else { return true }
+            event = String(decoding: e, as: UTF8.self)
+            return false
+        }
+        return event
     }
 }

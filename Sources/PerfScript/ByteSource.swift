@@ -20,6 +20,8 @@ public final class ByteSource {
     private var atEOF = false
     /// Bytes consumed so far (offset of the first unconsumed byte in the input).
     public private(set) var consumedBytes: Int = 0
+    /// Bytes still allowed to be read when reading a range of a file.
+    private var remaining: Int = .max
 
     /// Opens `path` for reading; "-" means standard input.
     public init(path: String, chunkSize: Int = 1 << 20) throws {
@@ -42,6 +44,23 @@ public final class ByteSource {
         }
         capacity = max(chunkSize, 4096)
         buffer = .allocate(capacity: capacity)
+    }
+
+    /// Opens the bytes `range` of the regular file `path` (for reading parts in parallel).
+    public convenience init(path: String, range: Range<Int>, chunkSize: Int = 1 << 20) throws {
+        try self.init(path: path, chunkSize: chunkSize)
+        if lseek(fd, off_t(range.lowerBound), SEEK_SET) < 0 {
+            throw InputError.unreadable(file: path, reason: String(cString: strerror(errno)))
+        }
+        remaining = range.count
+    }
+
+    /// The size of a regular file, or nil for pipes, devices and errors.
+    public static func regularFileSize(_ path: String) -> Int? {
+        guard path != "-" else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(st.st_size)
     }
 
     deinit {
@@ -107,8 +126,9 @@ public final class ByteSource {
             capacity = newCapacity
         }
         while true {
-            let n = read(fd, buffer + end, capacity - end)
-            if n > 0 { end += n; return }
+            if remaining == 0 { atEOF = true; return }
+            let n = read(fd, buffer + end, min(capacity - end, remaining))
+            if n > 0 { end += n; remaining -= n; return }
             if n == 0 { atEOF = true; return }
             if errno == EINTR { continue }
             throw InputError.unreadable(file: name, reason: String(cString: strerror(errno)))

@@ -29,6 +29,18 @@ public struct ParseReport: Sendable {
 
     public init() {}
 
+    /// Adds the report of the part of the input that follows this one (line numbers shift).
+    public mutating func merge(_ next: ParseReport) {
+        if firstUnrecognized == nil, let f = next.firstUnrecognized {
+            firstUnrecognized = (f.line + lines, f.excerpt)
+        }
+        unrecognizedLines += next.unrecognizedLines
+        orphanFrames += next.orphanFrames
+        truncatedRecordLine = next.truncatedRecordLine.map { $0 + lines } ?? truncatedRecordLine
+        records += next.records
+        lines += next.lines
+    }
+
     /// Human-readable warnings, one per line, prefixed with the file name.
     public func warnings(file: String) -> [String] {
         var out: [String] = []

@@ -22,8 +22,8 @@ enum CLI {
     }
 
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
-    static func load(_ path: String, _ options: CollapseOptions) throws -> Profile {
-        let (profile, _) = try ProfileLoader.load(path: path, options: options)
+    static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
+        let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
         for n in profile.notes { note(n) }
         return profile
     }

@@ -18,6 +18,12 @@ struct CollapseFlags: ParsableArguments {
     var addrs = false
     @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: the first event seen).")
     var eventFilter: String?
+    @Option(help: "Threads for folding large files (default: one per CPU).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads takes 1 to 256") }
+    }
 
     func options(chart: Bool = false) -> CollapseOptions {
         var o = CollapseOptions()
@@ -41,7 +47,7 @@ struct FoldCommand: ParsableCommand {
     @OptionGroup var collapse: CollapseFlags
 
     func run() throws {
-        let profile = try CLI.load(input, collapse.options())
+        let profile = try CLI.load(input, collapse.options(), threads: collapse.threads)
         try CLI.write(FoldedWriter.bytes(profile), to: nil)
     }
 }

@@ -97,7 +97,7 @@ struct OnCPUCommand: ParsableCommand {
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
         try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let profile = try CLI.load(input, collapse.options(chart: render.flamechart))
+        let profile = try CLI.load(input, collapse.options(chart: render.flamechart), threads: collapse.threads)
         guard profile.totalSamples > 0 else {
             let filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
             throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: filter)
