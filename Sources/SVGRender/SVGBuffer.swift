@@ -90,8 +90,19 @@ struct SVGBuffer {
         return true
     }
 
+    /// Writes a non-negative integer in decimal without building a String.
     @inline(__always) mutating func int<T: BinaryInteger>(_ v: T) {
-        bytes.append(contentsOf: String(v).utf8)
+        var value = UInt64(clamping: v)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(0x30 + value % 10)
+                value /= 10
+            } while value > 0
+            bytes.append(contentsOf: scratch[i...])
+        }
     }
 
     /// A non-negative coordinate with at most two decimals, trailing zeros dropped.
