@@ -17,7 +17,7 @@ public enum ProfileLoader {
     public static func load(path: String, options: CollapseOptions = CollapseOptions(),
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
         let source = try ByteSource(path: path)
-        let format = try InputFormat.detect(try source.peek(InputFormat.sniffBytes), file: source.name)
+        let format = try InputFormat.detect(source)
         switch format {
         case .perfScript:
             let cores = threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))

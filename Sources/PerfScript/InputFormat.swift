@@ -8,9 +8,25 @@ public enum InputFormat: String, Sendable {
     /// How many bytes of the input `detect` looks at.
     public static let sniffBytes = 256 * 1024
 
+    /// Detects the format from the start of `source`, reading more when the first lines are
+    /// longer than the sniff window (folded stacks of very deep recursion).
+    public static func detect(_ source: ByteSource) throws -> InputFormat {
+        var window = sniffBytes
+        while true {
+            let prefix = try source.peek(window)
+            let whole = prefix.count < window
+            if let format = try detect(prefix, file: source.name, wholeInput: whole) { return format }
+            if window >= 1 << 30 {
+                throw InputError.unknownFormat(file: source.name, line: 1, found: "a first line longer than 1 GiB")
+            }
+            window *= 8
+        }
+    }
+
     /// Detects the format from the start of the input. Throws `InputError` naming the first
-    /// line that fits neither format.
-    public static func detect(_ prefix: UnsafeBufferPointer<UInt8>, file: String) throws -> InputFormat {
+    /// line that fits neither format; nil when the prefix ends inside the first line and more
+    /// input is needed (never when `wholeInput`).
+    public static func detect(_ prefix: UnsafeBufferPointer<UInt8>, file: String, wholeInput: Bool = true) throws -> InputFormat? {
         var lineNumber = 0
         var foldedLines = 0
         var firstOdd: (Int, String)?
@@ -26,7 +42,11 @@ public enum InputFormat: String, Sendable {
             start = end + 1
             if let last = line.last, last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
             if line.isEmpty || line[0] == 0x23 { continue }
-            if !complete && line.count < 4096 && n == sniffBytes { break }  // cut by the sniff window
+            if !complete && !wholeInput {
+                // Cut by the window: judge it only when it is not the first line.
+                if examined == 0 && foldedLines == 0 { return nil }
+                break
+            }
             examined += 1
             if line[0] == 0x09 && FrameLine.parse(line) != nil { return .perfScript }
             if line[0] != 0x09, let header = ScriptHeader.parse(line), header.event != nil {

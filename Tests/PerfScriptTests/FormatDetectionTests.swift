@@ -5,7 +5,13 @@ final class FormatDetectionTests: XCTestCase {
     func detect(_ text: String) throws -> InputFormat {
         let path = try temporaryFile(text, name: "no-extension-hint")
         let source = try ByteSource(path: path)
-        return try InputFormat.detect(source.peek(InputFormat.sniffBytes), file: "in")
+        return try withExtendedLifetime(source) {
+            guard let format = try InputFormat.detect(source.peek(1 << 20), file: "in") else {
+                XCTFail("a whole input must be decided")
+                return .folded
+            }
+            return format
+        }
     }
 
     func testPerfScriptByHeaderOrFrame() throws {
@@ -16,6 +22,13 @@ final class FormatDetectionTests: XCTestCase {
     func testFoldedStacks() throws {
         XCTAssertEqual(try detect("java;start_thread;run 12\njava;gc 3\n"), .folded)
         XCTAssertEqual(try detect("single 1\n"), .folded)
+    }
+
+    func testFoldedStackLongerThanTheSniffWindow() throws {
+        // 10,000 frames of 40 bytes: the first line alone is 400 KB.
+        let deep = (0..<10_000).map { "frame_with_a_fairly_long_name_\($0 + 100_000)" }.joined(separator: ";")
+        let path = try temporaryFile(deep + " 7\nshort;stack 1\n")
+        XCTAssertEqual(try InputFormat.detect(ByteSource(path: path)), .folded)
     }
 
     func testGarbageNamesTheLine() {
