@@ -30,7 +30,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private var rawResultStart: [Int32] = []
     private var rawResultCount: [Int32] = []
     private var rawResults: [Int32] = []
-    private var keyScratch: [UInt8] = []
+    private var rootName: [UInt8] = []
 
     // Current record.
     private var active = false
@@ -53,7 +53,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         trie = self.profile.trie
         if let f = options.eventFilter { filter = Array(f.utf8) }
         pending.reserveCapacity(256)
-        keyScratch.reserveCapacity(512)
+        rootName.reserveCapacity(512)
     }
 
     public func record(_ header: ScriptHeader, line: Int) {
@@ -79,18 +79,18 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             weight = 1
         }
         // Root frame: comm with spaces as underscores, optionally with pid and tid.
-        keyScratch.removeAll(keepingCapacity: true)
-        for b in header.comm { keyScratch.append(b == 0x20 ? 0x5F : b) }
+        rootName.removeAll(keepingCapacity: true)
+        for b in header.comm { rootName.append(b == 0x20 ? 0x5F : b) }
         if options.includeTid || options.includePid {
-            keyScratch.append(0x2D)
-            if let pid = header.pid { keyScratch.append(contentsOf: String(pid).utf8) } else { keyScratch.append(0x3F) }
+            rootName.append(0x2D)
+            if let pid = header.pid { rootName.append(contentsOf: String(pid).utf8) } else { rootName.append(0x3F) }
             if options.includeTid {
-                keyScratch.append(0x2F)
-                keyScratch.append(contentsOf: String(header.tid).utf8)
+                rootName.append(0x2F)
+                rootName.append(contentsOf: String(header.tid).utf8)
             }
         }
-        java = keyScratch.starts(with: "java".utf8)
-        rootFrame = keyScratch.withUnsafeBufferPointer { names.intern($0) }
+        java = rootName.starts(with: "java".utf8)
+        rootFrame = rootName.withUnsafeBufferPointer { names.intern($0) }
     }
 
     public func frame(_ frame: FrameLine, line: Int) {
