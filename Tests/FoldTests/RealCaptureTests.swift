@@ -116,6 +116,14 @@ final class RealCaptureTests: XCTestCase {
         }
     }
 
+    func testSrclineLinesAreNotFrames() throws {
+        let path = { (name: String) in RealCaptureTests.testdata.appendingPathComponent("\(name).perf.txt").path }
+        let (plain, _) = try ProfileLoader.load(path: path("cpuburn"))
+        let (srcline, _) = try ProfileLoader.load(path: path("cpuburn-srcline"))
+        XCTAssertEqual(FoldedWriter.bytes(srcline), FoldedWriter.bytes(plain))
+        XCTAssertEqual(srcline.notes, [], "srcline lines are expected, not odd")
+    }
+
     func testSamplesWithoutCallchainKeepTheirOneFrame() throws {
         let (profile, _) = try ProfileLoader.load(path: RealCaptureTests.testdata.appendingPathComponent("nocallchain.perf.txt").path)
         let lines = FoldedWriter.lines(profile).map { String(decoding: $0, as: UTF8.self) }
