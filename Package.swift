@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way: input (PerfScript) -> fold (Fold) -> render (SVGRender) -> CLI (flame).
+// Data flows one way: input (PerfScript) -> symbolize (Symbolize) -> fold (Fold) -> render (SVGRender)
+// -> CLI (flame).
 // The parser and folder keep their hot state in one object per input; dynamic exclusivity
 // checks on it cost a fifth of the run time (measured with perf), and nothing shares it.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
@@ -17,16 +18,22 @@ let package = Package(
     ],
     targets: [
         .target(name: "PerfScript", swiftSettings: hotPath),
-        .target(name: "Fold", dependencies: ["PerfScript"], swiftSettings: hotPath),
+        // elfutils through pkg-config (Debian: libdw-dev, libelf-dev); no DWARF/ELF code of our own.
+        .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
+        // Entry points of libstdc++ and the Swift runtime that no importable header declares.
+        .target(name: "CDemangle", linkerSettings: [.linkedLibrary("stdc++")]),
+        .target(name: "Symbolize", dependencies: ["CLibDW", "CDemangle"]),
+        .target(name: "Fold", dependencies: ["PerfScript", "Symbolize"], swiftSettings: hotPath),
         .target(name: "SVGRender", dependencies: ["Fold"]),
         .executableTarget(
             name: "flame",
             dependencies: [
-                "PerfScript", "Fold", "SVGRender",
+                "PerfScript", "Symbolize", "Fold", "SVGRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PerfScriptTests", dependencies: ["PerfScript"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"]),
         .testTarget(name: "FoldTests", dependencies: ["Fold", "PerfScript"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
         .testTarget(name: "FlameCLITests", dependencies: ["flame"]),

@@ -7,6 +7,15 @@ need_pkgs=()
 # Tools the tests and the demo use; the Swift toolchain itself is expected on PATH.
 command -v perf >/dev/null 2>&1 || need_pkgs+=(linux-perf)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+# Symbolize links elfutils through pkg-config.
+command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
+{ pkg-config --exists libdw 2>/dev/null && [ -f /usr/include/elfutils/libdwfl.h ]; } || need_pkgs+=(libdw-dev)
+{ pkg-config --exists libelf 2>/dev/null && [ -f /usr/include/libelf.h ]; } || need_pkgs+=(libelf-dev)
+# Tests compare inline chains with eu-addr2line and strip binaries they build.
+command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
+command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)
+command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v c++ >/dev/null 2>&1 || need_pkgs+=(g++)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no 'swift' on PATH: install the Swift toolchain (swift.org) first" >&2

@@ -1,4 +1,5 @@
 import PerfScript
+import Symbolize
 
 /// Options of stackcollapse-perf.pl, with the same names and meaning.
 public struct CollapseOptions: Sendable {
@@ -12,6 +13,12 @@ public struct CollapseOptions: Sendable {
     public var eventFilter: String?
     /// Merge only consecutive samples (time order) instead of all equal stacks.
     public var chartMode = false
+    /// Re-symbolizes frames perf left `[unknown]` (and all user frames with `inline`/`srcline`).
+    public var symbolizer: Symbolizer?
+    /// Add inlined calls as `name_[i]` frames (needs `symbolizer`).
+    public var inline = false
+    /// Append `:file:line` to frame names, as stackcollapse-perf.pl `--context` (needs `symbolizer`).
+    public var srcline = false
 
     public init() {}
 }
@@ -95,7 +102,20 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     public func frame(_ frame: FrameLine, line: Int) {
         guard active else { return }
-        let unknownWithAddress = options.naming.includeAddrs && frame.symbol.elementsEqual("[unknown]".utf8)
+        let unknown = frame.symbol.elementsEqual("[unknown]".utf8)
+        if options.symbolizer != nil, frame.dso.first == UInt8(ascii: "/"),
+           unknown || options.inline || options.srcline {
+            let key = rawKeys.intern(frame.address, frame.dso, tag: java ? 3 : 2)
+            if Int(key) == rawResultStart.count {
+                let ids = symbolized(frame) ?? resolve(frame)
+                rawResultStart.append(Int32(rawResults.count))
+                rawResultCount.append(Int32(ids.count))
+                rawResults.append(contentsOf: ids)
+            }
+            appendCached(key)
+            return
+        }
+        let unknownWithAddress = options.naming.includeAddrs && unknown
         if unknownWithAddress {
             pending.append(contentsOf: resolve(frame).reversed())
             return
@@ -107,6 +127,11 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             rawResultCount.append(Int32(ids.count))
             rawResults.append(contentsOf: ids)
         }
+        appendCached(key)
+    }
+
+    @inline(__always)
+    private func appendCached(_ key: Int32) {
         let start = Int(rawResultStart[Int(key)])
         let count = Int(rawResultCount[Int(key)])
         if count == 1 {
@@ -151,6 +176,31 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     /// Call once after parsing.
     public func finish() {
         tally.apply(to: profile)
+    }
+
+    /// Frame ids from the symbolizer, outermost first like `a->b`; nil when it finds nothing.
+    private func symbolized(_ frame: FrameLine) -> [Int32]? {
+        guard let symbolizer = options.symbolizer else { return nil }
+        let path = String(decoding: frame.dso, as: UTF8.self)
+        guard var frames = symbolizer.frames(path: path, address: frame.addressValue), !frames.isEmpty else { return nil }
+        if !options.inline {
+            // The function alone, at its own line (where it calls the first inlined code).
+            frames = [frames[0]]
+        }
+        var ids: [Int32] = []
+        for f in frames {
+            let raw = Array(f.name.utf8)
+            var text = raw.withUnsafeBufferPointer { buf in
+                options.naming.names(symbol: buf, dso: frame.dso, address: frame.address, java: java).first ?? raw
+            }
+            if options.srcline, let file = f.file, let line = f.line {
+                let base = file.split(separator: "/").last.map(String.init) ?? file
+                text += Array(":\(base):\(line)".utf8)
+            }
+            if f.inlined && !text.ends(with: Array("_[i]".utf8)) { text += Array("_[i]".utf8) }
+            ids.append(text.withUnsafeBufferPointer { names.intern($0) })
+        }
+        return ids
     }
 
     private func resolve(_ frame: FrameLine) -> [Int32] {

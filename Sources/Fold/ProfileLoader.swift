@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import PerfScript
+import Symbolize
 
 /// Reads any text input flame understands into a `Profile`, detecting the format by content.
 public enum ProfileLoader {
@@ -29,6 +30,7 @@ public enum ProfileLoader {
             let report = try PerfScriptParser().parse(source, into: collapser)
             collapser.finish()
             collapser.profile.notes += report.warnings(file: source.name)
+            collapser.profile.notes += symbolizerWarnings(options)
             return (collapser.profile, format)
         case .folded:
             let loader = FoldedLoader(chartMode: options.chartMode)
@@ -81,7 +83,12 @@ public enum ProfileLoader {
         tally.defaulted = options.eventFilter == nil
         tally.apply(to: profile)
         profile.notes += report.warnings(file: path)
+        profile.notes += symbolizerWarnings(options)
         return profile
+    }
+
+    private static func symbolizerWarnings(_ options: CollapseOptions) -> [String] {
+        (options.symbolizer?.warnings ?? []).map { "warning: \($0)" }
     }
 
     /// Offsets that split the file into about `parts` ranges, each cut just after a blank line

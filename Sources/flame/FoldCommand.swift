@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fold
 import PerfScript
+import Symbolize
 
 /// The stackcollapse-perf.pl options, shared by every command that reads perf script text.
 struct CollapseFlags: ParsableArguments {
@@ -18,6 +19,10 @@ struct CollapseFlags: ParsableArguments {
     var addrs = false
     @Option(name: .customLong("event-filter"), help: "Keep only samples of this event (default: the first event seen).")
     var eventFilter: String?
+    @Flag(help: "Add inlined calls as name_[i] frames, from DWARF (as stackcollapse-perf.pl --inline).")
+    var inline = false
+    @Flag(help: "Append :file:line to frames, from DWARF (as stackcollapse-perf.pl --context).")
+    var srcline = false
     @Option(help: "Threads for folding large files (default: one per CPU).")
     var threads: Int?
 
@@ -25,8 +30,15 @@ struct CollapseFlags: ParsableArguments {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads takes 1 to 256") }
     }
 
-    func options(chart: Bool = false) -> CollapseOptions {
+    func options(chart: Bool = false, symbols: SymbolFlags? = nil) -> CollapseOptions {
         var o = CollapseOptions()
+        if let symbols {
+            var s = symbols.options
+            s.useProfilePath = inline || srcline
+            o.symbolizer = Symbolizer(options: s)
+        }
+        o.inline = inline
+        o.srcline = srcline
         o.includePid = pid
         o.includeTid = tid
         o.naming = FrameNaming(annotateKernel: kernel || all, annotateJit: jit || all, includeAddrs: addrs)
@@ -45,9 +57,10 @@ struct FoldCommand: ParsableCommand {
     var input: String
 
     @OptionGroup var collapse: CollapseFlags
+    @OptionGroup(title: "Symbols") var symbols: SymbolFlags
 
     func run() throws {
-        let profile = try CLI.load(input, collapse.options(), threads: collapse.threads)
+        let profile = try CLI.load(input, collapse.options(symbols: symbols), threads: collapse.threads)
         try CLI.write(FoldedWriter.bytes(profile), to: nil)
     }
 }

@@ -92,12 +92,13 @@ struct OnCPUCommand: ParsableCommand {
     var output: String?
 
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
+    @OptionGroup(title: "Symbols") var symbols: SymbolFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
         try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let profile = try CLI.load(input, collapse.options(chart: render.flamechart), threads: collapse.threads)
+        let profile = try CLI.load(input, collapse.options(chart: render.flamechart, symbols: symbols), threads: collapse.threads)
         guard profile.totalSamples > 0 else {
             let filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
             throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: filter)

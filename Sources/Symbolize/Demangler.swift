@@ -1,0 +1,81 @@
+import CDemangle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns mangled C++, Rust and Swift symbol names into readable ones.
+///
+/// Order of checks: Swift prefixes, Rust v0 (`_R`), then Itanium (`_Z`), whose result is
+/// cleaned up as Rust legacy when it ends in a `::h<16 hex>` hash.
+public enum Demangler {
+    /// The readable name, or `name` unchanged when it is not mangled (or cannot be demangled).
+    /// `parameters: false` drops the top-level C++ parameter list and qualifiers, as Debian's perf prints.
+    public static func demangle(_ name: String, parameters: Bool = false) -> String {
+        if isSwift(name) {
+            return swift(name) ?? name
+        }
+        if name.hasPrefix("_R") {
+            return RustDemangler.demangleV0(name) ?? name
+        }
+        if name.hasPrefix("_Z") {
+            guard var text = cxx(name) else { return name }
+            if let rust = RustDemangler.cleanLegacy(text) { return rust }
+            if !parameters { text = dropParameters(text) }
+            return text
+        }
+        return name
+    }
+
+    /// Swift's mangling prefixes (Swift 5+, Embedded, Swift 4).
+    static func isSwift(_ name: String) -> Bool {
+        name.hasPrefix("$s") || name.hasPrefix("$S") || name.hasPrefix("_$s") || name.hasPrefix("_$S")
+            || name.hasPrefix("$e") || name.hasPrefix("_T0")
+    }
+
+    /// libstdc++'s `__cxa_demangle`; nil when not a C++ name.
+    public static func cxx(_ name: String) -> String? {
+        guard let p = flame_cxx_demangle(name) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// The Swift runtime's `swift_demangle`; nil when not a Swift name.
+    public static func swift(_ name: String) -> String? {
+        var copy = name
+        return copy.withUTF8 { buf -> String? in
+            guard let base = buf.baseAddress else { return nil }
+            return base.withMemoryRebound(to: CChar.self, capacity: buf.count) { chars -> String? in
+                guard let p = flame_swift_demangle(chars, buf.count) else { return nil }
+                defer { free(p) }
+                return String(cString: p)
+            }
+        }
+    }
+
+    /// `ns::W<long>::spin(long) const` -> `ns::W<long>::spin`: the parameter list that closes the
+    /// name, and what follows it, removed; parentheses inside template arguments are kept.
+    static func dropParameters(_ text: String) -> String {
+        let chars = Array(text.utf8)
+        guard chars.last == UInt8(ascii: ")") || text.hasSuffix(" const") || text.hasSuffix("&")
+            || text.hasSuffix(" volatile") else { return text }
+        // Walk back from the end to the '(' that opens the last top-level parameter list.
+        var depth = 0
+        var angle = 0
+        var i = chars.count - 1
+        var closeSeen = false
+        while i >= 0 {
+            let c = chars[i]
+            if c == UInt8(ascii: ")") { depth += 1; closeSeen = true }
+            else if c == UInt8(ascii: "(") {
+                depth -= 1
+                if depth == 0 && angle == 0 && closeSeen {
+                    // `operator()(int)`: the name itself ends in "()".
+                    return String(decoding: chars[0..<i], as: UTF8.self)
+                }
+            } else if c == UInt8(ascii: ">") && depth == 0 { angle += 1 }
+            else if c == UInt8(ascii: "<") && depth == 0 && angle > 0 { angle -= 1 }
+            i -= 1
+        }
+        return text
+    }
+}

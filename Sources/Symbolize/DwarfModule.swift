@@ -1,0 +1,121 @@
+import CLibDW
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One ELF file opened with libdwfl, its module placed at base 0 so that module addresses are
+/// ELF virtual addresses. Not thread-safe (libdw 0.188 is not): callers serialize access.
+final class DwarfModule {
+    let path: String
+    private let dwfl: OpaquePointer
+    let module: OpaquePointer
+    private let callbacks: UnsafeMutablePointer<Dwfl_Callbacks>
+    private let debugPath: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+
+    /// Opens `path` (a binary, or a separate debug file).
+    init(path: String) throws {
+        self.path = path
+        debugPath = .allocate(capacity: 1)
+        debugPath.initialize(to: nil)  // libdwfl's default ":.debug:/usr/lib/debug"
+        callbacks = .allocate(capacity: 1)
+        callbacks.initialize(to: Dwfl_Callbacks(
+            find_elf: dwfl_build_id_find_elf,
+            find_debuginfo: dwfl_standard_find_debuginfo,
+            section_address: dwfl_offline_section_address,
+            debuginfo_path: debugPath))
+        guard let d = dwfl_begin(callbacks) else {
+            callbacks.deallocate(); debugPath.deallocate()
+            throw SymbolizeError.dwarf(path: path, reason: String(cString: dwfl_errmsg(-1)))
+        }
+        dwfl = d
+        dwfl_report_begin(d)
+        guard let m = dwfl_report_elf(d, "module", path, -1, 0, false) else {
+            let reason = String(cString: dwfl_errmsg(-1))
+            dwfl_end(d)
+            callbacks.deallocate(); debugPath.deallocate()
+            throw SymbolizeError.dwarf(path: path, reason: reason)
+        }
+        module = m
+        dwfl_report_end(d, nil, nil)
+    }
+
+    deinit {
+        dwfl_end(dwfl)
+        callbacks.deallocate()
+        debugPath.deallocate()
+    }
+
+    /// The function symbols, sorted (built on first use).
+    private(set) lazy var functions: FunctionSymbols = FunctionSymbols(module: module)
+
+    /// The inline ranges of the DWARF, if there is DWARF (built on first use).
+    private(set) lazy var inlines: InlineIndex? = InlineIndex(module: module)
+
+    /// `file:line` of the innermost code at `vaddr`, from the line table.
+    func sourceLine(_ vaddr: UInt64) -> (file: String, line: Int)? {
+        guard let l = dwfl_module_getsrc(module, vaddr) else { return nil }
+        var line: Int32 = 0
+        guard let file = dwfl_lineinfo(l, nil, &line, nil, nil, nil), line > 0 else { return nil }
+        return (String(cString: file), Int(line))
+    }
+}
+
+/// Function symbols of a module sorted by address, with perf's rules: only STT_FUNC and
+/// STT_GNU_IFUNC defined symbols; at one address the best alias wins; a symbol of size 0
+/// extends to the next one; an address past a sized symbol's end belongs to no function.
+struct FunctionSymbols {
+    struct Entry {
+        var start: UInt64
+        var end: UInt64
+        var name: String
+    }
+    private(set) var entries: [Entry] = []
+
+    init(module: OpaquePointer) {
+        let count = Int(dwfl_module_getsymtab(module))
+        guard count > 1 else { return }
+        var raw: [(start: UInt64, size: UInt64, rank: Int, name: String)] = []
+        raw.reserveCapacity(count)
+        for i in 1..<count {
+            var sym = GElf_Sym()
+            var addr: GElf_Addr = 0
+            var shndx: GElf_Word = 0
+            guard let namePointer = dwfl_module_getsym_info(module, Int32(i), &sym, &addr, &shndx, nil, nil) else { continue }
+            let type = Int32(sym.st_info & 0xF)
+            guard type == STT_FUNC || type == STT_GNU_IFUNC, shndx != UInt32(SHN_UNDEF), shndx != UInt32.max else { continue }
+            let name = String(cString: namePointer)
+            let binding = Int32(sym.st_info >> 4)
+            // Higher rank wins among aliases: sized, non-weak, global, fewer leading '_', longer.
+            var rank = 0
+            if sym.st_size > 0 { rank += 1 << 24 }
+            if binding != STB_WEAK { rank += 1 << 20 }
+            if binding == STB_GLOBAL { rank += 1 << 16 }
+            rank -= name.prefix { $0 == "_" }.count << 8
+            rank += min(name.utf8.count, 255)
+            raw.append((addr, sym.st_size, rank, name))
+        }
+        raw.sort { $0.start != $1.start ? $0.start < $1.start : $0.rank > $1.rank }
+        var kept: [(start: UInt64, size: UInt64, name: String)] = []
+        for r in raw where kept.last?.start != r.start {
+            kept.append((r.start, r.size, r.name))
+        }
+        entries.reserveCapacity(kept.count)
+        for (i, k) in kept.enumerated() {
+            let next = i + 1 < kept.count ? kept[i + 1].start : UInt64.max
+            let end = k.size > 0 ? k.start &+ k.size : next
+            entries.append(Entry(start: k.start, end: end, name: k.name))
+        }
+    }
+
+    /// The function containing `vaddr`, if any.
+    func lookup(_ vaddr: UInt64) -> Entry? {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].start <= vaddr { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let e = entries[lo - 1]
+        return vaddr < e.end ? e : nil
+    }
+}

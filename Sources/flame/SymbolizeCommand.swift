@@ -1,0 +1,64 @@
+import ArgumentParser
+import Symbolize
+
+/// Where to find symbols; shared by every command that re-symbolizes frames.
+struct SymbolFlags: ParsableArguments {
+    @Option(name: .customLong("binary"), help: "A binary or debug file with symbols (repeatable; matched by build-id, then file name).")
+    var binaries: [String] = []
+    @Option(name: .customLong("debug-dir"), help: "A directory of debug files: a .build-id tree or files by name (repeatable).")
+    var debugDirs: [String] = []
+    @Flag(name: .customLong("no-demangle"), help: "Keep mangled C++, Rust and Swift names.")
+    var noDemangle = false
+
+    var options: SymbolizeOptions {
+        var o = SymbolizeOptions()
+        o.binaries = binaries
+        o.debugDirs = debugDirs
+        o.demangle = !noDemangle
+        return o
+    }
+}
+
+struct SymbolizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "symbolize",
+        abstract: "Print the function, inlined calls and source lines flame finds at addresses of a binary.")
+
+    @OptionGroup var symbols: SymbolFlags
+
+    @Flag(help: "Addresses are file offsets, as perf script prints user frames (default: ELF virtual addresses, as addr2line takes).")
+    var offsets = false
+
+    @Argument(help: "Hexadecimal addresses (with or without 0x).")
+    var addresses: [String]
+
+    func validate() throws {
+        guard symbols.binaries.count == 1 else { throw ValidationError("name exactly one --binary to look addresses up in") }
+        for a in addresses where UInt64(a.hasPrefix("0x") ? String(a.dropFirst(2)) : a, radix: 16) == nil {
+            throw ValidationError("\(a) is not a hexadecimal address")
+        }
+    }
+
+    func run() throws {
+        let binary = symbols.binaries[0]
+        let symbolizer = Symbolizer(options: symbols.options)
+        var out = ""
+        for text in addresses {
+            let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) ?? 0
+            let frames = offsets
+                ? symbolizer.frames(path: binary, address: value)
+                : symbolizer.frames(binary: binary, virtualAddress: value)
+            let label = "0x" + String(value, radix: 16)
+            guard let frames else {
+                out += "\(label) ??\n"
+                continue
+            }
+            for (i, f) in frames.enumerated() {
+                let place = f.file.map { " at \($0):\(f.line.map(String.init) ?? "?")" } ?? ""
+                out += i == 0 ? "\(label) \(f.name)\(place)\n" : "\(label)   inlined \(f.name)\(place)\n"
+            }
+        }
+        for w in symbolizer.warnings { CLI.note("warning: \(w)") }
+        try CLI.write(Array(out.utf8), to: nil)
+    }
+}
