@@ -1,0 +1,53 @@
+import XCTest
+@testable import Symbolize
+
+/// C++ and Swift demangling against the system's own demanglers (`c++filt`, `swift demangle`).
+final class DemanglerTests: XCTestCase {
+    static let cxxNames = [
+        "_ZN2ns1WIlE4spinEl", "_Z3fooi", "_ZNKSt8functionIFiiiEEclEii",
+        "_ZN12_GLOBAL__N_16crunchEl", "_ZZ10run_lambdalENKUllE_clEl", "_ZNSt6vectorIiSaIiEE9push_backERKi",
+    ]
+    static let swiftNames = [
+        "$s4main3FooV3baryyF", "$s6swprog6WorkerV4spinySdSiF", "$sSa6appendyyxnF", "_$s4main3FooV3baryyF",
+    ]
+
+    /// Runs a demangler tool over names, one per line.
+    func tool(_ path: String, _ args: [String], _ names: [String]) throws -> [String] {
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw XCTSkip("\(path) is not installed") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(names.joined(separator: "\n").appending("\n").utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    func testCPlusPlusAgreesWithCxxfilt() throws {
+        let expected = try tool("/usr/bin/c++filt", [], Self.cxxNames)
+        XCTAssertEqual(Self.cxxNames.map { Demangler.demangle($0, parameters: true) }, expected)
+    }
+
+    func testCPlusPlusWithoutParametersAsPerfPrints() {
+        XCTAssertEqual(Demangler.demangle("_ZN2ns1WIlE4spinEl"), "ns::W<long>::spin")
+        XCTAssertEqual(Demangler.demangle("_ZNKSt8functionIFiiiEEclEii"), "std::function<int (int, int)>::operator()")
+        XCTAssertEqual(Demangler.demangle("_ZN12_GLOBAL__N_16crunchEl"), "(anonymous namespace)::crunch")
+        XCTAssertEqual(Demangler.demangle("_ZZ10run_lambdalENKUllE_clEl"), "run_lambda(long)::{lambda(long)#1}::operator()")
+    }
+
+    func testSwiftAgreesWithSwiftDemangle() throws {
+        let expected = try tool("/opt/swift/usr/bin/swift-demangle", ["--compact"], Self.swiftNames)
+        XCTAssertEqual(Self.swiftNames.map { Demangler.demangle($0) }, expected)
+    }
+
+    func testPlainNamesStayAsTheyAre() {
+        for name in ["main", "hash.constprop.0", "_start", "_Zgarbage", "$notswift", "_GLOBAL__sub_I_x"] {
+            XCTAssertEqual(Demangler.demangle(name), name)
+        }
+    }
+}
