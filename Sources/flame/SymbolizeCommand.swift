@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Symbolize
 
 /// Where to find symbols; shared by every command that re-symbolizes frames.
@@ -29,8 +30,8 @@ struct SymbolizeCommand: ParsableCommand {
     @Flag(help: "Addresses are file offsets, as perf script prints user frames (default: ELF virtual addresses, as addr2line takes).")
     var offsets = false
 
-    @Argument(help: "Hexadecimal addresses (with or without 0x).")
-    var addresses: [String]
+    @Argument(help: "Hexadecimal addresses (with or without 0x); none: read them from standard input, one per line.")
+    var addresses: [String] = []
 
     func validate() throws {
         guard symbols.binaries.count == 1 else { throw ValidationError("name exactly one --binary to look addresses up in") }
@@ -43,7 +44,14 @@ struct SymbolizeCommand: ParsableCommand {
         let binary = symbols.binaries[0]
         let symbolizer = Symbolizer(options: symbols.options)
         var out = ""
-        for text in addresses {
+        var list = addresses
+        if list.isEmpty {
+            while let line = readLine() {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                if !t.isEmpty { list.append(t) }
+            }
+        }
+        for text in list {
             let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) ?? 0
             let frames = offsets
                 ? symbolizer.frames(path: binary, address: value)
