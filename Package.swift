@@ -33,7 +33,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PerfScriptTests", dependencies: ["PerfScript"]),
-        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"], exclude: ["Fixtures"]),
         .testTarget(name: "FoldTests", dependencies: ["Fold", "PerfScript"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
         .testTarget(name: "FlameCLITests", dependencies: ["flame"]),

@@ -13,10 +13,8 @@ struct DebugFileLocator {
     var debugDirs: [String] = []
     /// Whether the file at the profile's path may serve as its own symbol source.
     var useProfilePath = true
-    var perfCache: String? = {
-        guard let home = getenv("HOME") else { return nil }
-        return String(cString: home) + "/.debug"
-    }()
+    /// perf's build-id cache directory (`~/.debug`).
+    var perfCache: String?
 
     /// Where symbols of the profile's `path` come from: the file with symbols (maybe a separate
     /// debug file), the file whose segments map offsets (the binary, when found), and warnings.

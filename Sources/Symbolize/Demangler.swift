@@ -20,7 +20,7 @@ public enum Demangler {
         if name.hasPrefix("_Z") {
             guard var text = cxx(name) else { return name }
             if let rust = RustDemangler.cleanLegacy(text) { return rust }
-            if !parameters { text = dropParameters(text) }
+            if !parameters { text = dropReturnType(dropParameters(text)) }
             return text
         }
         return name
@@ -50,6 +50,31 @@ public enum Demangler {
                 return String(cString: p)
             }
         }
+    }
+
+    /// `void drive<F>` -> `drive<F>`: template functions demangle with their return type first;
+    /// perf prints the name alone. The cut is the last space outside brackets and before any
+    /// `operator` (so `operator new` and conversion operators stay whole).
+    static func dropReturnType(_ text: String) -> String {
+        let chars = Array(text.utf8)
+        var depth = 0
+        var cut: Int?
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            switch c {
+            case UInt8(ascii: "<"), UInt8(ascii: "("), UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: ">"), UInt8(ascii: ")"), UInt8(ascii: "}"), UInt8(ascii: "]"): depth = max(0, depth - 1)
+            case UInt8(ascii: " ") where depth == 0: cut = i
+            case UInt8(ascii: "o") where depth == 0 && text.utf8.dropFirst(i).starts(with: "operator".utf8):
+                i = chars.count  // nothing after `operator` is a return type boundary
+                continue
+            default: break
+            }
+            i += 1
+        }
+        guard let cut else { return text }
+        return String(decoding: chars[(cut + 1)...], as: UTF8.self)
     }
 
     /// `ns::W<long>::spin(long) const` -> `ns::W<long>::spin`: the parameter list that closes the

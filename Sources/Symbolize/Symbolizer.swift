@@ -32,6 +32,8 @@ public struct SymbolizeOptions: Sendable {
     /// perf already failed to name `[unknown]` frames from it, and text profiles carry no
     /// build-id to prove it is the same build, so this is for inline and srcline lookups.
     public var useProfilePath = true
+    /// perf's build-id cache (perf's `--buildid-dir`); nil skips it. Default: `~/.debug`.
+    public var buildIDCache: String? = getenv("HOME").map { String(cString: $0) + "/.debug" }
 
     public init() {}
 }
@@ -61,7 +63,7 @@ public final class Symbolizer: @unchecked Sendable {
     public init(options: SymbolizeOptions = SymbolizeOptions()) {
         self.options = options
         locator = DebugFileLocator(binaries: options.binaries, debugDirs: options.debugDirs,
-                                   useProfilePath: options.useProfilePath)
+                                   useProfilePath: options.useProfilePath, perfCache: options.buildIDCache)
         pthread_mutex_init(&lock, nil)
         // libdwfl would ask debuginfod servers over the network when this is set.
         unsetenv("DEBUGINFOD_URLS")
@@ -108,7 +110,10 @@ public final class Symbolizer: @unchecked Sendable {
                 warnings.append("\(error)")
             }
         } else if !options.binaries.isEmpty || !options.debugDirs.isEmpty {
-            warnings.append("\(path): not found; its frames stay [unknown] (name it with --binary)")
+            let exists = access(path, F_OK) == 0
+            warnings.append(exists
+                ? "\(path): no symbols found (no matching --binary, debug file or build-id cache entry); its frames stay [unknown]"
+                : "\(path): not found; its frames stay [unknown] (name it with --binary)")
         }
         modules[path] = loaded
         return loaded

@@ -10,12 +10,15 @@ struct SymbolFlags: ParsableArguments {
     var debugDirs: [String] = []
     @Flag(name: .customLong("no-demangle"), help: "Keep mangled C++, Rust and Swift names.")
     var noDemangle = false
+    @Option(name: .customLong("buildid-dir"), help: "perf's build-id cache (default: ~/.debug).")
+    var buildIDDir: String?
 
     var options: SymbolizeOptions {
         var o = SymbolizeOptions()
         o.binaries = binaries
         o.debugDirs = debugDirs
         o.demangle = !noDemangle
+        if let buildIDDir { o.buildIDCache = buildIDDir }
         return o
     }
 }

@@ -38,6 +38,10 @@ final class DemanglerTests: XCTestCase {
         XCTAssertEqual(Demangler.demangle("_ZNKSt8functionIFiiiEEclEii"), "std::function<int (int, int)>::operator()")
         XCTAssertEqual(Demangler.demangle("_ZN12_GLOBAL__N_16crunchEl"), "(anonymous namespace)::crunch")
         XCTAssertEqual(Demangler.demangle("_ZZ10run_lambdalENKUllE_clEl"), "run_lambda(long)::{lambda(long)#1}::operator()")
+        // Template functions demangle with a return type; perf prints the name alone.
+        XCTAssertEqual(Demangler.demangle("_Z5driveISt8functionIFiiiEEEvRT_l"), "drive<std::function<int (int, int)> >")
+        XCTAssertEqual(Demangler.demangle("_ZnwmRKSt9nothrow_t"), "operator new")
+        XCTAssertEqual(Demangler.demangle("_ZN1AcviEv"), "A::operator int")
     }
 
     func testSwiftAgreesWithSwiftDemangle() throws {
