@@ -25,6 +25,11 @@ final class CLITests: XCTestCase {
 
     @discardableResult
     func flame(_ args: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
+        try CLITests.run(args, stdin: stdin, cwd: cwd)
+    }
+
+    /// Runs the flame binary with `args`; stdout and stderr are collected.
+    static func run(_ args: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = args
@@ -50,7 +55,9 @@ final class CLITests: XCTestCase {
         return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    func temporaryDirectory() throws -> URL {
+    func temporaryDirectory() throws -> URL { try CLITests.makeTemporaryDirectory() }
+
+    static func makeTemporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flame-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
