@@ -51,7 +51,8 @@ final class InlineIndex {
         // Explicit stack of (first child, depth) instead of recursion: DWARF can nest deeply.
         var stack: [(Dwarf_Die, Int32)] = [(child, 0)]
         var steps = 0
-        while var (die, depth) = stack.popLast() {
+        while let (first, depth) = stack.popLast() {
+            var die = first
             while true {
                 steps += 1
                 if steps > 50_000_000 { return }  // a hostile or looping DIE tree
@@ -71,7 +72,6 @@ final class InlineIndex {
                 guard dwarf_siblingof(&die, &next) == 0 else { break }
                 die = next
             }
-            _ = depth
         }
     }
 
