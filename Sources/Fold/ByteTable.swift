@@ -86,18 +86,6 @@ public final class ByteTable {
         return id
     }
 
-    /// The id of `bytes` if present.
-    public func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = ByteTable.hash(bytes)
-        var i = Int(truncatingIfNeeded: h) & slotMask
-        while true {
-            let id = slots[i]
-            if id < 0 { return nil }
-            if hashes[Int(id)] == h && equals(Int(id), bytes) { return id }
-            i = (i + 1) & slotMask
-        }
-    }
-
     /// The bytes of `id`. Valid until the next insertion.
     @inline(__always)
     public func bytes(_ id: Int32) -> UnsafeBufferPointer<UInt8> {

@@ -90,10 +90,10 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         for b in header.comm { rootName.append(b == 0x20 ? 0x5F : b) }
         if options.includeTid || options.includePid {
             rootName.append(0x2D)
-            if let pid = header.pid { rootName.append(contentsOf: String(pid).utf8) } else { rootName.append(0x3F) }
+            if let pid = header.pid { appendDecimal(pid, to: &rootName) } else { rootName.append(0x3F) }
             if options.includeTid {
                 rootName.append(0x2F)
-                rootName.append(contentsOf: String(header.tid).utf8)
+                appendDecimal(header.tid, to: &rootName)
             }
         }
         java = rootName.starts(with: "java".utf8)
@@ -208,6 +208,19 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             name.withUnsafeBufferPointer { names.intern($0) }
         }
     }
+}
+
+/// Appends a decimal integer as ASCII, without building a String.
+@inline(__always)
+func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    if value < 0 { out.append(0x2D) }
+    var v = value.magnitude
+    let start = out.count
+    repeat {
+        out.append(UInt8(0x30 + v % 10))
+        v /= 10
+    } while v > 0
+    out[start...].reverse()
 }
 
 /// The events met in perf script input: samples per event in first-seen order, which one was

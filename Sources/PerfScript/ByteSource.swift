@@ -18,8 +18,6 @@ public final class ByteSource {
     private var start = 0      // first unconsumed byte
     private var end = 0        // one past the last valid byte
     private var atEOF = false
-    /// Bytes consumed so far (offset of the first unconsumed byte in the input).
-    public private(set) var consumedBytes: Int = 0
     /// Bytes still allowed to be read when reading a range of a file.
     private var remaining: Int = .max
 
@@ -91,14 +89,12 @@ public final class ByteSource {
                 lineNumber += 1
                 let line = UnsafeBufferPointer(start: UnsafePointer(base), count: len)
                 start += len + 1
-                consumedBytes += len + 1
                 if try !body(line, lineNumber) { return }
             }
             if atEOF {
                 if start < end {
                     lineNumber += 1
                     let line = UnsafeBufferPointer(start: UnsafePointer(buffer + start), count: end - start)
-                    consumedBytes += end - start
                     start = end
                     _ = try body(line, lineNumber)
                 }

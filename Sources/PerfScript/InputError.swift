@@ -8,8 +8,6 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case empty(file: String)
     /// The input was read but holds no sample to draw.
     case noSamples(file: String, detail: String)
-    /// A line that breaks the detected format where no recovery is possible.
-    case malformed(file: String, line: Int, expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -22,8 +20,6 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             return "\(file): empty input: expected `perf script` text or folded stacks"
         case let .noSamples(file, detail):
             return "\(file): no samples to draw (\(detail))"
-        case let .malformed(file, line, expected, found):
-            return "\(file):\(line): expected \(expected), found \(found)"
         }
     }
 

@@ -8,8 +8,6 @@ public struct PruneSummary: Equatable, Sendable {
     public var hiddenWeight: UInt64 = 0
     /// Placeholders drawn for them.
     public var placeholders = 0
-    /// Frames drawn, placeholders included.
-    public var drawnFrames = 0
 }
 
 /// Renders a `FlameTree` as one self-contained interactive SVG (see `FlameScript` for the DOM).
@@ -160,7 +158,6 @@ public struct FlameGraphRenderer {
             }
             stack.append(contentsOf: pushes.reversed())
         }
-        summary.drawnFrames = items.count
         return (items, summary, maxDepth)
     }
 

@@ -46,7 +46,8 @@ public final class Symbolizer: @unchecked Sendable {
     private let locator: DebugFileLocator
     private var modules: [String: LoadedBinary?] = [:]
     private var cache: [CacheKey: [SymbolFrame]] = [:]
-    private var lock = pthread_mutex_t()
+    /// Heap-allocated: pthread needs a stable address, which a stored property does not promise.
+    private let lock: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
     /// Warnings (mismatched build-ids, unreadable binaries), each once, in order.
     public private(set) var warnings: [String] = []
 
@@ -64,19 +65,22 @@ public final class Symbolizer: @unchecked Sendable {
         self.options = options
         locator = DebugFileLocator(binaries: options.binaries, debugDirs: options.debugDirs,
                                    useProfilePath: options.useProfilePath, perfCache: options.buildIDCache)
-        pthread_mutex_init(&lock, nil)
+        pthread_mutex_init(lock, nil)
         // libdwfl would ask debuginfod servers over the network when this is set.
         unsetenv("DEBUGINFOD_URLS")
     }
 
-    deinit { pthread_mutex_destroy(&lock) }
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
 
     /// The frames at `address` in `path`, outermost first (the function, then each inlined call);
     /// nil when no function symbol covers it. `address` is what perf prints for user frames: a file
     /// offset (or, for non-PIE executables, possibly the absolute address).
     public func frames(path: String, address: UInt64, expectedBuildID: String? = nil) -> [SymbolFrame]? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         let key = CacheKey(path: path, address: address)
         if let hit = cache[key] { return hit.isEmpty ? nil : hit }
         let result = resolve(path: path, address: address, expectedBuildID: expectedBuildID)
@@ -86,8 +90,8 @@ public final class Symbolizer: @unchecked Sendable {
 
     /// The frames at an ELF virtual address of `binary` (what `flame symbolize` takes).
     public func frames(binary: String, virtualAddress: UInt64) -> [SymbolFrame]? {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         guard let loaded = load(binary, expectedBuildID: nil) else { return nil }
         return describe(loaded.symbols, vaddr: virtualAddress)
     }

@@ -13,18 +13,15 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Shared plumbing of the commands: loading with notes on stderr, and writing output.
 enum CLI {
-    static func error(_ message: String) {
-        FileHandleStderr.write("flame: \(message)\n")
-    }
-
-    static func note(_ message: String) {
+    /// One line on stderr, prefixed with the program name.
+    static func say(_ message: String) {
         FileHandleStderr.write("flame: \(message)\n")
     }
 
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
     static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
         let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
-        for n in profile.notes { note(n) }
+        for n in profile.notes { say(n) }
         return profile
     }
 

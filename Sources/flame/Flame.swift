@@ -18,10 +18,10 @@ struct Flame: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as InputError {
-            CLI.error(error.description)
+            CLI.say(error.description)
             Glibc.exit(2)
         } catch let error as OutputError {
-            CLI.error(error.description)
+            CLI.say(error.description)
             Glibc.exit(1)
         } catch {
             exit(withError: error)

@@ -107,6 +107,6 @@ struct OnCPUCommand: ParsableCommand {
         let renderer = FlameGraphRenderer(options: render.options, unit: profile.unit)
         let (svg, _) = renderer.render(tree)
         try CLI.write(svg, to: target)
-        if let target, target != "-" { CLI.note("wrote \(target)") }
+        if let target, target != "-" { CLI.say("wrote \(target)") }
     }
 }
