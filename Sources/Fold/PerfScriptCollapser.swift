@@ -19,6 +19,8 @@ public struct CollapseOptions: Sendable {
     public var inline = false
     /// Append `:file:line` to frame names, as stackcollapse-perf.pl `--context` (needs `symbolizer`).
     public var srcline = false
+    /// Demangle Swift names perf printed mangled (perf demangles C++ and Rust itself).
+    public var demangleSwift = true
 
     public init() {}
 }
@@ -204,10 +206,30 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     }
 
     private func resolve(_ frame: FrameLine) -> [Int32] {
-        options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
+        if options.demangleSwift, let readable = swiftDemangled(frame.symbol) {
+            return readable.withUnsafeBufferPointer { symbol in
+                options.naming.names(symbol: symbol, dso: frame.dso, address: frame.address, java: java).map { name in
+                    name.withUnsafeBufferPointer { names.intern($0) }
+                }
+            }
+        }
+        return options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
             name.withUnsafeBufferPointer { names.intern($0) }
         }
     }
+}
+
+/// The demangled name when `symbol` is a Swift mangled name (`$s`, `_$s`, `$S`, `$e`), else nil.
+/// Callers cache per symbol, so the String round trip happens once per distinct name.
+func swiftDemangled(_ symbol: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    guard symbol.count > 2 else { return nil }
+    let a = symbol[0], b = symbol[1]
+    let dollar = UInt8(ascii: "$")
+    guard (a == dollar && (b == UInt8(ascii: "s") || b == UInt8(ascii: "S") || b == UInt8(ascii: "e")))
+            || (a == UInt8(ascii: "_") && b == dollar) else { return nil }
+    let text = String(decoding: symbol, as: UTF8.self)
+    let readable = Demangler.demangle(text)
+    return readable == text ? nil : Array(readable.utf8)
 }
 
 /// Appends a decimal integer as ASCII, without building a String.

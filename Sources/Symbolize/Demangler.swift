@@ -12,7 +12,8 @@ public enum Demangler {
     /// `parameters: false` drops the top-level C++ parameter list and qualifiers, as Debian's perf prints.
     public static func demangle(_ name: String, parameters: Bool = false) -> String {
         if isSwift(name) {
-            return swift(name) ?? name
+            guard let text = swift(name) else { return name }
+            return parameters ? text : dropSwiftSignatures(text)
         }
         if name.hasPrefix("_R") {
             return RustDemangler.demangleV0(name) ?? name
@@ -30,6 +31,72 @@ public enum Demangler {
     static func isSwift(_ name: String) -> Bool {
         name.hasPrefix("$s") || name.hasPrefix("$S") || name.hasPrefix("_$s") || name.hasPrefix("_$S")
             || name.hasPrefix("$e") || name.hasPrefix("_T0")
+    }
+
+    /// `swprog.drive(Swift.Int) -> Swift.Int` -> `swprog.drive`, and `closure #1 () -> () in f() -> ()`
+    /// -> `closure #1 in f`: function signatures outside generic brackets are dropped, as perf drops
+    /// C++ parameters. Flame graphs need it: stackcollapse's rules would cut the name at `(` and
+    /// split it at `->` into fake inlined frames.
+    static func dropSwiftSignatures(_ text: String) -> String {
+        let b = Array(text.utf8)
+        let n = b.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        func startsWith(_ s: String, at i: Int) -> Bool {
+            let u = Array(s.utf8)
+            return i + u.count <= n && b[i..<i + u.count].elementsEqual(u)
+        }
+        var angle = 0
+        var i = 0
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: "-") && i + 1 < n && b[i + 1] == UInt8(ascii: ">") {
+                out += [c, b[i + 1]]
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "<") { angle += 1 }
+            if c == UInt8(ascii: ">") { angle = max(0, angle - 1) }
+            guard c == UInt8(ascii: "("), angle == 0 else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            // The matching ')'.
+            var depth = 0
+            var j = i
+            while j < n {
+                if b[j] == UInt8(ascii: "(") { depth += 1 }
+                if b[j] == UInt8(ascii: ")") { depth -= 1; if depth == 0 { break } }
+                j += 1
+            }
+            guard j < n else { out += b[i...]; break }
+            var k = j + 1
+            while true {
+                if startsWith(" async", at: k) { k += 6 } else if startsWith(" throws", at: k) { k += 7 } else { break }
+            }
+            if k == n {
+                i = n
+            } else if startsWith(" -> ", at: k) {
+                while out.last == UInt8(ascii: " ") { out.removeLast() }
+                // The result type runs to the next top-level " in " (closures) or the end.
+                var d = 0
+                k += 4
+                while k < n {
+                    if b[k] == UInt8(ascii: "(") || b[k] == UInt8(ascii: "<") { d += 1 }
+                    if b[k] == UInt8(ascii: ")") { d -= 1 }
+                    if b[k] == UInt8(ascii: ">") && !(k > 0 && b[k - 1] == UInt8(ascii: "-")) { d -= 1 }
+                    if d <= 0 && startsWith(" in ", at: k) { break }
+                    k += 1
+                }
+                i = k
+            } else {
+                out += b[i...j]
+                i = j + 1
+            }
+        }
+        while out.last == UInt8(ascii: " ") { out.removeLast() }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// libstdc++'s `__cxa_demangle`; nil when not a C++ name.

@@ -53,7 +53,7 @@ final class DwarfModule {
 
     /// `file:line` of the innermost code at `vaddr`, from the line table.
     func sourceLine(_ vaddr: UInt64) -> (file: String, line: Int)? {
-        guard let l = dwfl_module_getsrc(module, vaddr) else { return nil }
+        guard let l = dwfl_module_getsrc(module, vaddr) else { return inlines?.sourceLine(vaddr) }
         var line: Int32 = 0
         guard let file = dwfl_lineinfo(l, nil, &line, nil, nil, nil), line > 0 else { return nil }
         return (String(cString: file), Int(line))

@@ -28,15 +28,18 @@ final class InlineIndex {
     private let module: OpaquePointer
     private let dwarf: OpaquePointer
     private var ranges: [Range] = []
+    /// Module address minus DWARF address (0 for modules reported at base 0 without relocation).
+    private var bias: Dwarf_Addr = 0
 
     init?(module: OpaquePointer) {
-        var bias: Dwarf_Addr = 0
-        guard let dw = dwfl_module_getdwarf(module, &bias) else { return nil }
+        var moduleBias: Dwarf_Addr = 0
+        guard let dw = dwfl_module_getdwarf(module, &moduleBias) else { return nil }
         self.module = module
         dwarf = dw
         var cuBias: Dwarf_Addr = 0
         var cu = dwfl_module_nextcu(module, nil, &cuBias)
         while let cuDie = cu {
+            self.bias = cuBias
             index(cu: cuDie, bias: cuBias)
             cu = dwfl_module_nextcu(module, cuDie, &cuBias)
         }
@@ -91,6 +94,11 @@ final class InlineIndex {
 
     /// The chain at `vaddr`, outermost (the subprogram) first; empty when no function covers it.
     func chain(_ vaddr: UInt64) -> [Frame] {
+        chainRanges(vaddr).map(frame)
+    }
+
+    /// The ranges covering `vaddr`, one per depth, outermost first; empty without a subprogram.
+    private func chainRanges(_ vaddr: UInt64) -> [Range] {
         // Last range starting at or before vaddr, then back over candidates that may contain it.
         var lo = 0, hi = ranges.count
         while lo < hi {
@@ -114,7 +122,19 @@ final class InlineIndex {
         var seen = Set<Int32>()
         containing = containing.filter { seen.insert($0.depth).inserted }
         guard let outer = containing.first, outer.depth == 0 else { return [] }
-        return containing.map(frame)
+        return containing
+    }
+
+    /// `file:line` from the line table of the CU whose function covers `vaddr`. Swift objects
+    /// come without `.debug_aranges`, and then libdw's own address-to-CU lookup finds nothing.
+    func sourceLine(_ vaddr: UInt64) -> (file: String, line: Int)? {
+        guard let outer = chainRanges(vaddr).first else { return nil }
+        var cuDie = Dwarf_Die()
+        guard dwarf_offdie(dwarf, outer.cu, &cuDie) != nil,
+              let l = dwarf_getsrc_die(&cuDie, vaddr &- bias) else { return nil }
+        var line: Int32 = 0
+        guard dwarf_lineno(l, &line) == 0, line > 0, let file = dwarf_linesrc(l, nil, nil) else { return nil }
+        return (String(cString: file), Int(line))
     }
 
     private func frame(_ r: Range) -> Frame {

@@ -34,93 +34,167 @@ public struct SymbolizeOptions: Sendable {
     public var useProfilePath = true
     /// perf's build-id cache (perf's `--buildid-dir`); nil skips it. Default: `~/.debug`.
     public var buildIDCache: String? = getenv("HOME").map { String(cString: $0) + "/.debug" }
+    /// Where answers are kept between runs; nil turns the disk cache off.
+    /// Default: `$XDG_CACHE_HOME/flame/symbols` (else `~/.cache/flame/symbols`).
+    public var diskCache: String? = SymbolDiskCache.defaultDirectory()
 
     public init() {}
 }
 
 /// Turns (binary, address as perf prints it) into function names, inline chains and source lines,
 /// with elfutils. Each binary is opened once and its indices are built lazily; results are cached
-/// per (binary, address). Safe to call from several threads: libdw is not, so calls are serialized.
+/// per (binary, address). Safe to call from several threads: libdw 0.188 is not safe for concurrent
+/// use of one Dwfl, so each binary has its own lock and different binaries proceed in parallel.
 public final class Symbolizer: @unchecked Sendable {
     private let options: SymbolizeOptions
     private let locator: DebugFileLocator
-    private var modules: [String: LoadedBinary?] = [:]
-    private var cache: [CacheKey: [SymbolFrame]] = [:]
-    /// Heap-allocated: pthread needs a stable address, which a stored property does not promise.
-    private let lock: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
-    /// Warnings (mismatched build-ids, unreadable binaries), each once, in order.
-    public private(set) var warnings: [String] = []
+    /// Guards `slots`, `expectedIDs` and `warnings`.
+    private let lock = Mutex()
+    private var slots: [String: BinarySlot] = [:]
+    private var expectedIDs: [String: String] = [:]
+    private var warningList: [String] = []
 
-    private struct CacheKey: Hashable {
-        var path: String
-        var address: UInt64
+    /// Warnings (mismatched build-ids, unreadable binaries), each once, in order.
+    public var warnings: [String] { lock.locked { warningList } }
+
+    /// One profile path: its symbol source once located, and its answers. Guarded by its own lock.
+    private final class BinarySlot {
+        let lock = Mutex()
+        var located = false
+        var loaded: LoadedBinary?
+        var cache: [UInt64: [SymbolFrame]] = [:]
     }
 
-    private struct LoadedBinary {
-        var symbols: DwarfModule
-        var layout: ELFFile
+    /// A binary whose symbol file was found. Its DWARF is opened on the first address the disk
+    /// cache cannot answer.
+    private final class LoadedBinary {
+        let symbolPath: String
+        let layout: ELFFile
+        let disk: SymbolDiskCache?
+        var module: DwarfModule?
+        var openFailed = false
+
+        init(symbolPath: String, layout: ELFFile, disk: SymbolDiskCache?) {
+            self.symbolPath = symbolPath
+            self.layout = layout
+            self.disk = disk
+        }
     }
 
     public init(options: SymbolizeOptions = SymbolizeOptions()) {
         self.options = options
         locator = DebugFileLocator(binaries: options.binaries, debugDirs: options.debugDirs,
                                    useProfilePath: options.useProfilePath, perfCache: options.buildIDCache)
-        pthread_mutex_init(lock, nil)
         // libdwfl would ask debuginfod servers over the network when this is set.
         unsetenv("DEBUGINFOD_URLS")
     }
 
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
+    /// Build-ids the profile recorded for its paths (perf.data's build-id table): a symbol
+    /// source with another id is refused. Call before the first lookup of those paths.
+    public func expectBuildIDs(_ ids: [String: String]) {
+        lock.locked { expectedIDs.merge(ids) { _, new in new } }
     }
 
     /// The frames at `address` in `path`, outermost first (the function, then each inlined call);
     /// nil when no function symbol covers it. `address` is what perf prints for user frames: a file
     /// offset (or, for non-PIE executables, possibly the absolute address).
     public func frames(path: String, address: UInt64, expectedBuildID: String? = nil) -> [SymbolFrame]? {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        let key = CacheKey(path: path, address: address)
-        if let hit = cache[key] { return hit.isEmpty ? nil : hit }
-        let result = resolve(path: path, address: address, expectedBuildID: expectedBuildID)
-        cache[key] = result ?? []
-        return result
+        let slot = self.slot(path)
+        return slot.lock.locked {
+            if let hit = slot.cache[address] { return hit.isEmpty ? nil : hit }
+            var result: [SymbolFrame]?
+            if let loaded = load(slot, path, expectedBuildID: expectedBuildID),
+               let vaddr = loaded.layout.virtualAddress(fileOffset: address) {
+                result = describe(loaded, vaddr: vaddr)
+            }
+            slot.cache[address] = result ?? []
+            return result
+        }
     }
 
     /// The frames at an ELF virtual address of `binary` (what `flame symbolize` takes).
     public func frames(binary: String, virtualAddress: UInt64) -> [SymbolFrame]? {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        guard let loaded = load(binary, expectedBuildID: nil) else { return nil }
-        return describe(loaded.symbols, vaddr: virtualAddress)
+        let slot = self.slot(binary)
+        return slot.lock.locked {
+            guard let loaded = load(slot, binary, expectedBuildID: nil) else { return nil }
+            return describe(loaded, vaddr: virtualAddress)
+        }
     }
 
-    private func resolve(path: String, address: UInt64, expectedBuildID: String?) -> [SymbolFrame]? {
-        guard let loaded = load(path, expectedBuildID: expectedBuildID),
-              let vaddr = loaded.layout.virtualAddress(fileOffset: address) else { return nil }
-        return describe(loaded.symbols, vaddr: vaddr)
+    /// The frames of many addresses of one binary, looked up in ascending order with each
+    /// distinct address once (neighbouring addresses share CUs and line tables).
+    /// `fileOffsets`: addresses as perf prints user frames; else ELF virtual addresses.
+    public func frames(path: String, addresses: [UInt64], fileOffsets: Bool, expectedBuildID: String? = nil) -> [UInt64: [SymbolFrame]] {
+        var unique = addresses
+        unique.sort()
+        var result: [UInt64: [SymbolFrame]] = [:]
+        var previous: UInt64?
+        for a in unique where a != previous {
+            previous = a
+            let frames = fileOffsets
+                ? self.frames(path: path, address: a, expectedBuildID: expectedBuildID)
+                : self.frames(binary: path, virtualAddress: a)
+            if let frames { result[a] = frames }
+        }
+        return result
     }
 
-    private func load(_ path: String, expectedBuildID: String?) -> LoadedBinary? {
-        if let known = modules[path] { return known }
-        let choice = locator.locate(profilePath: path, expectedBuildID: expectedBuildID)
-        for w in choice.warnings where !warnings.contains(w) { warnings.append(w) }
-        var loaded: LoadedBinary?
+    /// Writes new answers to the disk cache (call once at the end of a run).
+    public func saveCache() {
+        for slot in lock.locked({ Array(slots.values) }) {
+            slot.lock.locked { slot.loaded?.disk?.save() }
+        }
+    }
+
+    private func slot(_ path: String) -> BinarySlot {
+        lock.locked {
+            if let s = slots[path] { return s }
+            let s = BinarySlot()
+            slots[path] = s
+            return s
+        }
+    }
+
+    private func warn(_ w: String) {
+        lock.locked { if !warningList.contains(w) { warningList.append(w) } }
+    }
+
+    /// Locates the symbol source of `path` once. Called with the slot's lock held.
+    private func load(_ slot: BinarySlot, _ path: String, expectedBuildID: String?) -> LoadedBinary? {
+        if slot.located { return slot.loaded }
+        slot.located = true
+        let expected = expectedBuildID ?? lock.locked { expectedIDs[path] }
+        let choice = locator.locate(profilePath: path, expectedBuildID: expected)
+        for w in choice.warnings { warn(w) }
         if let symbols = choice.symbols, let layout = choice.layout {
-            do {
-                loaded = LoadedBinary(symbols: try DwarfModule(path: symbols.path), layout: layout)
-            } catch {
-                warnings.append("\(error)")
+            let disk = options.diskCache.flatMap {
+                SymbolDiskCache(directory: $0, symbolFile: symbols.path, buildID: symbols.buildID ?? layout.buildID,
+                                demangle: options.demangle)
             }
+            slot.loaded = LoadedBinary(symbolPath: symbols.path, layout: layout, disk: disk)
         } else if !options.binaries.isEmpty || !options.debugDirs.isEmpty {
             let exists = access(path, F_OK) == 0
-            warnings.append(exists
+            warn(exists
                 ? "\(path): no symbols found (no matching --binary, debug file or build-id cache entry); its frames stay [unknown]"
                 : "\(path): not found; its frames stay [unknown] (name it with --binary)")
         }
-        modules[path] = loaded
-        return loaded
+        return slot.loaded
+    }
+
+    private func describe(_ loaded: LoadedBinary, vaddr: UInt64) -> [SymbolFrame]? {
+        if let known = loaded.disk?.lookup(vaddr) { return known.isEmpty ? nil : known }
+        if loaded.module == nil && !loaded.openFailed {
+            do {
+                loaded.module = try DwarfModule(path: loaded.symbolPath)
+            } catch {
+                loaded.openFailed = true
+                warn("\(error)")
+            }
+        }
+        guard let module = loaded.module else { return nil }
+        let frames = describe(module, vaddr: vaddr)
+        loaded.disk?.record(vaddr, frames)
+        return frames
     }
 
     private func describe(_ module: DwarfModule, vaddr: UInt64) -> [SymbolFrame]? {
@@ -150,5 +224,25 @@ public final class Symbolizer: @unchecked Sendable {
         var name = symbol
         if let at = name.firstIndex(of: "@"), !name.hasPrefix("@") { name = String(name[..<at]) }
         return options.demangle ? Demangler.demangle(name) : name
+    }
+}
+
+/// A pthread mutex on the heap (pthread needs a stable address, which a stored property does
+/// not promise).
+final class Mutex: @unchecked Sendable {
+    private let m: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+
+    init() { pthread_mutex_init(m, nil) }
+
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+
+    @inline(__always)
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(m)
+        defer { pthread_mutex_unlock(m) }
+        return try body()
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Fold
 import PerfScript
+import Symbolize
 
 /// A failure to write the output.
 struct OutputError: Error, CustomStringConvertible {
@@ -21,6 +22,7 @@ enum CLI {
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
     static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
         let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
+        options.symbolizer?.saveCache()
         for n in profile.notes { say(n) }
         return profile
     }

@@ -36,6 +36,7 @@ struct CollapseFlags: ParsableArguments {
             var s = symbols.options
             s.useProfilePath = inline || srcline
             o.symbolizer = Symbolizer(options: s)
+            o.demangleSwift = !symbols.noDemangle
         }
         o.inline = inline
         o.srcline = srcline

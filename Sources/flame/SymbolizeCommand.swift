@@ -12,6 +12,8 @@ struct SymbolFlags: ParsableArguments {
     var noDemangle = false
     @Option(name: .customLong("buildid-dir"), help: "perf's build-id cache (default: ~/.debug).")
     var buildIDDir: String?
+    @Flag(name: .customLong("no-symbol-cache"), help: "Neither read nor write flame's symbol cache ($XDG_CACHE_HOME/flame/symbols).")
+    var noSymbolCache = false
 
     var options: SymbolizeOptions {
         var o = SymbolizeOptions()
@@ -19,6 +21,7 @@ struct SymbolFlags: ParsableArguments {
         o.debugDirs = debugDirs
         o.demangle = !noDemangle
         if let buildIDDir { o.buildIDCache = buildIDDir }
+        if noSymbolCache { o.diskCache = nil }
         return o
     }
 }
@@ -54,11 +57,11 @@ struct SymbolizeCommand: ParsableCommand {
                 if !t.isEmpty { list.append(t) }
             }
         }
-        for text in list {
-            let value = UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16) ?? 0
-            let frames = offsets
-                ? symbolizer.frames(path: binary, address: value)
-                : symbolizer.frames(binary: binary, virtualAddress: value)
+        let values = list.map { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) ?? 0 }
+        let found = symbolizer.frames(path: binary, addresses: values, fileOffsets: offsets)
+        symbolizer.saveCache()
+        for value in values {
+            let frames = found[value]
             let label = "0x" + String(value, radix: 16)
             guard let frames else {
                 out += "\(label) ??\n"

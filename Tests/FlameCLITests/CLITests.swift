@@ -34,6 +34,10 @@ final class CLITests: XCTestCase {
         process.executableURL = CLITests.binary
         process.arguments = args
         if let cwd { process.currentDirectoryURL = cwd }
+        // Keep flame's symbol cache out of the user's home, one per test run.
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("flame-cli-cache-\(getpid())").path
+        process.environment = env
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -46,7 +46,25 @@ final class DemanglerTests: XCTestCase {
 
     func testSwiftAgreesWithSwiftDemangle() throws {
         let expected = try tool("/opt/swift/usr/bin/swift-demangle", ["--compact"], Self.swiftNames)
-        XCTAssertEqual(Self.swiftNames.map { Demangler.demangle($0) }, expected)
+        XCTAssertEqual(Self.swiftNames.map { Demangler.demangle($0, parameters: true) }, expected)
+    }
+
+    /// Flame graph names: signatures dropped (stackcollapse's rules would cut at `(` and split
+    /// at `->`), generic arguments and closure contexts kept. Expected texts written by hand from
+    /// `swift demangle --compact` output.
+    func testSwiftWithoutSignatures() {
+        XCTAssertEqual(Demangler.demangle("$s6swprog5driveyS2iF"), "swprog.drive")
+        XCTAssertEqual(Demangler.demangle("$s6swprog10accumulateyxxs17FixedWidthIntegerRzlFSi_Tg5"),
+                       "generic specialization <Swift.Int> of swprog.accumulate<A where A: Swift.FixedWidthInteger>")
+        XCTAssertEqual(Demangler.demangle("$s4main1fyyFyycfU_"), "closure #1 in main.f")
+        XCTAssertEqual(Demangler.demangle("$sSa6appendyyxnF"), "Swift.Array.append")
+        XCTAssertEqual(Demangler.dropSwiftSignatures("static Swift.CommandLine.arguments.getter : Swift.Array<Swift.String>"),
+                       "static Swift.CommandLine.arguments.getter : Swift.Array<Swift.String>")
+        XCTAssertEqual(Demangler.dropSwiftSignatures("(extension in Foo):Swift.Array.bar(Swift.Int) async throws -> ()"),
+                       "(extension in Foo):Swift.Array.bar")
+        XCTAssertEqual(Demangler.dropSwiftSignatures("f<(Swift.Int) -> ()>(A) -> (Swift.Int) -> Swift.Int"), "f<(Swift.Int) -> ()>")
+        XCTAssertEqual(Demangler.dropSwiftSignatures("closure #2 (Swift.Int) -> (Swift.Int) -> () in g(x: (Swift.Int)) -> ()"),
+                       "closure #2 in g")
     }
 
     func testPlainNamesStayAsTheyAre() {

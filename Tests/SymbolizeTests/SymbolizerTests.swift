@@ -39,7 +39,11 @@ final class SymbolizerTests: XCTestCase {
 
     /// `(start, size)` of a function symbol, from nm.
     func symbol(_ name: String, in binary: String) throws -> (UInt64, UInt64) {
-        let (_, text) = try Self.run("/usr/bin/nm", ["-S", binary])
+        try Self.symbol(name, in: binary)
+    }
+
+    static func symbol(_ name: String, in binary: String) throws -> (UInt64, UInt64) {
+        let (_, text) = try run("/usr/bin/nm", ["-S", binary])
         for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             if f.count == 4, f[3] == name, let start = UInt64(f[0], radix: 16), let size = UInt64(f[1], radix: 16) {
