@@ -23,6 +23,10 @@ let package = Package(
         // Entry points of libstdc++ and the Swift runtime that no importable header declares.
         .target(name: "CDemangle", linkerSettings: [.linkedLibrary("stdc++")]),
         .target(name: "Symbolize", dependencies: ["CLibDW", "CDemangle"]),
+        // System libzstd through pkg-config (Debian: libzstd-dev), for `perf record -z` files.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Native perf.data reader; depends on no other flame module.
+        .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
         .target(name: "Fold", dependencies: ["PerfScript", "Symbolize"], swiftSettings: hotPath),
         .target(name: "SVGRender", dependencies: ["Fold"]),
         .executableTarget(
@@ -37,5 +41,6 @@ let package = Package(
         .testTarget(name: "FoldTests", dependencies: ["Fold", "PerfScript"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
         .testTarget(name: "FlameCLITests", dependencies: ["flame"]),
+        .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
     ]
 )

@@ -11,6 +11,8 @@ command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
 { pkg-config --exists libdw 2>/dev/null && [ -f /usr/include/elfutils/libdwfl.h ]; } || need_pkgs+=(libdw-dev)
 { pkg-config --exists libelf 2>/dev/null && [ -f /usr/include/libelf.h ]; } || need_pkgs+=(libelf-dev)
+# PerfData decompresses `perf record -z` files with libzstd (pkg-config libzstd).
+{ pkg-config --exists libzstd 2>/dev/null && [ -f /usr/include/zstd.h ]; } || need_pkgs+=(libzstd-dev)
 # Tests compare inline chains with eu-addr2line and strip binaries they build.
 command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)

@@ -1,0 +1,173 @@
+/// A mapping as a lookup returns it: where the address falls and what perf prints for it.
+public struct MapRef: Sendable, Equatable {
+    public var filename: String
+    public var start: UInt64
+    public var end: UInt64
+    public var pgoff: UInt64
+    /// From an MMAP2 with a build-id (`--buildid-mmap`), else nil.
+    public var buildID: String?
+    public var prot: UInt32
+    public var flags: UInt32
+    public var isExecutable: Bool
+    /// Kernel or kernel-module map (pid -1).
+    public var isKernel: Bool
+    /// The looked-up address.
+    public var address: UInt64
+    /// `address - start + pgoff` (perf's map__map_ip); for the kernel map the address itself.
+    public var fileOffset: UInt64 { isKernel ? address : address &- start &+ pgoff }
+    /// The dso as perf script prints it: `[kernel.kallsyms]` for the kernel text map, else the file name.
+    public var dsoName: String { isKernel && filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : filename }
+}
+
+/// Threads, comms and address-space maps, updated from MMAP/MMAP2/COMM/FORK/EXIT records (perf's machine).
+///
+/// Apply records in delivery order (`forEachRecord(ordered: true)`) so the state at a sample is the state at
+/// its time, as perf script sees it.
+public final class MachineState {
+    private struct Thread {
+        var pid: Int32
+        var comm: String
+    }
+
+    private var threads: [Int32: Thread] = [:]
+    /// Maps per process (pid); pid -1 holds the kernel and its modules.
+    private var spaces: [Int32: MapTree] = [:]
+    private var kernelStart: UInt64 = .max
+
+    /// Starts with perf's idle thread: pid/tid 0 is `swapper`.
+    public init() {
+        threads[0] = Thread(pid: 0, comm: "swapper")
+    }
+
+    /// Updates the state from a non-sample record (samples and other records are ignored).
+    public func apply(_ record: PerfRecord) {
+        switch record {
+        case .mmap(let m): applyMmap(m)
+        case .comm(let c): threads[c.tid] = Thread(pid: c.pid, comm: c.comm)
+        case .fork(let f): applyFork(f)
+        default: break
+        }
+    }
+
+    private func applyMmap(_ m: MmapRecord) {
+        let kernelPid: Int32 = -1
+        let isKernel = m.pid == kernelPid
+        var end = m.end
+        if isKernel && m.filename.hasPrefix("[kernel.kallsyms]") {
+            kernelStart = min(kernelStart, m.start)
+            // The MMAP covers only _text.._etext, but perf resolves the whole kernel image (init text too)
+            // through it: the map runs until a later module map cuts it.
+            end = .max
+        }
+        let entry = MapTree.Entry(start: m.start, end: end, pgoff: m.pgoff, filename: m.filename, buildID: m.buildID,
+                                  prot: m.prot, flags: m.flags, isExecutable: m.isExecutable)
+        spaces[m.pid, default: MapTree()].insert(entry)
+    }
+
+    private func applyFork(_ f: TaskRecord) {
+        let parentComm = threads[f.ptid]?.comm ?? threads[f.ppid]?.comm ?? ":\(f.ptid)"
+        threads[f.tid] = Thread(pid: f.pid, comm: parentComm)
+        // A new process starts with a copy of its parent's address space; a new thread shares it (same pid).
+        if f.pid != f.ppid, let parent = spaces[f.ppid] { spaces[f.pid] = parent }
+    }
+
+    /// The comm of thread `tid` now (perf's `:tid` when none was seen).
+    public func comm(tid: Int32) -> String { threads[tid]?.comm ?? ":\(tid)" }
+
+    /// The process of thread `tid`, if known.
+    public func pid(tid: Int32) -> Int32? { threads[tid]?.pid }
+
+    /// The map containing `address` for process `pid` in `cpumode` (kernel modes use the kernel maps);
+    /// user addresses inside the kernel range fall back to the kernel maps, as perf does.
+    public func map(pid: Int32, address: UInt64, cpumode: UInt8) -> MapRef? {
+        switch cpumode {
+        case PerfRecordMisc.kernel:
+            return spaces[-1]?.find(address).map { ref($0, address, kernel: true) }
+        case PerfRecordMisc.user:
+            if let e = spaces[pid]?.find(address) { return ref(e, address, kernel: false) }
+            if address >= kernelStart, let e = spaces[-1]?.find(address) { return ref(e, address, kernel: true) }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// What perf script prints in parentheses for a frame: the map's dso, or `[unknown]`.
+    public func dsoName(pid: Int32, address: UInt64, cpumode: UInt8) -> String {
+        map(pid: pid, address: address, cpumode: cpumode)?.dsoName ?? "[unknown]"
+    }
+
+    /// The address perf script prints for a callchain frame: the file offset inside its map, else the address.
+    public func printedAddress(pid: Int32, frame: CallchainFrame) -> UInt64 {
+        map(pid: pid, address: frame.address, cpumode: frame.cpumode)?.fileOffset ?? frame.address
+    }
+
+    /// All maps of process `pid` (-1: kernel), sorted by start.
+    public func maps(pid: Int32) -> [MapRef] {
+        (spaces[pid]?.entries ?? []).map { ref($0, $0.start, kernel: pid == -1) }
+    }
+
+    private func ref(_ e: MapTree.Entry, _ address: UInt64, kernel: Bool) -> MapRef {
+        MapRef(filename: e.filename, start: e.start, end: e.end, pgoff: e.pgoff, buildID: e.buildID, prot: e.prot,
+               flags: e.flags, isExecutable: e.isExecutable, isKernel: kernel, address: address)
+    }
+}
+
+/// A sorted, non-overlapping interval map of one address space.
+struct MapTree {
+    struct Entry {
+        var start: UInt64
+        var end: UInt64
+        var pgoff: UInt64
+        var filename: String
+        var buildID: String?
+        var prot: UInt32
+        var flags: UInt32
+        var isExecutable: Bool
+    }
+
+    private(set) var entries: [Entry] = []
+
+    /// Index of the first entry whose end is above `address`.
+    private func firstEnding(after address: UInt64) -> Int {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].end <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    func find(_ address: UInt64) -> Entry? {
+        let i = firstEnding(after: address)
+        guard i < entries.count, entries[i].start <= address else { return nil }
+        return entries[i]
+    }
+
+    /// Inserts `e`, cutting what it overlaps out of older maps (perf: maps__fixup_overlappings).
+    mutating func insert(_ e: Entry) {
+        guard e.end > e.start else { return }
+        var i = firstEnding(after: e.start)
+        var pieces: [Entry] = []
+        let first = i
+        while i < entries.count, entries[i].start < e.end {
+            let old = entries[i]
+            if old.start < e.start {
+                var left = old
+                left.end = e.start
+                pieces.append(left)
+            }
+            if old.end > e.end {
+                var right = old
+                right.start = e.end
+                right.pgoff = old.pgoff &+ (e.end - old.start)
+                pieces.append(right)
+            }
+            i += 1
+        }
+        // Keep the new map between the left and right remainders.
+        let leftCount = pieces.firstIndex { $0.start >= e.end } ?? pieces.count
+        pieces.insert(e, at: leftCount)
+        entries.replaceSubrange(first..<i, with: pieces)
+    }
+}

@@ -1,0 +1,39 @@
+/// What a record walk saw: counts, losses, skipped records, and the problem that stopped it, if any.
+public struct PerfReadReport: Sendable {
+    /// Records per type, including those that came out of COMPRESSED records.
+    public var recordCounts: [UInt32: Int] = [:]
+    /// Samples delivered to the visitor.
+    public var samples = 0
+    /// Number of LOST records and the sum of the events they report lost.
+    public var lostRecords = 0
+    public var lostEvents: UInt64 = 0
+    /// Sum of LOST_SAMPLES counts.
+    public var lostSamples: UInt64 = 0
+    /// Records of types this reader does not know, skipped by header.size: type -> count.
+    public var unknownTypes: [UInt32: Int] = [:]
+    /// Samples whose id matched no event (skipped, as perf does).
+    public var unknownIDSamples = 0
+    /// Records queued with a time older than the last ordered flush (perf: "out of order event").
+    public var outOfOrderRecords = 0
+    /// COMPRESSED/COMPRESSED2 records and the bytes they decompressed to.
+    public var compressedRecords = 0
+    public var decompressedBytes = 0
+    /// Non-fatal problems, each with its byte offset.
+    public var warnings: [PerfDataError] = []
+    /// The problem that ended the walk early; records before it were delivered.
+    public var error: PerfDataError?
+
+    /// One line per warning, plus the unknown-type summary and the error, for printing.
+    public var messages: [String] {
+        var out = warnings.map(\.description)
+        if !unknownTypes.isEmpty {
+            let list = unknownTypes.sorted { $0.key < $1.key }.map { "type \($0.key) x\($0.value)" }
+            out.append("perf.data: skipped records of unknown type: " + list.joined(separator: ", "))
+        }
+        if unknownIDSamples > 0 { out.append("perf.data: skipped \(unknownIDSamples) samples with an unknown event id") }
+        if lostRecords > 0 { out.append("perf.data: \(lostRecords) LOST records, \(lostEvents) events lost") }
+        if lostSamples > 0 { out.append("perf.data: \(lostSamples) samples lost (LOST_SAMPLES)") }
+        if let error { out.append(error.description) }
+        return out
+    }
+}
