@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
-        .target(name: "Fold", dependencies: ["PerfScript", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "Fold", dependencies: ["PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
         .target(name: "SVGRender", dependencies: ["Fold"]),
         .executableTarget(
             name: "flame",

@@ -19,6 +19,8 @@ public struct CollapseOptions: Sendable {
     public var inline = false
     /// Append `:file:line` to frame names, as stackcollapse-perf.pl `--context` (needs `symbolizer`).
     public var srcline = false
+    /// Where to look for symbols when the input is perf.data (which builds its own symbolizer).
+    public var symbolOptions: SymbolizeOptions?
     /// Demangle Swift names perf printed mangled (perf demangles C++ and Rust itself).
     public var demangleSwift = true
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import PerfData
 import PerfScript
 import Symbolize
 
@@ -32,6 +33,19 @@ public enum ProfileLoader {
             collapser.profile.notes += report.warnings(file: source.name)
             collapser.profile.notes += symbolizerWarnings(options)
             return (collapser.profile, format)
+        case .perfData:
+            let file: PerfDataFile
+            do {
+                file = path == "-" ? try PerfDataFile(bytes: try source.readRemaining(), name: source.name)
+                                   : try PerfDataFile(path: path)
+            } catch let error as PerfDataError {
+                throw InputError.unreadable(file: source.name, reason: error.description)
+            }
+            var symbols = options.symbolOptions ?? SymbolizeOptions()
+            symbols.useProfilePath = true
+            let profile = try PerfDataReplay(file: file, options: options, symbols: symbols).load()
+            for w in file.warnings { profile.notes.insert("warning: \(w)", at: 0) }
+            return (profile, format)
         case .folded:
             let loader = FoldedLoader(chartMode: options.chartMode)
             let report = try FoldedParser().parse(source, into: loader)

@@ -28,6 +28,11 @@ public struct CallchainFrame: Sendable, Equatable {
     /// 1 kernel, 2 user, 3 hypervisor, 4 guest kernel, 5 guest user.
     public var cpumode: UInt8
     public var isKernel: Bool { cpumode == PerfRecordMisc.kernel || cpumode == PerfRecordMisc.guestKernel }
+
+    public init(address: UInt64, cpumode: UInt8) {
+        self.address = address
+        self.cpumode = cpumode
+    }
 }
 
 /// The frames perf script prints for a sample, leaf first, without allocating.

@@ -75,6 +75,14 @@ public final class ByteSource {
         return UnsafeBufferPointer(start: buffer + start, count: min(count, end - start))
     }
 
+    /// Everything not yet consumed, to the end of the input (for binary inputs read from a pipe).
+    public func readRemaining() throws -> [UInt8] {
+        while !atEOF { try fill() }
+        let out = Array(UnsafeBufferPointer(start: buffer + start, count: end - start))
+        start = end
+        return out
+    }
+
     /// Calls `body` for every line (without its newline; a trailing "\r" is kept)
     /// and its 1-based number. Stops early when `body` returns false.
     public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {

@@ -11,6 +11,15 @@ public struct FrameLine {
     /// The mapping's path or a bracketed name (`[kernel.kallsyms]`, `[unknown]`, `[vdso]`).
     public var dso: UnsafeBufferPointer<UInt8>
 
+    /// A frame made by another reader (perf.data), as perf script would print it.
+    public init(address: UnsafeBufferPointer<UInt8>, symbol: UnsafeBufferPointer<UInt8>, offset: UInt64?,
+                dso: UnsafeBufferPointer<UInt8>) {
+        self.address = address
+        self.symbol = symbol
+        self.offset = offset
+        self.dso = dso
+    }
+
     /// Parses a frame line with stackcollapse-perf.pl's grammar: an address word, the symbol,
     /// and the dso in the last parenthesised group that follows ` (`. Returns nil otherwise.
     public static func parse(_ line: UnsafeBufferPointer<UInt8>) -> FrameLine? {

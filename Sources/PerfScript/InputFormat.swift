@@ -4,6 +4,8 @@ public enum InputFormat: String, Sendable {
     case perfScript = "perf script"
     /// Folded stacks: `frame;frame;frame COUNT`.
     case folded = "folded stacks"
+    /// perf's binary `perf.data` (file or pipe mode), read by the PerfData module.
+    case perfData = "perf.data"
 
     /// How many bytes of the input `detect` looks at.
     public static let sniffBytes = 256 * 1024
@@ -11,6 +13,9 @@ public enum InputFormat: String, Sendable {
     /// Detects the format from the start of `source`, reading more when the first lines are
     /// longer than the sniff window (folded stacks of very deep recursion).
     public static func detect(_ source: ByteSource) throws -> InputFormat {
+        let magic = try source.peek(8)
+        // "PERFILE2" in either byte order (the byte-swapped one is refused with a clear error later).
+        if magic.elementsEqual("PERFILE2".utf8) || magic.elementsEqual("2ELIFREP".utf8) { return .perfData }
         var window = sniffBytes
         while true {
             let prefix = try source.peek(window)

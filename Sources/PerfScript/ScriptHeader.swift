@@ -20,6 +20,19 @@ public struct ScriptHeader {
     /// Whatever follows the event (tracepoint fields, or an `ip sym (dso)` without callchain).
     public var payload: UnsafeBufferPointer<UInt8>
 
+    /// A header made by another reader (perf.data), in the shape the text parser delivers.
+    public init(comm: UnsafeBufferPointer<UInt8>, pid: Int?, tid: Int, cpu: Int?, timeNanos: UInt64?,
+                period: UInt64?, event: UnsafeBufferPointer<UInt8>?, payload: UnsafeBufferPointer<UInt8>) {
+        self.comm = comm
+        self.pid = pid
+        self.tid = tid
+        self.cpu = cpu
+        self.timeNanos = timeNanos
+        self.period = period
+        self.event = event
+        self.payload = payload
+    }
+
     /// Parses a header line; returns nil when the line is not a header.
     ///
     /// The comm can contain spaces and digits, so candidate split points are tried from the

@@ -76,13 +76,18 @@ struct FunctionSymbols {
         guard count > 1 else { return }
         var raw: [(start: UInt64, size: UInt64, rank: Int, name: String)] = []
         raw.reserveCapacity(count)
+        let executable = Self.executableSections(module)
         for i in 1..<count {
             var sym = GElf_Sym()
             var addr: GElf_Addr = 0
             var shndx: GElf_Word = 0
             guard let namePointer = dwfl_module_getsym_info(module, Int32(i), &sym, &addr, &shndx, nil, nil) else { continue }
             let type = Int32(sym.st_info & 0xF)
-            guard type == STT_FUNC || type == STT_GNU_IFUNC, shndx != UInt32(SHN_UNDEF), shndx != UInt32.max else { continue }
+            guard shndx != UInt32(SHN_UNDEF), shndx != UInt32.max, shndx != UInt32(SHN_ABS) else { continue }
+            // perf also keeps code labels (STT_NOTYPE in executable sections, e.g. ld.so's
+            // `_start` and `_dl_start_user`).
+            let label = type == STT_NOTYPE && namePointer.pointee != 0 && executable(shndx)
+            guard type == STT_FUNC || type == STT_GNU_IFUNC || label else { continue }
             let name = String(cString: namePointer)
             let binding = Int32(sym.st_info >> 4)
             // Higher rank wins among aliases: sized, non-weak, global, fewer leading '_', longer.
@@ -94,6 +99,10 @@ struct FunctionSymbols {
             rank += min(name.utf8.count, 255)
             raw.append((addr, sym.st_size, rank, name))
         }
+        var bias: GElf_Addr = 0
+        if let elf = dwfl_module_getelf(module, &bias) {
+            for plt in PLTSymbols.entries(elf) { raw.append((plt.start, plt.size, Int.max, plt.name)) }
+        }
         raw.sort { $0.start != $1.start ? $0.start < $1.start : $0.rank > $1.rank }
         var kept: [(start: UInt64, size: UInt64, name: String)] = []
         for r in raw where kept.last?.start != r.start {
@@ -104,6 +113,23 @@ struct FunctionSymbols {
             let next = i + 1 < kept.count ? kept[i + 1].start : UInt64.max
             let end = k.size > 0 ? k.start &+ k.size : next
             entries.append(Entry(start: k.start, end: end, name: k.name))
+        }
+    }
+
+    /// Section flags decide whether a NOTYPE symbol is a code label; cached per section index.
+    private static func executableSections(_ module: OpaquePointer) -> (UInt32) -> Bool {
+        var bias: GElf_Addr = 0
+        let elf = dwfl_module_getelf(module, &bias)
+        var known: [UInt32: Bool] = [:]
+        return { index in
+            if let k = known[index] { return k }
+            var header = GElf_Shdr()
+            var result = false
+            if let elf, let scn = elf_getscn(elf, Int(index)), gelf_getshdr(scn, &header) != nil {
+                result = header.sh_flags & UInt64(SHF_EXECINSTR) != 0
+            }
+            known[index] = result
+            return result
         }
     }
 

@@ -3,9 +3,11 @@ import Glibc
 #endif
 
 /// Kernel function symbols from a kallsyms text (`/proc/kallsyms` or perf's cached copy),
-/// sorted by address. As perf does, only text symbols (`t`, `T`, `w`, `W`) count, a symbol
-/// ends where the next one starts, and among aliases at one address the global one with the
-/// fewest leading underscores wins.
+/// sorted by address. As perf does, only text symbols (`t`, `T`, `w`, `W`) count and a symbol
+/// ends where the next one starts. Among aliases at one address the one listed last wins: perf
+/// sizes kallsyms symbols by their successor before it drops aliases, so only the last alias
+/// has a non-zero size, and a sized symbol beats every other rule (seen: `__pi_memset` over
+/// `memset`).
 public struct KernelSymbols: Sendable {
     struct Entry {
         var start: UInt64
@@ -19,17 +21,17 @@ public struct KernelSymbols: Sendable {
     /// an unprivileged reader of `/proc/kallsyms` sees under `kptr_restrict`.
     public init?(kallsyms bytes: [UInt8], source: String) {
         self.source = source
-        var raw: [(start: UInt64, rank: Int, name: String)] = []
+        var raw: [(start: UInt64, order: Int, name: String)] = []
         raw.reserveCapacity(bytes.count / 40)
         var i = 0
         let n = bytes.count
         while i < n {
             var end = i
             while end < n && bytes[end] != 0x0A { end += 1 }
-            if let parsed = Self.parseLine(bytes, i, end) { raw.append(parsed) }
+            if let (address, name) = Self.parseLine(bytes, i, end) { raw.append((address, raw.count, name)) }
             i = end + 1
         }
-        raw.sort { $0.start != $1.start ? $0.start < $1.start : $0.rank > $1.rank }
+        raw.sort { $0.start != $1.start ? $0.start < $1.start : $0.order > $1.order }
         for r in raw where entries.last?.start != r.start {
             entries.append(Entry(start: r.start, name: r.name))
         }
@@ -37,7 +39,7 @@ public struct KernelSymbols: Sendable {
     }
 
     /// `ffffffff81000000 T _text [module]`: address, type, name; the module tag is dropped.
-    private static func parseLine(_ b: [UInt8], _ from: Int, _ to: Int) -> (UInt64, Int, String)? {
+    private static func parseLine(_ b: [UInt8], _ from: Int, _ to: Int) -> (UInt64, String)? {
         var p = from
         var address: UInt64 = 0
         var digits = 0
@@ -54,16 +56,7 @@ public struct KernelSymbols: Sendable {
         var nameEnd = nameStart
         while nameEnd < to && b[nameEnd] != 0x20 && b[nameEnd] != 0x09 { nameEnd += 1 }
         guard nameEnd > nameStart else { return nil }
-        let name = String(decoding: b[nameStart..<nameEnd], as: UTF8.self)
-        var rank = 0
-        if type == UInt8(ascii: "T") { rank += 1 << 20 + 1 << 16 }  // global, not weak
-        if type == UInt8(ascii: "t") { rank += 1 << 20 }
-        if type == UInt8(ascii: "W") { rank += 1 << 16 }
-        var underscores = 0
-        for c in b[nameStart..<nameEnd] { if c == UInt8(ascii: "_") { underscores += 1 } else { break } }
-        rank -= underscores << 8
-        rank += min(nameEnd - nameStart, 255)
-        return (address, rank, name)
+        return (address, String(decoding: b[nameStart..<nameEnd], as: UTF8.self))
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

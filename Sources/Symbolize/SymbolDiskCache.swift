@@ -14,6 +14,9 @@ final class SymbolDiskCache {
     private var stored: [UInt64: [SymbolFrame]] = [:]
     private var added: [UInt64: [SymbolFrame]] = [:]
     private static let magic = Array("FLAMESYM1\n".utf8)
+    /// Part of every file name: bump it whenever what the symbolizer answers changes (naming,
+    /// demangling or symbol-selection rules), so answers of an older flame are never served.
+    static let rulesVersion = 3
 
     /// `$XDG_CACHE_HOME/flame/symbols`, else `~/.cache/flame/symbols`.
     static func defaultDirectory() -> String? {
@@ -26,7 +29,7 @@ final class SymbolDiskCache {
         var st = stat()
         guard stat(symbolFile, &st) == 0 else { return nil }
         let id = buildID ?? "no-build-id"
-        path = "\(directory)/\(id)-\(st.st_dev)-\(st.st_ino)-\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-\(demangle ? "d" : "m")"
+        path = "\(directory)/r\(Self.rulesVersion)-\(id)-\(st.st_dev)-\(st.st_ino)-\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-\(demangle ? "d" : "m")"
         if let bytes = FileBytes.read(path, limit: 1 << 30) { stored = Self.decode(bytes) ?? [:] }
     }
 

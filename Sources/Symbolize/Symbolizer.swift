@@ -222,7 +222,7 @@ public final class Symbolizer: @unchecked Sendable {
     /// (unlike perf) Swift and Rust demangled.
     private func displayName(symbol: String) -> String {
         var name = symbol
-        if let at = name.firstIndex(of: "@"), !name.hasPrefix("@") { name = String(name[..<at]) }
+        if let at = name.firstIndex(of: "@"), !name.hasPrefix("@"), !name.hasSuffix("@plt") { name = String(name[..<at]) }
         return options.demangle ? Demangler.demangle(name) : name
     }
 }

@@ -36,6 +36,7 @@ struct CollapseFlags: ParsableArguments {
             var s = symbols.options
             s.useProfilePath = inline || srcline
             o.symbolizer = Symbolizer(options: s)
+            o.symbolOptions = symbols.options
             o.demangleSwift = !symbols.noDemangle
         }
         o.inline = inline
@@ -52,10 +53,10 @@ struct CollapseFlags: ParsableArguments {
 struct FoldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fold",
-        abstract: "Print folded stacks (byte-identical to stackcollapse-perf.pl).")
+        abstract: "Print folded stacks from perf.data, perf script text or folded stacks (as stackcollapse-perf.pl).")
 
-    @Argument(help: "perf script text or folded stacks; '-' reads standard input.")
-    var input: String
+    @Argument(help: "perf.data (file or pipe mode), perf script text or folded stacks; '-' reads standard input.")
+    var input: String = "perf.data"
 
     @OptionGroup var collapse: CollapseFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags

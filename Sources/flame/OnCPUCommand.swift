@@ -83,10 +83,10 @@ struct RenderFlags: ParsableArguments {
 struct OnCPUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oncpu",
-        abstract: "Render an on-CPU flame graph (SVG) from perf script text or folded stacks.")
+        abstract: "Render an on-CPU flame graph (SVG) from perf.data, perf script text or folded stacks.")
 
-    @Argument(help: "perf script text or folded stacks; '-' reads standard input.")
-    var input: String
+    @Argument(help: "perf.data (file or pipe mode), perf script text or folded stacks; '-' reads standard input.")
+    var input: String = "perf.data"
 
     @Option(name: .shortAndLong, help: "Output SVG file ('-' for standard output; default: standard output, or oncpu.svg when it is a terminal).")
     var output: String?

@@ -200,6 +200,30 @@ final class SymbolizerTests: XCTestCase {
         XCTAssertNil(Symbolizer().frames(path: text, address: 0))
     }
 
+    /// PLT slots are named `f@plt` as perf synthesizes them; oracle: objdump's labels in `.plt`.
+    func testPLTSlotsAreNamedLikeObjdump() throws {
+        let dir = try Self.buildDirectory()
+        for name in ["c-pie", "c-nopie", "cpp-pie"] {
+            let binary = "\(dir)/\(name)"
+            let (_, text) = try Self.run("/usr/bin/objdump", ["-d", "-j", ".plt", binary])
+            var labels: [(UInt64, String)] = []
+            for line in text.split(separator: "\n") where line.hasSuffix("@plt>:") {
+                let parts = line.split(separator: " ")
+                guard let address = UInt64(parts[0], radix: 16) else { continue }
+                labels.append((address, String(parts[1].dropFirst().dropLast(2))))
+            }
+            XCTAssertFalse(labels.isEmpty, "\(name): objdump shows no PLT slots")
+            var options = SymbolizeOptions()
+            options.diskCache = nil
+            let s = Symbolizer(options: options)
+            for (address, label) in labels {
+                let expected = String(label.split(separator: "@")[0]) + "@plt"
+                XCTAssertEqual(s.frames(binary: binary, virtualAddress: address)?.first?.name, expected, "\(name) \(label)")
+                XCTAssertEqual(s.frames(binary: binary, virtualAddress: address + 6)?.first?.name, expected, "\(name) \(label)")
+            }
+        }
+    }
+
     func testAddressesOutsideFunctionsAreUnknown() throws {
         let dir = try Self.buildDirectory()
         let binary = "\(dir)/c-pie"

@@ -1,0 +1,115 @@
+import XCTest
+
+/// perf.data read natively against perf's own reading of the same file, on captures recorded
+/// during the test run: `flame fold X.data` must equal `flame fold` of `perf script -i X.data`
+/// (same stacks, same weights), and the total must equal perf report's event count.
+final class PerfDataCaptureTests: XCTestCase {
+    struct Capture {
+        var name: String
+        var record: String
+        var event: String? = nil
+    }
+
+    static let captures = [
+        Capture(name: "threads", record: "perf record -q -F 997 -g -o threads.data -- ./bin/threads"),
+        Capture(name: "templates", record: "perf record -q -F 997 -g -o templates.data -- ./bin/templates"),
+        Capture(name: "kernel", record: "perf record -q -F 997 -g -o kernel.data -- dd if=/dev/zero of=/dev/null bs=4k count=200000"),
+        Capture(name: "zstd", record: "perf record -q -z -F 997 -g -o zstd.data -- ./bin/cpuburn 0.3"),
+        Capture(name: "multievent", record: "perf record -q -F 997 -g -e cpu-clock -e page-faults -o multievent.data -- ./bin/cpuburn 0.3",
+                event: "cpu-clock"),
+        Capture(name: "pidtid", record: "perf record -q -F 997 -g --sample-cpu -o pidtid.data -- ./bin/threads"),
+    ]
+
+    func shell(_ command: String, in dir: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "cd '\(dir)' && " + command]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The workloads of testdata/src, built once into `dir/bin`; perf probed.
+    func prepare() throws -> String {
+        let dir = try CLITests.makeTemporaryDirectory().path
+        let (probe, log) = try shell("perf record -q -o probe.data -- true 2>&1", in: dir)
+        guard probe == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(log)") }
+        let src = CLITests.root.appendingPathComponent("testdata/src").path
+        let (built, buildLog) = try shell("OUT='\(dir)/bin' bash '\(src)/build.sh' 2>&1", in: dir)
+        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        return dir
+    }
+
+    func testNativeFoldEqualsFoldOfPerfScript() throws {
+        let dir = try prepare()
+        for c in Self.captures {
+            let (status, log) = try shell(c.record + " >/dev/null && perf script -i \(c.name).data > \(c.name).txt"
+                                        // perf script prints the pid only when asked; --pid/--tid need it.
+                                        + " && perf script -i \(c.name).data -F comm,pid,tid,time,period,event,ip,sym,dso > \(c.name).pid.txt", in: dir)
+            XCTAssertEqual(status, 0, "\(c.name): \(log)")
+            let filter = c.event.map { ["--event-filter", $0] } ?? []
+            for extra in [[], ["--pid"], ["--tid"]] {
+                let native = try CLITests.run(["fold", "\(dir)/\(c.name).data"] + filter + extra)
+                let text = try CLITests.run(["fold", "\(dir)/\(c.name)\(extra.isEmpty ? "" : ".pid").txt"] + filter + extra)
+                XCTAssertEqual(native.status, 0, native.stderr)
+                XCTAssertFalse(native.stdout.isEmpty, c.name)
+                let ours = Set(String(decoding: native.stdout, as: UTF8.self).split(separator: "\n"))
+                let perfs = Set(String(decoding: text.stdout, as: UTF8.self).split(separator: "\n"))
+                XCTAssertEqual(ours, perfs, "\(c.name) \(extra): only ours: \(ours.subtracting(perfs).sorted()), only perf's: \(perfs.subtracting(ours).sorted())")
+                XCTAssertEqual(native.stdout, text.stdout, "\(c.name) \(extra): same lines, other order")
+                XCTAssertFalse(native.stderr.contains("warning"), "\(c.name): \(native.stderr)")
+            }
+            // Total = perf report's event count for the event shown.
+            let (_, report) = try shell("perf report -i \(c.name).data --stdio --sort comm 2>/dev/null | grep -E '^# (Samples|Event count)'", in: dir)
+            let folded = String(decoding: try CLITests.run(["fold", "\(dir)/\(c.name).data"] + filter).stdout, as: UTF8.self)
+            let total = folded.split(separator: "\n").reduce(UInt64(0)) { $0 + (UInt64($1.split(separator: " ").last!) ?? 0) }
+            let counts = report.split(separator: "\n").filter { $0.hasPrefix("# Event count") }.compactMap { UInt64($0.split(separator: " ").last!) }
+            XCTAssertTrue(counts.count >= 1, report)
+            XCTAssertTrue(counts.contains(total), "\(c.name): total \(total), perf report: \(counts)")
+        }
+    }
+
+    func testPipeModeFromStandardInputAndDefaultPath() throws {
+        let dir = try prepare()
+        let (status, log) = try shell("perf record -q -F 997 -g -o - -- sh -c './bin/cpuburn 0.3 >/dev/null' > pipe.data && perf script -i pipe.data > pipe.txt"
+                                      + " && perf record -q -F 997 -g -- ./bin/cpuburn 0.2 >/dev/null && perf script -i perf.data > default.txt", in: dir)
+        XCTAssertEqual(status, 0, log)
+        let piped = try CLITests.run(["fold", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: "\(dir)/pipe.data")))
+        let text = try CLITests.run(["fold", "\(dir)/pipe.txt"])
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(String(decoding: piped.stdout, as: UTF8.self), String(decoding: text.stdout, as: UTF8.self))
+
+        // No input named: ./perf.data, as perf itself.
+        let svg = try CLITests.run(["oncpu", "-o", "out.svg"], cwd: URL(fileURLWithPath: dir))
+        XCTAssertEqual(svg.status, 0, svg.stderr)
+        let drawn = try String(contentsOfFile: "\(dir)/out.svg", encoding: .utf8)
+        XCTAssertTrue(drawn.contains("cpuburn") && drawn.contains("main"), String(drawn.prefix(500)))
+        let foldDefault = try CLITests.run(["fold"], cwd: URL(fileURLWithPath: dir))
+        let foldText = try CLITests.run(["fold", "\(dir)/default.txt"])
+        XCTAssertEqual(String(decoding: foldDefault.stdout, as: UTF8.self), String(decoding: foldText.stdout, as: UTF8.self))
+    }
+
+    func testTruncatedFileDrawsWhatWasRead() throws {
+        let dir = try prepare()
+        let (status, log) = try shell("perf record -q -F 997 -g -o whole.data -- ./bin/cpuburn 0.3", in: dir)
+        XCTAssertEqual(status, 0, log)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/whole.data"))
+        let cut = whole.prefix(whole.count * 2 / 3)
+        try cut.write(to: URL(fileURLWithPath: "\(dir)/cut.data"))
+        let result = try CLITests.run(["fold", "\(dir)/cut.data"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("cut.data") && result.stderr.contains("byte"), result.stderr)
+        XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains("cpuburn;"), result.stderr)
+
+        // Only the header: an error naming the file, exit 2, no crash.
+        try whole.prefix(60).write(to: URL(fileURLWithPath: "\(dir)/head.data"))
+        let head = try CLITests.run(["fold", "\(dir)/head.data"])
+        XCTAssertEqual(head.status, 2, head.stderr)
+        XCTAssertTrue(head.stderr.contains("head.data"), head.stderr)
+        XCTAssertEqual(head.stderr.split(separator: "\n").count, 1, head.stderr)
+    }
+}
