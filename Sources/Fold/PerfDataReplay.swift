@@ -134,6 +134,12 @@ public final class PerfDataReplay {
     private func kernelSymbols() -> KernelSymbols? {
         if kernelLooked { return kernel }
         kernelLooked = true
+        (kernel, kernelWarning) = Self.kernelSymbols(for: file, perfCache: kernelCache)
+        return kernel
+    }
+
+    /// The kallsyms matching the kernel the file was recorded on (see `KernelSymbols.locate`).
+    static func kernelSymbols(for file: PerfDataFile, perfCache: String?) -> (KernelSymbols?, String?) {
         let id = file.header.buildIDs.first { $0.filename.hasPrefix("[kernel.kallsyms]") }?.buildID
         // Pipe-mode and -z files carry no build-ids: trust the running kernel when the file says
         // it was recorded on this host under this kernel release.
@@ -142,10 +148,8 @@ public final class PerfDataReplay {
         let release = withUnsafeBytes(of: host.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let node = withUnsafeBytes(of: host.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let sameHost = file.header.osRelease == release && file.header.hostname == node
-        let (found, warning) = KernelSymbols.locate(buildID: id, perfCache: kernelCache, trustRunningKernel: sameHost)
-        kernel = found
-        kernelWarning = warning
-        return found
+        let (found, warning) = KernelSymbols.locate(buildID: id, perfCache: perfCache, trustRunningKernel: sameHost)
+        return (found, warning)
     }
 }
 

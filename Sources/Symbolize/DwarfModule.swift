@@ -70,8 +70,11 @@ struct FunctionSymbols {
         var name: String
     }
     private(set) var entries: [Entry] = []
+    /// The names come from `.dynsym` (no `.symtab` in the file or its debug file).
+    private(set) var fromDynsym = false
 
     init(module: OpaquePointer) {
+        fromDynsym = !Self.hasSymtab(module)
         let count = Int(dwfl_module_getsymtab(module))
         guard count > 1 else { return }
         var raw: [(start: UInt64, size: UInt64, rank: Int, name: String)] = []
@@ -114,6 +117,33 @@ struct FunctionSymbols {
             let end = k.size > 0 ? k.start &+ k.size : next
             entries.append(Entry(start: k.start, end: end, name: k.name))
         }
+    }
+
+    /// Whether libdwfl reads a `.symtab`: in the module's file, or in the debug file it found.
+    private static func hasSymtab(_ module: OpaquePointer) -> Bool {
+        var bias: GElf_Addr = 0
+        if let elf = dwfl_module_getelf(module, &bias), elfHasSymtab(elf) { return true }
+        var dwBias: Dwarf_Addr = 0
+        _ = dwfl_module_getdwarf(module, &dwBias)
+        var debugFile: UnsafePointer<CChar>?
+        _ = dwfl_module_info(module, nil, nil, nil, nil, nil, nil, &debugFile)
+        guard let debugFile else { return false }
+        let fd = open(debugFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else { return false }
+        defer { elf_end(elf) }
+        return elfHasSymtab(elf)
+    }
+
+    private static func elfHasSymtab(_ elf: OpaquePointer) -> Bool {
+        var scn: OpaquePointer? = nil
+        while let s = elf_nextscn(elf, scn) {
+            scn = s
+            var h = GElf_Shdr()
+            if gelf_getshdr(s, &h) != nil, h.sh_type == UInt32(SHT_SYMTAB) { return true }
+        }
+        return false
     }
 
     /// Section flags decide whether a NOTYPE symbol is a code label; cached per section index.

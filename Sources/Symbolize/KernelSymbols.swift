@@ -68,6 +68,16 @@ public struct KernelSymbols: Sendable {
         }
     }
 
+    /// The kernel function containing `address` and its start, if any symbol starts at or below it.
+    public func symbol(at address: UInt64) -> (name: String, start: UInt64)? {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].start <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? (entries[lo - 1].name, entries[lo - 1].start) : nil
+    }
+
     /// The kernel function containing `address`, if any symbol starts at or below it.
     public func name(at address: UInt64) -> String? {
         var lo = 0, hi = entries.count

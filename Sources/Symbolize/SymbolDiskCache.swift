@@ -16,7 +16,7 @@ final class SymbolDiskCache {
     private static let magic = Array("FLAMESYM1\n".utf8)
     /// Part of every file name: bump it whenever what the symbolizer answers changes (naming,
     /// demangling or symbol-selection rules), so answers of an older flame are never served.
-    static let rulesVersion = 3
+    static let rulesVersion = 5
 
     /// `$XDG_CACHE_HOME/flame/symbols`, else `~/.cache/flame/symbols`.
     static func defaultDirectory() -> String? {
@@ -81,7 +81,8 @@ final class SymbolDiskCache {
     }
 
     // Format: magic, u32 number of addresses, then per address: u64 vaddr, u32 frame count, per frame: u8 flags
-    // (1 inlined, 2 has file, 4 has line), u32 length + name, [u32 length + file], [u32 line].
+    // (1 inlined, 2 has file, 4 has line, 8 has offset), u32 length + name, [u32 length + file],
+    // [u32 line], [u64 offset].
     static func encode(_ entries: [UInt64: [SymbolFrame]]) -> [UInt8] {
         var out = magic
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out += $0 } }
@@ -91,10 +92,11 @@ final class SymbolDiskCache {
             withUnsafeBytes(of: vaddr.littleEndian) { out += $0 }
             u32(frames.count)
             for f in frames {
-                out.append((f.inlined ? 1 : 0) | (f.file != nil ? 2 : 0) | (f.line != nil ? 4 : 0))
+                out.append((f.inlined ? 1 : 0) | (f.file != nil ? 2 : 0) | (f.line != nil ? 4 : 0) | (f.offset != nil ? 8 : 0))
                 text(f.name)
                 if let file = f.file { text(file) }
                 if let line = f.line { u32(line) }
+                if let offset = f.offset { withUnsafeBytes(of: offset.littleEndian) { out += $0 } }
             }
         }
         return out
@@ -131,6 +133,13 @@ final class SymbolDiskCache {
                 var frame = SymbolFrame(name: name, inlined: flags & 1 != 0)
                 if flags & 2 != 0 { guard let file = text() else { return nil }; frame.file = file }
                 if flags & 4 != 0 { guard let line = u32() else { return nil }; frame.line = line }
+                if flags & 8 != 0 {
+                    guard p + 8 <= b.count else { return nil }
+                    var offset: UInt64 = 0
+                    for i in 0..<8 { offset |= UInt64(b[p + i]) << (8 * UInt64(i)) }
+                    p += 8
+                    frame.offset = offset
+                }
                 frames.append(frame)
             }
             result[vaddr] = frames

@@ -11,12 +11,15 @@ public struct SymbolFrame: Equatable, Sendable {
     /// Source file and line, when DWARF has them.
     public var file: String?
     public var line: Int?
+    /// For the function frame: the address minus the symbol's start (perf script's `+0x…`).
+    public var offset: UInt64?
 
-    public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil) {
+    public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil, offset: UInt64? = nil) {
         self.name = name
         self.inlined = inlined
         self.file = file
         self.line = line
+        self.offset = offset
     }
 }
 
@@ -199,7 +202,8 @@ public final class Symbolizer: @unchecked Sendable {
 
     private func describe(_ module: DwarfModule, vaddr: UInt64) -> [SymbolFrame]? {
         guard let function = module.functions.lookup(vaddr) else { return nil }
-        var frames = [SymbolFrame(name: displayName(symbol: function.name))]
+        var frames = [SymbolFrame(name: displayName(symbol: function.name, dropVersion: module.functions.fromDynsym),
+                                  offset: vaddr &- function.start)]
         let chain = module.inlines?.chain(vaddr) ?? []
         // chain[0] is the subprogram (named by the ELF symbol, as perf does); then inlined calls.
         if chain.count > 1 {
@@ -207,7 +211,7 @@ public final class Symbolizer: @unchecked Sendable {
                 // The caller's line is where this inline instance was called.
                 frames[frames.count - 1].file = f.callFile
                 frames[frames.count - 1].line = f.callLine > 0 ? f.callLine : nil
-                let name = f.linkageName.map { displayName(symbol: $0) } ?? f.name ?? "??"
+                let name = f.linkageName.map { displayName(symbol: $0, dropVersion: false) } ?? f.name ?? "??"
                 frames.append(SymbolFrame(name: name, inlined: true))
             }
         }
@@ -218,11 +222,15 @@ public final class Symbolizer: @unchecked Sendable {
         return frames
     }
 
-    /// perf's names: version suffixes (`@@GLIBC_2.34`) dropped, C++ without parameters, and
-    /// (unlike perf) Swift and Rust demangled.
-    private func displayName(symbol: String) -> String {
+    /// perf's names: C++ without parameters, (unlike perf) Swift and Rust demangled, and the
+    /// version suffix (`@@GLIBC_2.34`) that libdwfl appends to `.dynsym` names dropped, as
+    /// perf's own `.dynsym` reading has none. `.symtab` names keep theirs: glibc's debug symtab
+    /// spells `sched_setaffinity@@GLIBC_2.3.4` literally, and perf prints it so.
+    private func displayName(symbol: String, dropVersion: Bool = true) -> String {
         var name = symbol
-        if let at = name.firstIndex(of: "@"), !name.hasPrefix("@"), !name.hasSuffix("@plt") { name = String(name[..<at]) }
+        if dropVersion, let at = name.firstIndex(of: "@"), !name.hasPrefix("@"), !name.hasSuffix("@plt") {
+            name = String(name[..<at])
+        }
         return options.demangle ? Demangler.demangle(name) : name
     }
 }

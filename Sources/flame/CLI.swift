@@ -72,6 +72,11 @@ enum CLI {
         }
     }
 
+    /// Writes a piece of streamed output to standard output.
+    static func writeChunk(_ bytes: [UInt8]) throws {
+        try writeAll(fd: 1, bytes, name: "<stdout>")
+    }
+
     private static func writeAll(fd: Int32, _ bytes: [UInt8], name: String) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0

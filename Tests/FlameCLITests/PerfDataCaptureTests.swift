@@ -73,6 +73,39 @@ final class PerfDataCaptureTests: XCTestCase {
         }
     }
 
+    /// `flame script` prints what `perf script` prints for the same fields (runs of spaces aside:
+    /// perf pads columns), symbols and offsets included; and it folds back to the same stacks.
+    func testScriptAgreesWithPerfScript() throws {
+        let dir = try prepare()
+        let cases = [
+            ("cpu", "perf record -q -F 997 -g --sample-cpu -o cpu.data -- ./bin/threads", "comm,pid,tid,cpu,time,period,event,ip,sym,symoff,dso"),
+            ("dd", "perf record -q -F 997 -g -o dd.data -- dd if=/dev/zero of=/dev/null bs=4k count=100000", "comm,pid,tid,time,period,event,ip,sym,symoff,dso"),
+            ("switch", "perf record -q -g -e sched:sched_switch -e sched:sched_wakeup -o switch.data -- ./bin/sleepy",
+             "comm,pid,tid,cpu,time,period,event,trace,ip,sym,symoff,dso"),
+        ]
+        func squeezed(_ text: String) -> [String] {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+            }
+        }
+        for (name, record, fields) in cases {
+            let (status, log) = try shell(record + " >/dev/null 2>&1 && perf script -i \(name).data -F \(fields) > \(name).perf.txt 2>/dev/null", in: dir)
+            XCTAssertEqual(status, 0, "\(name): \(log)")
+            let ours = try CLITests.run(["script", "\(dir)/\(name).data"])
+            XCTAssertEqual(ours.status, 0, ours.stderr)
+            let theirs = squeezed(try String(contentsOfFile: "\(dir)/\(name).perf.txt", encoding: .utf8))
+            let mine = squeezed(String(decoding: ours.stdout, as: UTF8.self))
+            XCTAssertGreaterThan(theirs.count, 10, name)
+            XCTAssertEqual(mine.count, theirs.count, name)
+            let differing = zip(mine, theirs).enumerated().filter { $0.element.0 != $0.element.1 }
+            XCTAssertTrue(differing.isEmpty, "\(name): \(differing.count) lines differ, first: \(differing.prefix(3).map { "line \($0.offset + 1): ours \($0.element.0) | perf's \($0.element.1)" })")
+            try ours.stdout.write(to: URL(fileURLWithPath: "\(dir)/\(name).flame.txt"))
+            let back = try CLITests.run(["fold", "\(dir)/\(name).flame.txt"])
+            let direct = try CLITests.run(["fold", "\(dir)/\(name).data"])
+            XCTAssertEqual(back.stdout, direct.stdout, name)
+        }
+    }
+
     func testPipeModeFromStandardInputAndDefaultPath() throws {
         let dir = try prepare()
         let (status, log) = try shell("perf record -q -F 997 -g -o - -- sh -c './bin/cpuburn 0.3 >/dev/null' > pipe.data && perf script -i pipe.data > pipe.txt"

@@ -1,0 +1,90 @@
+import PerfData
+import PerfScript
+import Symbolize
+
+/// `flame script`: the samples of a perf.data file as `perf script` text, symbolized by flame,
+/// for debugging and for diffing against perf. The header line always has `comm pid/tid`,
+/// `[cpu]` when sampled, time, period when sampled, and the event (with the tracepoint payload);
+/// frames are `address symbol+0xoffset (dso)` as perf prints them. flame reads it back as input.
+public final class PerfScriptDump {
+    private let file: PerfDataFile
+    private let symbolizer: Symbolizer
+    private let kernel: KernelSymbols?
+    /// Notes for stderr: damage, lost events, symbol sources not found.
+    public private(set) var notes: [String] = []
+
+    public init(file: PerfDataFile, symbols: SymbolizeOptions) {
+        self.file = file
+        var s = symbols
+        s.useProfilePath = true
+        symbolizer = Symbolizer(options: s)
+        var ids: [String: String] = [:]
+        for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
+        symbolizer.expectBuildIDs(ids)
+        let (k, warning) = PerfDataReplay.kernelSymbols(for: file, perfCache: s.buildIDCache)
+        kernel = k
+        if k == nil, let warning { notes.append("warning: \(warning)") }
+    }
+
+    /// Writes the text in pieces of about 1 MiB through `flush`.
+    public func write(_ flush: ([UInt8]) throws -> Void) throws {
+        let machine = MachineState()
+        let events = file.header.events
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20 + 4096)
+        var line = ""
+        let report = try file.forEachRecord(ordered: true) { record in
+            guard case .sample(let s) = record else { machine.apply(record); return }
+            guard let index = s.eventIndex, index < events.count else { return }
+            let event = events[index]
+            line = machine.comm(tid: s.tid)
+            line += " \(s.pid)/\(s.tid) "
+            if event.sampleType.contains(.cpu) { line += "[" + pad(String(s.cpu), 3, "0") + "] " }
+            line += pad(String(s.time / 1_000_000_000), 5, " ") + "." + pad(String(s.time % 1_000_000_000 / 1000), 6, "0") + ": "
+            if event.sampleType.contains(.period) { line += pad(String(s.period), 10, " ") + " " }
+            line += event.name + ": "
+            if let format = file.tracepointFormat(event: index), let payload = format.render(s.raw) { line += payload }
+            if s.callchain.isEmpty {
+                line += frameText(CallchainFrame(address: s.ip, cpumode: s.cpumode), pid: s.pid, machine) + "\n"
+            } else {
+                line += "\n"
+                for f in s.frames { line += "\t" + frameText(f, pid: s.pid, machine) + "\n" }
+                line += "\n"
+            }
+            out.append(contentsOf: line.utf8)
+            if out.count >= 1 << 20 {
+                try flush(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        try flush(out)
+        notes += report.messages.map { "warning: \($0)" }
+        notes += symbolizer.warnings.map { "warning: \($0)" }
+        symbolizer.saveCache()
+        if let error = report.error, report.samples == 0 {
+            throw InputError.unreadable(file: file.name, reason: error.description)
+        }
+    }
+
+    /// `            162f hash+0x3f (/path)`, as perf script prints a frame.
+    private func frameText(_ frame: CallchainFrame, pid: Int32, _ machine: MachineState) -> String {
+        guard let map = machine.map(pid: pid, address: frame.address, cpumode: frame.cpumode) else {
+            return pad(String(frame.address, radix: 16), 16, " ") + " [unknown] ([unknown])"
+        }
+        let printed = map.isKernel ? frame.address : map.fileOffset
+        var symbol = "[unknown]"
+        if map.isKernel {
+            if let (name, start) = kernel?.symbol(at: frame.address) { symbol = name + "+0x" + String(frame.address - start, radix: 16) }
+        } else if map.filename.hasPrefix("/"),
+                  let f = symbolizer.frames(path: map.filename, address: map.fileOffset)?.first {
+            symbol = f.name + "+0x" + String(f.offset ?? 0, radix: 16)
+        }
+        // perf prints the runtime address for frames it cannot name in a file it could not read.
+        let address = symbol == "[unknown]" && !map.isKernel && !map.filename.hasPrefix("/") ? frame.address : printed
+        return pad(String(address, radix: 16), 16, " ") + " " + symbol + " (" + map.dsoName + ")"
+    }
+
+    private func pad(_ s: String, _ width: Int, _ fill: Character) -> String {
+        s.count >= width ? s : String(repeating: fill, count: width - s.count) + s
+    }
+}

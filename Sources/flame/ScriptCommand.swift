@@ -1,0 +1,28 @@
+import ArgumentParser
+import Fold
+import PerfData
+import PerfScript
+
+struct ScriptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "script",
+        abstract: "Print the samples of a perf.data file as perf script text, symbolized by flame.")
+
+    @Argument(help: "perf.data (file or pipe mode); '-' reads standard input.")
+    var input: String = "perf.data"
+
+    @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+
+    func run() throws {
+        let file: PerfDataFile
+        do {
+            file = try PerfDataFile(path: input)
+        } catch let error as PerfDataError {
+            throw InputError.unreadable(file: input == "-" ? "<stdin>" : input, reason: error.description)
+        }
+        for w in file.warnings { CLI.say("warning: \(w)") }
+        let dump = PerfScriptDump(file: file, symbols: symbols.options)
+        try dump.write { try CLI.writeChunk($0) }
+        for n in dump.notes { CLI.say(n) }
+    }
+}
