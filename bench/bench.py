@@ -69,6 +69,8 @@ BENCH = os.path.join(ROOT, ".bench")
 OUT = os.path.join(BENCH, "out")
 CAPTURE = os.path.join(BENCH, "build.perf.txt")
 CAPTURE_META = CAPTURE + ".json"
+CAPTURE_DATA = os.path.join(BENCH, "build.perf.data")
+SYMBOL_CACHE = os.path.join(BENCH, "xdg-cache")
 CAPTURE_4X = os.path.join(BENCH, "build4x.perf.txt")
 RENDER_INPUT = os.path.join(BENCH, "render20k.folded")
 RENDER_META = RENDER_INPUT + ".json"
@@ -216,7 +218,7 @@ def count_samples(path):
 
 
 def ensure_capture():
-    if os.path.exists(CAPTURE) and not FORCE:
+    if os.path.exists(CAPTURE) and os.path.exists(CAPTURE_DATA) and not FORCE:
         return True
     if not ensure_command("perf", "linux-perf", "to record the benchmark corpus"):
         note("cannot record the corpus without perf")
@@ -235,7 +237,7 @@ def ensure_capture():
     if r.returncode != 0:
         note(f"git clone {origin} failed: {r.stderr.strip()}")
         return False
-    data = os.path.join(BENCH, "build.perf.data")
+    data = CAPTURE_DATA
     logpath = os.path.join(BENCH, "corpus.log")
     cmd = ["perf", "record", "-F", str(PERF_FREQ), "-g", "-o", data, "--",
            "swift", "build", "-c", "release", "--package-path", CORPUS_SRC,
@@ -256,7 +258,7 @@ def ensure_capture():
         note(f"perf script failed (exit {r.returncode}); see .bench/corpus.log")
         return False
     os.replace(tmp, CAPTURE)
-    os.remove(data)
+    # build.perf.data stays: case 5 reads it natively (its DSOs are in perf's ~/.debug cache).
     shutil.rmtree(CORPUS_SCRATCH, ignore_errors=True)
     shutil.rmtree(CORPUS_SRC, ignore_errors=True)
     for stale in (CAPTURE_4X, RENDER_INPUT, RENDER_META):
@@ -789,6 +791,40 @@ def main():
             continue
         mem_table.append([name, fmt_rss(one.rss_kb), fmt_rss(four.rss_kb),
                           fmt_ratio(four.rss_kb / one.rss_kb), fmt_time(one.wall), fmt_time(four.wall)])
+
+    # --- case 5: perf.data -> SVG, end to end (perf script is part of the peers' pipelines)
+    r5 = []
+    if os.path.exists(CAPTURE_DATA):
+        log(f"\n[5] perf.data -> SVG, end to end ({fmt_bytes(os.path.getsize(CAPTURE_DATA))})")
+        data = shlex.quote(CAPTURE_DATA)
+        if flame:
+            cold = (f"rm -rf {shlex.quote(SYMBOL_CACHE)} && "
+                    f"{shlex.quote(flame)} oncpu {data} -o {shlex.quote(o('flame-data.svg'))}")
+            r5.append(measure("flame oncpu perf.data (first run)", "", ["bash", "-c", cold], CAPTURE_DATA,
+                              out_path=o("flame-data.svg"), env={"XDG_CACHE_HOME": SYMBOL_CACHE}))
+            r5.append(measure("flame oncpu perf.data (warm symbol cache)", "",
+                              [flame, "oncpu", CAPTURE_DATA, "-o", o("flame-data.svg")], CAPTURE_DATA,
+                              out_path=o("flame-data.svg"), env={"XDG_CACHE_HOME": SYMBOL_CACHE}))
+        else:
+            r5.append(skipped("flame oncpu perf.data", "", flame_skip))
+        if perl_collapse:
+            pipe = (f"set -o pipefail; perf script -i {data} 2>/dev/null | perl {shlex.quote(perl_collapse)} | "
+                    f"perl {shlex.quote(perl_render)} > {shlex.quote(o('perl-data.svg'))}")
+            r5.append(measure("perf script | stackcollapse-perf.pl | flamegraph.pl", "", ["bash", "-c", pipe],
+                              CAPTURE_DATA, out_path=o("perl-data.svg")))
+        else:
+            r5.append(skipped("perf script | stackcollapse-perf.pl | flamegraph.pl", "", fg_skip))
+        if inferno:
+            real_perf = shutil.which("perf") or "perf"
+            r5.append(measure("perf script | inferno (flamegraph-rs)", "",
+                              [inferno, "--perfdata", CAPTURE_DATA, "-o", o("inferno-data.svg")], CAPTURE_DATA,
+                              out_path=o("inferno-data.svg"), env={"PERF": real_perf}))
+        else:
+            r5.append(skipped("perf script | inferno (flamegraph-rs)", "", inferno_skip))
+        notes5 = ["flame reads perf.data itself and symbolizes with libdw (first run: empty symbol cache, "
+                  "removed before every run; warm: answers from $XDG_CACHE_HOME/flame); the peers run "
+                  "`perf script` (inferno's flamegraph runs it itself) and fold its text"]
+        cases.append(("perf.data -> SVG, end to end", notes5, r5))
 
     # --- report
     inferno_threads = next((r.threads for r in r2[2:3] if r.threads), None)

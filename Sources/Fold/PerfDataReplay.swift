@@ -32,6 +32,7 @@ public final class PerfDataReplay {
         self.file = file
         var s = symbols
         s.useProfilePath = true
+        s.inlineAndLines = options.inline || options.srcline
         symbolizer = Symbolizer(options: s)
         kernelCache = s.buildIDCache
         var o = options

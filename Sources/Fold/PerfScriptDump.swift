@@ -17,6 +17,7 @@ public final class PerfScriptDump {
         self.file = file
         var s = symbols
         s.useProfilePath = true
+        s.inlineAndLines = false
         symbolizer = Symbolizer(options: s)
         var ids: [String: String] = [:]
         for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }

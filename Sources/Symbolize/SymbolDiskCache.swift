@@ -25,11 +25,11 @@ final class SymbolDiskCache {
         return nil
     }
 
-    init?(directory: String, symbolFile: String, buildID: String?, demangle: Bool) {
+    init?(directory: String, symbolFile: String, buildID: String?, demangle: Bool, inlineAndLines: Bool = true) {
         var st = stat()
         guard stat(symbolFile, &st) == 0 else { return nil }
         let id = buildID ?? "no-build-id"
-        path = "\(directory)/r\(Self.rulesVersion)-\(id)-\(st.st_dev)-\(st.st_ino)-\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-\(demangle ? "d" : "m")"
+        path = "\(directory)/r\(Self.rulesVersion)-\(id)-\(st.st_dev)-\(st.st_ino)-\(st.st_size)-\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)-\(demangle ? "d" : "m")\(inlineAndLines ? "i" : "f")"
         if let bytes = FileBytes.read(path, limit: 1 << 30) { stored = Self.decode(bytes) ?? [:] }
     }
 

@@ -37,6 +37,9 @@ public struct SymbolizeOptions: Sendable {
     public var useProfilePath = true
     /// perf's build-id cache (perf's `--buildid-dir`); nil skips it. Default: `~/.debug`.
     public var buildIDCache: String? = getenv("HOME").map { String(cString: $0) + "/.debug" }
+    /// Look up inline chains and source lines (DWARF); false: function names from the symbol
+    /// table only, which spares a walk of all DWARF when a flame graph needs just names.
+    public var inlineAndLines = true
     /// Where answers are kept between runs; nil turns the disk cache off.
     /// Default: `$XDG_CACHE_HOME/flame/symbols` (else `~/.cache/flame/symbols`).
     public var diskCache: String? = SymbolDiskCache.defaultDirectory()
@@ -172,14 +175,18 @@ public final class Symbolizer: @unchecked Sendable {
         if let symbols = choice.symbols, let layout = choice.layout {
             let disk = options.diskCache.flatMap {
                 SymbolDiskCache(directory: $0, symbolFile: symbols.path, buildID: symbols.buildID ?? layout.buildID,
-                                demangle: options.demangle)
+                                demangle: options.demangle, inlineAndLines: options.inlineAndLines)
             }
             slot.loaded = LoadedBinary(symbolPath: symbols.path, layout: layout, disk: disk)
         } else if !options.binaries.isEmpty || !options.debugDirs.isEmpty {
-            let exists = access(path, F_OK) == 0
-            warn(exists
-                ? "\(path): no symbols found (no matching --binary, debug file or build-id cache entry); its frames stay [unknown]"
-                : "\(path): not found; its frames stay [unknown] (name it with --binary)")
+            // Stripped system libraries that perf could not name either are not worth a line;
+            // a missing file, or one the user named a --binary after, is.
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            if access(path, F_OK) != 0 {
+                warn("\(path): not found; its frames stay [unknown] (name it with --binary)")
+            } else if options.binaries.contains(where: { $0.split(separator: "/").last.map(String.init) == name }) {
+                warn("\(path): no symbols found (no matching --binary, debug file or build-id cache entry); its frames stay [unknown]")
+            }
         }
         return slot.loaded
     }
@@ -204,6 +211,7 @@ public final class Symbolizer: @unchecked Sendable {
         guard let function = module.functions.lookup(vaddr) else { return nil }
         var frames = [SymbolFrame(name: displayName(symbol: function.name, dropVersion: module.functions.fromDynsym),
                                   offset: vaddr &- function.start)]
+        guard options.inlineAndLines else { return frames }
         let chain = module.inlines?.chain(vaddr) ?? []
         // chain[0] is the subprogram (named by the ELF symbol, as perf does); then inlined calls.
         if chain.count > 1 {

@@ -35,6 +35,7 @@ struct CollapseFlags: ParsableArguments {
         if let symbols {
             var s = symbols.options
             s.useProfilePath = inline || srcline
+            s.inlineAndLines = inline || srcline
             o.symbolizer = Symbolizer(options: s)
             o.symbolOptions = symbols.options
             o.demangleSwift = !symbols.noDemangle

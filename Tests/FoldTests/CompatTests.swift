@@ -49,7 +49,7 @@ final class CompatTests: XCTestCase {
                     let g = String(decoding: got, as: UTF8.self).split(separator: "\n")
                     let e = String(decoding: expected, as: UTF8.self).split(separator: "\n")
                     let firstDiff = Array(zip(g, e)).firstIndex { $0 != $1 } ?? min(g.count, e.count)
-                    XCTFail("\(base) --\(option): differs at line \(firstDiff + 1) (got \(g.count) lines, expected \(e.count))")
+                    XCTFail("\(base) --\(option): differs at line \(firstDiff + 1) (got \(g.count) lines, expected \(e.count)): got \(g.dropFirst(firstDiff).first ?? "") expected \(e.dropFirst(firstDiff).first ?? "")")
                 }
                 cases += 1
             }
