@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import PerfData
 import PerfScript
 import Symbolize
@@ -20,6 +21,8 @@ public final class PerfDataReplay {
     private var kernelLooked = false
     private var kernelWarning: String?
     private var expected: Set<String> = []
+    /// perf's saved copy of the vDSO the file recorded, when its cache has it.
+    private let vdso: String?
 
     // Scratch bytes reused for every frame; the collapser copies what it keeps.
     private var commBytes: [UInt8] = []
@@ -40,13 +43,24 @@ public final class PerfDataReplay {
         self.options = o
         var ids: [String: String] = [:]
         for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
+        vdso = Self.vdsoImage(for: file, perfCache: s.buildIDCache)
+        if let vdso, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID { ids[vdso] = id }
         symbolizer.expectBuildIDs(ids)
         expected = Set(ids.keys)
+    }
+
+    /// `<cache>/[vdso]/<build-id>/vdso`: perf record saves the vDSO image there, and perf script
+    /// names `[vdso]` frames from it.
+    static func vdsoImage(for file: PerfDataFile, perfCache: String?) -> String? {
+        guard let perfCache, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID else { return nil }
+        let path = "\(perfCache)/[vdso]/\(id)/vdso"
+        return access(path, R_OK) == 0 ? path : nil
     }
 
     /// Reads every record in time order and returns the folded profile, with notes for lost
     /// events, damage (what was read before it is kept), and symbol sources not found.
     public func load() throws -> Profile {
+        try prefetch()
         let collapser = PerfScriptCollapser(options: options)
         let machine = MachineState()
         let events = file.header.events
@@ -55,10 +69,6 @@ public final class PerfDataReplay {
         var kernelFrames = 0
         let report = try file.forEachRecord(ordered: true) { record in
             guard case .sample(let s) = record else {
-                if case .mmap(let m) = record, let id = m.buildID, m.filename.hasPrefix("/"), !expected.contains(m.filename) {
-                    expected.insert(m.filename)
-                    symbolizer.expectBuildIDs([m.filename: id])
-                }
                 machine.apply(record)
                 return
             }
@@ -96,6 +106,40 @@ public final class PerfDataReplay {
         return profile
     }
 
+    /// Looks up every distinct user address once before folding: sorted per binary (neighbours
+    /// share CUs and line tables), binaries in parallel (the symbolizer locks per binary, as
+    /// libdw needs), so the fold pass finds every answer cached. Also learns the build-ids
+    /// that `--buildid-mmap` files put in MMAP2 records.
+    private func prefetch() throws {
+        let machine = MachineState()
+        var addresses: [String: [UInt64]] = [:]
+        _ = try file.forEachRecord(ordered: true) { record in
+            guard case .sample(let s) = record else {
+                if case .mmap(let m) = record, let id = m.buildID, m.filename.hasPrefix("/"), !expected.contains(m.filename) {
+                    expected.insert(m.filename)
+                    self.symbolizer.expectBuildIDs([m.filename: id])
+                }
+                machine.apply(record)
+                return
+            }
+            func add(_ frame: CallchainFrame) {
+                if let m = machine.map(pid: s.pid, address: frame.address, cpumode: frame.cpumode), !m.isKernel {
+                    if m.filename.hasPrefix("/") {
+                        addresses[m.filename, default: []].append(m.fileOffset)
+                    } else if m.filename == "[vdso]", let vdso {
+                        addresses[vdso, default: []].append(m.fileOffset)
+                    }
+                }
+            }
+            if s.callchain.isEmpty { add(CallchainFrame(address: s.ip, cpumode: s.cpumode)) } else { for f in s.frames { add(f) } }
+        }
+        let work = addresses.sorted { $0.value.count > $1.value.count }
+        let shared = symbolizer
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            _ = shared.frames(path: work[i].key, addresses: work[i].value, fileOffsets: true)
+        }
+    }
+
     /// Hands one frame to the collapser; true when it was a kernel frame left unnamed.
     private func emit(_ frame: CallchainFrame, pid: Int32, _ machine: MachineState, _ collapser: PerfScriptCollapser) -> Bool {
         guard let map = machine.map(pid: pid, address: frame.address, cpumode: frame.cpumode) else {
@@ -113,7 +157,8 @@ public final class PerfDataReplay {
         }
         // User frames: perf prints the file offset; the collapser asks the symbolizer for
         // `[unknown]` frames of real paths, which is what every user frame is at this point.
-        deliver(address: map.fileOffset, symbol: unknown, dso: map.filename, collapser)
+        let path = map.filename == "[vdso]" ? (vdso ?? map.filename) : map.filename
+        deliver(address: map.fileOffset, symbol: unknown, dso: path, collapser)
         return false
     }
 

@@ -10,6 +10,7 @@ public final class PerfScriptDump {
     private let file: PerfDataFile
     private let symbolizer: Symbolizer
     private let kernel: KernelSymbols?
+    private let vdso: String?
     /// Notes for stderr: damage, lost events, symbol sources not found.
     public private(set) var notes: [String] = []
 
@@ -21,6 +22,8 @@ public final class PerfScriptDump {
         symbolizer = Symbolizer(options: s)
         var ids: [String: String] = [:]
         for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
+        vdso = PerfDataReplay.vdsoImage(for: file, perfCache: s.buildIDCache)
+        if let vdso, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID { ids[vdso] = id }
         symbolizer.expectBuildIDs(ids)
         let (k, warning) = PerfDataReplay.kernelSymbols(for: file, perfCache: s.buildIDCache)
         kernel = k
@@ -76,12 +79,13 @@ public final class PerfScriptDump {
         var symbol = "[unknown]"
         if map.isKernel {
             if let (name, start) = kernel?.symbol(at: frame.address) { symbol = name + "+0x" + String(frame.address - start, radix: 16) }
-        } else if map.filename.hasPrefix("/"),
-                  let f = symbolizer.frames(path: map.filename, address: map.fileOffset)?.first {
+        } else if let path = map.filename == "[vdso]" ? vdso : (map.filename.hasPrefix("/") ? map.filename : nil),
+                  let f = symbolizer.frames(path: path, address: map.fileOffset)?.first {
             symbol = f.name + "+0x" + String(f.offset ?? 0, radix: 16)
         }
         // perf prints the runtime address for frames it cannot name in a file it could not read.
-        let address = symbol == "[unknown]" && !map.isKernel && !map.filename.hasPrefix("/") ? frame.address : printed
+        let named = map.filename.hasPrefix("/") || (map.filename == "[vdso]" && vdso != nil)
+        let address = symbol == "[unknown]" && !map.isKernel && !named ? frame.address : printed
         return pad(String(address, radix: 16), 16, " ") + " " + symbol + " (" + map.dsoName + ")"
     }
 

@@ -59,6 +59,20 @@ final class CLITests: XCTestCase {
         return Result(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs a bash command line; status and combined output.
+    static func shell(_ command: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", command]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     func temporaryDirectory() throws -> URL { try CLITests.makeTemporaryDirectory() }
 
     static func makeTemporaryDirectory() throws -> URL {

@@ -18,19 +18,12 @@ final class PerfDataCaptureTests: XCTestCase {
         Capture(name: "multievent", record: "perf record -q -F 997 -g -e cpu-clock -e page-faults -o multievent.data -- ./bin/cpuburn 0.3",
                 event: "cpu-clock"),
         Capture(name: "pidtid", record: "perf record -q -F 997 -g --sample-cpu -o pidtid.data -- ./bin/threads"),
+        // A loop of clock_gettime (built by prepare()): [vdso] frames, named from perf's saved image.
+        Capture(name: "vdso", record: "perf record -q -F 997 -g -o vdso.data -- ./bin/vdsoloop"),
     ]
 
     func shell(_ command: String, in dir: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "cd '\(dir)' && " + command]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try CLITests.shell("cd '\(dir)' && " + command)
     }
 
     /// The workloads of testdata/src, built once into `dir/bin`; perf probed.
@@ -41,6 +34,18 @@ final class PerfDataCaptureTests: XCTestCase {
         let src = CLITests.root.appendingPathComponent("testdata/src").path
         let (built, buildLog) = try shell("OUT='\(dir)/bin' bash '\(src)/build.sh' 2>&1", in: dir)
         guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        let loop = """
+        #include <time.h>
+        int main(void) {
+            struct timespec t0, t;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            do clock_gettime(CLOCK_MONOTONIC, &t); while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec < 300000000L);
+            return 0;
+        }
+        """
+        try loop.write(toFile: "\(dir)/vdsoloop.c", atomically: true, encoding: .utf8)
+        let (cc, ccLog) = try shell("cc -O2 -fno-omit-frame-pointer -o bin/vdsoloop vdsoloop.c 2>&1", in: dir)
+        guard cc == 0 else { throw XCTSkip("cc failed: \(ccLog)") }
         return dir
     }
 

@@ -10,18 +10,7 @@ import XCTest
 final class SymbolizeCaptureTests: XCTestCase {
     static let fixtures = CLITests.root.appendingPathComponent("Tests/SymbolizeTests/Fixtures")
 
-    func shell(_ command: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", command]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    func shell(_ command: String) throws -> (Int32, String) { try CLITests.shell(command) }
 
     func testStrippedCapturesFoldLikePerfWithSymbols() throws {
         let dir = try CLITests.makeTemporaryDirectory().path
