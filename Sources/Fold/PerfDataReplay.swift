@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import PerfData
 import PerfScript
@@ -15,46 +12,20 @@ import Symbolize
 public final class PerfDataReplay {
     private let file: PerfDataFile
     private let options: CollapseOptions
-    private let symbolizer: Symbolizer
-    private let kernelCache: String?
-    private var kernel: KernelSymbols?
-    private var kernelLooked = false
-    private var kernelWarning: String?
-    private var expected: Set<String> = []
-    /// perf's saved copy of the vDSO the file recorded, when its cache has it.
-    private let vdso: String?
+    private let symbols: PerfDataSymbols
 
     // Scratch bytes reused for every frame; the collapser copies what it keeps.
     private var commBytes: [UInt8] = []
     private var addressBytes: [UInt8] = []
     private let unknown = Array("[unknown]".utf8)
 
-    /// `symbols`: where to look for symbols; the profile's own paths are always allowed, since
-    /// perf.data carries build-ids to check them against.
+    /// `symbols`: where to look for symbols (see `PerfDataSymbols`).
     public init(file: PerfDataFile, options: CollapseOptions, symbols: SymbolizeOptions) {
         self.file = file
-        var s = symbols
-        s.useProfilePath = true
-        s.inlineAndLines = options.inline || options.srcline
-        symbolizer = Symbolizer(options: s)
-        kernelCache = s.buildIDCache
+        self.symbols = PerfDataSymbols(file: file, options: symbols, inlineAndLines: options.inline || options.srcline)
         var o = options
-        o.symbolizer = symbolizer
+        o.symbolizer = self.symbols.symbolizer
         self.options = o
-        var ids: [String: String] = [:]
-        for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
-        vdso = Self.vdsoImage(for: file, perfCache: s.buildIDCache)
-        if let vdso, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID { ids[vdso] = id }
-        symbolizer.expectBuildIDs(ids)
-        expected = Set(ids.keys)
-    }
-
-    /// `<cache>/[vdso]/<build-id>/vdso`: perf record saves the vDSO image there, and perf script
-    /// names `[vdso]` frames from it.
-    static func vdsoImage(for file: PerfDataFile, perfCache: String?) -> String? {
-        guard let perfCache, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID else { return nil }
-        let path = "\(perfCache)/[vdso]/\(id)/vdso"
-        return access(path, R_OK) == 0 ? path : nil
     }
 
     /// Reads every record in time order and returns the folded profile, with notes for lost
@@ -97,9 +68,9 @@ public final class PerfDataReplay {
         if report.error != nil, report.samples > 0 {
             profile.notes.append("warning: \(file.name): drew the \(report.samples) samples read before the damage")
         }
-        if kernelFrames > 0, let w = kernelWarning { profile.notes.append("warning: \(w)") }
-        profile.notes += symbolizer.warnings.map { "warning: \($0)" }
-        symbolizer.saveCache()
+        if kernelFrames > 0, let w = symbols.kernelWarning { profile.notes.append("warning: \(w)") }
+        profile.notes += symbols.symbolizer.warnings.map { "warning: \($0)" }
+        symbols.symbolizer.saveCache()
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)
         }
@@ -115,26 +86,20 @@ public final class PerfDataReplay {
         var addresses: [String: [UInt64]] = [:]
         _ = try file.forEachRecord(ordered: true) { record in
             guard case .sample(let s) = record else {
-                if case .mmap(let m) = record, let id = m.buildID, m.filename.hasPrefix("/"), !expected.contains(m.filename) {
-                    expected.insert(m.filename)
-                    self.symbolizer.expectBuildIDs([m.filename: id])
-                }
+                symbols.learn(record)
                 machine.apply(record)
                 return
             }
             func add(_ frame: CallchainFrame) {
-                if let m = machine.map(pid: s.pid, address: frame.address, cpumode: frame.cpumode), !m.isKernel {
-                    if m.filename.hasPrefix("/") {
-                        addresses[m.filename, default: []].append(m.fileOffset)
-                    } else if m.filename == "[vdso]", let vdso {
-                        addresses[vdso, default: []].append(m.fileOffset)
-                    }
+                if let m = machine.map(pid: s.pid, address: frame.address, cpumode: frame.cpumode), !m.isKernel,
+                   let path = symbols.symbolFile(for: m) {
+                    addresses[path, default: []].append(m.fileOffset)
                 }
             }
             if s.callchain.isEmpty { add(CallchainFrame(address: s.ip, cpumode: s.cpumode)) } else { for f in s.frames { add(f) } }
         }
         let work = addresses.sorted { $0.value.count > $1.value.count }
-        let shared = symbolizer
+        let shared = symbols.symbolizer
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             _ = shared.frames(path: work[i].key, addresses: work[i].value, fileOffsets: true)
         }
@@ -147,8 +112,7 @@ public final class PerfDataReplay {
             return false
         }
         if map.isKernel {
-            let name = kernelSymbols()?.name(at: frame.address)
-            if var name {
+            if var name = symbols.kernelSymbol(at: frame.address)?.name {
                 name.withUTF8 { deliver(address: frame.address, symbol: $0, dso: map.dsoName, collapser) }
                 return false
             }
@@ -157,8 +121,7 @@ public final class PerfDataReplay {
         }
         // User frames: perf prints the file offset; the collapser asks the symbolizer for
         // `[unknown]` frames of real paths, which is what every user frame is at this point.
-        let path = map.filename == "[vdso]" ? (vdso ?? map.filename) : map.filename
-        deliver(address: map.fileOffset, symbol: unknown, dso: path, collapser)
+        deliver(address: map.fileOffset, symbol: unknown, dso: symbols.symbolFile(for: map) ?? map.filename, collapser)
         return false
     }
 
@@ -175,27 +138,6 @@ public final class PerfDataReplay {
                 collapser.frame(FrameLine(address: address, symbol: symbol, offset: nil, dso: dsoBytes), line: 0)
             }
         }
-    }
-
-    private func kernelSymbols() -> KernelSymbols? {
-        if kernelLooked { return kernel }
-        kernelLooked = true
-        (kernel, kernelWarning) = Self.kernelSymbols(for: file, perfCache: kernelCache)
-        return kernel
-    }
-
-    /// The kallsyms matching the kernel the file was recorded on (see `KernelSymbols.locate`).
-    static func kernelSymbols(for file: PerfDataFile, perfCache: String?) -> (KernelSymbols?, String?) {
-        let id = file.header.buildIDs.first { $0.filename.hasPrefix("[kernel.kallsyms]") }?.buildID
-        // Pipe-mode and -z files carry no build-ids: trust the running kernel when the file says
-        // it was recorded on this host under this kernel release.
-        var host = utsname()
-        uname(&host)
-        let release = withUnsafeBytes(of: host.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let node = withUnsafeBytes(of: host.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let sameHost = file.header.osRelease == release && file.header.hostname == node
-        let (found, warning) = KernelSymbols.locate(buildID: id, perfCache: perfCache, trustRunningKernel: sameHost)
-        return (found, warning)
     }
 }
 

@@ -8,26 +8,13 @@ import Symbolize
 /// frames are `address symbol+0xoffset (dso)` as perf prints them. flame reads it back as input.
 public final class PerfScriptDump {
     private let file: PerfDataFile
-    private let symbolizer: Symbolizer
-    private let kernel: KernelSymbols?
-    private let vdso: String?
+    private let symbols: PerfDataSymbols
     /// Notes for stderr: damage, lost events, symbol sources not found.
     public private(set) var notes: [String] = []
 
     public init(file: PerfDataFile, symbols: SymbolizeOptions) {
         self.file = file
-        var s = symbols
-        s.useProfilePath = true
-        s.inlineAndLines = false
-        symbolizer = Symbolizer(options: s)
-        var ids: [String: String] = [:]
-        for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
-        vdso = PerfDataReplay.vdsoImage(for: file, perfCache: s.buildIDCache)
-        if let vdso, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID { ids[vdso] = id }
-        symbolizer.expectBuildIDs(ids)
-        let (k, warning) = PerfDataReplay.kernelSymbols(for: file, perfCache: s.buildIDCache)
-        kernel = k
-        if k == nil, let warning { notes.append("warning: \(warning)") }
+        self.symbols = PerfDataSymbols(file: file, options: symbols, inlineAndLines: false)
     }
 
     /// Writes the text in pieces of about 1 MiB through `flush`.
@@ -38,7 +25,11 @@ public final class PerfScriptDump {
         out.reserveCapacity(1 << 20 + 4096)
         var line = ""
         let report = try file.forEachRecord(ordered: true) { record in
-            guard case .sample(let s) = record else { machine.apply(record); return }
+            guard case .sample(let s) = record else {
+                symbols.learn(record)
+                machine.apply(record)
+                return
+            }
             guard let index = s.eventIndex, index < events.count else { return }
             let event = events[index]
             line = machine.comm(tid: s.tid)
@@ -63,8 +54,9 @@ public final class PerfScriptDump {
         }
         try flush(out)
         notes += report.messages.map { "warning: \($0)" }
-        notes += symbolizer.warnings.map { "warning: \($0)" }
-        symbolizer.saveCache()
+        if let w = symbols.kernelWarning { notes.append("warning: \(w)") }
+        notes += symbols.symbolizer.warnings.map { "warning: \($0)" }
+        symbols.symbolizer.saveCache()
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)
         }
@@ -77,15 +69,14 @@ public final class PerfScriptDump {
         }
         let printed = map.isKernel ? frame.address : map.fileOffset
         var symbol = "[unknown]"
+        let path = map.isKernel ? nil : symbols.symbolFile(for: map)
         if map.isKernel {
-            if let (name, start) = kernel?.symbol(at: frame.address) { symbol = name + "+0x" + String(frame.address - start, radix: 16) }
-        } else if let path = map.filename == "[vdso]" ? vdso : (map.filename.hasPrefix("/") ? map.filename : nil),
-                  let f = symbolizer.frames(path: path, address: map.fileOffset)?.first {
+            if let (name, start) = symbols.kernelSymbol(at: frame.address) { symbol = name + "+0x" + String(frame.address - start, radix: 16) }
+        } else if let path, let f = symbols.symbolizer.frames(path: path, address: map.fileOffset)?.first {
             symbol = f.name + "+0x" + String(f.offset ?? 0, radix: 16)
         }
         // perf prints the runtime address for frames it cannot name in a file it could not read.
-        let named = map.filename.hasPrefix("/") || (map.filename == "[vdso]" && vdso != nil)
-        let address = symbol == "[unknown]" && !map.isKernel && !named ? frame.address : printed
+        let address = symbol == "[unknown]" && !map.isKernel && path == nil ? frame.address : printed
         return pad(String(address, radix: 16), 16, " ") + " " + symbol + " (" + map.dsoName + ")"
     }
 

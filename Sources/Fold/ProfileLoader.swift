@@ -44,7 +44,7 @@ public enum ProfileLoader {
             var symbols = options.symbolOptions ?? SymbolizeOptions()
             symbols.useProfilePath = true
             let profile = try PerfDataReplay(file: file, options: options, symbols: symbols).load()
-            for w in file.warnings { profile.notes.insert("warning: \(w)", at: 0) }
+            profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
             return (profile, format)
         case .folded:
             let loader = FoldedLoader(chartMode: options.chartMode)

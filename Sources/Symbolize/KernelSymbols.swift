@@ -79,14 +79,7 @@ public struct KernelSymbols: Sendable {
     }
 
     /// The kernel function containing `address`, if any symbol starts at or below it.
-    public func name(at address: UInt64) -> String? {
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].start <= address { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 ? entries[lo - 1].name : nil
-    }
+    public func name(at address: UInt64) -> String? { symbol(at: address)?.name }
 
     /// Number of symbols kept.
     public var count: Int { entries.count }
