@@ -7,7 +7,7 @@ import Symbolize
 /// Where the frames of one perf.data file get their names: the symbolizer for user frames
 /// (checked against the build-ids the file recorded, in its header or in MMAP2 records), perf's
 /// saved vDSO image, and the kallsyms of the recorded kernel. Shared by folding and `flame script`.
-final class PerfDataSymbols {
+final class PerfDataSymbols: @unchecked Sendable {
     let symbolizer: Symbolizer
     /// perf's saved copy of the vDSO the file recorded (`<cache>/[vdso]/<build-id>/vdso`).
     private let vdso: String?
@@ -52,13 +52,28 @@ final class PerfDataSymbols {
 
     /// The file to symbolize a user map's frames in, or nil when there is none (anonymous
     /// memory, `[stack]`, a vDSO perf did not save).
-    func symbolFile(for map: MapRef) -> String? {
-        if map.filename.hasPrefix("/") { return map.filename }
-        return map.filename == "[vdso]" ? vdso : nil
+    func symbolFile(for map: MapRef) -> String? { symbolFile(filename: map.filename) }
+
+    /// The file to symbolize the frames of a map of `filename` in (see `symbolFile(for:)`).
+    func symbolFile(filename: String) -> String? {
+        if filename.hasPrefix("/") { return filename }
+        return filename == "[vdso]" ? vdso : nil
     }
 
     /// The kernel function at `address` and its start, from the kallsyms of the recorded kernel.
     func kernelSymbol(at address: UInt64) -> (name: String, start: UInt64)? {
+        loadKernel()
+        return kernel?.symbol(at: address)
+    }
+
+    /// The start of the kernel function at `address` (cheaper than its name).
+    func kernelFunctionStart(at address: UInt64) -> UInt64? {
+        loadKernel()
+        return kernel?.start(at: address)
+    }
+
+    /// Finds the kernel symbols once (safe to call first from another thread, then from one).
+    func loadKernel() {
         if !kernelLooked {
             kernelLooked = true
             let id = file.header.buildIDs.first { $0.filename.hasPrefix("[kernel.kallsyms]") }?.buildID
@@ -71,6 +86,5 @@ final class PerfDataSymbols {
             let sameHost = file.header.osRelease == release && file.header.hostname == node
             (kernel, kernelWarning) = KernelSymbols.locate(buildID: id, perfCache: perfCache, trustRunningKernel: sameHost)
         }
-        return kernel?.symbol(at: address)
     }
 }

@@ -32,7 +32,7 @@ public struct CollapseOptions: Sendable {
 /// process name.
 public final class PerfScriptCollapser: PerfScriptVisitor {
     public let profile: Profile
-    private let options: CollapseOptions
+    public let options: CollapseOptions
     private let names: ByteTable
     private let trie: StackTrie
 
@@ -41,7 +41,10 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private var rawResultStart: [Int32] = []
     private var rawResultCount: [Int32] = []
     private var rawResults: [Int32] = []
-    private var rootName: [UInt8] = []
+    private var rootBytes: [UInt8] = []
+    // Cache: (symbolizer name, dso, java, inlined) -> its folded name id, when no srcline is asked.
+    private let symbolNames = ByteTable(expected: 4096)
+    private var symbolNameIDs: [Int32] = []
 
     // Current record.
     private var active = false
@@ -64,11 +67,25 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         trie = self.profile.trie
         if let f = options.eventFilter { filter = Array(f.utf8) }
         pending.reserveCapacity(256)
-        rootName.reserveCapacity(512)
+        rootBytes.reserveCapacity(512)
     }
 
     public func record(_ header: ScriptHeader, line: Int) {
-        if let event = header.event {
+        guard let w = admit(event: header.event, period: header.period) else {
+            active = false
+            return
+        }
+        active = true
+        pending.removeAll(keepingCapacity: true)
+        weight = w
+        rootFrame = rootName(comm: header.comm, pid: header.pid, tid: header.tid)
+        java = isJava(rootFrame)
+    }
+
+    /// Counts a sample of `event`; returns the weight it adds (its period when perf recorded
+    /// one, else 1), or nil when another event is the one shown.
+    public func admit(event: UnsafeBufferPointer<UInt8>?, period: UInt64?) -> UInt64? {
+        if let event {
             let id = Int(eventNames.intern(event))
             if id == eventSamples.count { eventSamples.append(0) }
             eventSamples[id] += 1
@@ -76,36 +93,59 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
                 filter = Array(event)
                 filterDefaulted = true
             }
-            if let f = filter, !f.elementsEqual(event) {
-                active = false
-                return
-            }
+            if let f = filter, !f.elementsEqual(event) { return nil }
         }
-        active = true
-        pending.removeAll(keepingCapacity: true)
-        if let p = header.period, p != 0 {
-            weight = p
+        if let p = period, p != 0 {
             sawPeriod = true
-        } else {
-            weight = 1
+            return p
         }
-        // Root frame: comm with spaces as underscores, optionally with pid and tid.
-        rootName.removeAll(keepingCapacity: true)
-        for b in header.comm { rootName.append(b == 0x20 ? 0x5F : b) }
+        return 1
+    }
+
+    /// The name id of a sample's root frame: comm with spaces as underscores, with `-PID` and
+    /// `/TID` as the options ask (`-?` when only the tid is known).
+    public func rootName(comm: UnsafeBufferPointer<UInt8>, pid: Int?, tid: Int) -> Int32 {
+        rootBytes.removeAll(keepingCapacity: true)
+        for b in comm { rootBytes.append(b == 0x20 ? 0x5F : b) }
         if options.includeTid || options.includePid {
-            rootName.append(0x2D)
-            if let pid = header.pid { appendDecimal(pid, to: &rootName) } else { rootName.append(0x3F) }
+            rootBytes.append(0x2D)
+            if let pid { appendDecimal(pid, to: &rootBytes) } else { rootBytes.append(0x3F) }
             if options.includeTid {
-                rootName.append(0x2F)
-                appendDecimal(header.tid, to: &rootName)
+                rootBytes.append(0x2F)
+                appendDecimal(tid, to: &rootBytes)
             }
         }
-        java = rootName.starts(with: "java".utf8)
-        rootFrame = rootName.withUnsafeBufferPointer { names.intern($0) }
+        return rootBytes.withUnsafeBufferPointer { names.intern($0) }
+    }
+
+    /// Whether frames under this root follow Java's naming rules (stackcollapse-perf.pl: the
+    /// process name starts with `java`).
+    public func isJava(_ root: Int32) -> Bool {
+        names.bytes(root).starts(with: "java".utf8)
+    }
+
+    /// The frame names one frame line folds to, outermost first (an inline chain `a->b` gives
+    /// two; a process name in parentheses gives none). Cached per distinct frame.
+    public func foldedNames(_ frame: FrameLine, java: Bool) -> ArraySlice<Int32> {
+        self.java = java
+        guard let key = cacheKey(frame) else { return ArraySlice(resolve(frame)) }
+        let start = Int(rawResultStart[Int(key)])
+        return rawResults[start..<(start + Int(rawResultCount[Int(key)]))]
     }
 
     public func frame(_ frame: FrameLine, line: Int) {
         guard active else { return }
+        if let key = cacheKey(frame) {
+            appendCached(key)
+        } else {
+            pending.append(contentsOf: resolve(frame).reversed())
+        }
+    }
+
+    /// The cache entry of a frame (filled on first sight); nil for the frames that are not
+    /// cached (`--addrs` on an unknown symbol, whose name holds the address).
+    @inline(__always)
+    private func cacheKey(_ frame: FrameLine) -> Int32? {
         let unknown = frame.symbol.elementsEqual("[unknown]".utf8)
         if options.symbolizer != nil, frame.dso.first == UInt8(ascii: "/"),
            unknown || options.inline || options.srcline {
@@ -116,14 +156,9 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
                 rawResultCount.append(Int32(ids.count))
                 rawResults.append(contentsOf: ids)
             }
-            appendCached(key)
-            return
+            return key
         }
-        let unknownWithAddress = options.naming.includeAddrs && unknown
-        if unknownWithAddress {
-            pending.append(contentsOf: resolve(frame).reversed())
-            return
-        }
+        if options.naming.includeAddrs && unknown { return nil }
         let key = rawKeys.intern(frame.symbol, frame.dso, tag: java ? 1 : 0)
         if Int(key) == rawResultStart.count {
             let ids = resolve(frame)
@@ -131,7 +166,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             rawResultCount.append(Int32(ids.count))
             rawResults.append(contentsOf: ids)
         }
-        appendCached(key)
+        return key
     }
 
     @inline(__always)
@@ -193,18 +228,47 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         }
         var ids: [Int32] = []
         for f in frames {
-            let raw = Array(f.name.utf8)
-            var text = raw.withUnsafeBufferPointer { buf in
-                options.naming.names(symbol: buf, dso: frame.dso, address: frame.address, java: java).first ?? raw
+            var name = f.name
+            if !options.srcline {
+                // Names without lines depend only on the function, shared by many addresses.
+                let key = name.withUTF8 { symbolNames.intern($0, frame.dso, tag: (java ? 1 : 0) | (f.inlined ? 2 : 0)) }
+                if Int(key) < symbolNameIDs.count {
+                    ids.append(symbolNameIDs[Int(key)])
+                    continue
+                }
+                ids.append(folded(f, frame))
+                symbolNameIDs.append(ids[ids.count - 1])
+                continue
             }
-            if options.srcline, let file = f.file, let line = f.line {
-                let base = file.split(separator: "/").last.map(String.init) ?? file
-                text += Array(":\(base):\(line)".utf8)
-            }
-            if f.inlined && !text.ends(with: Array("_[i]".utf8)) { text += Array("_[i]".utf8) }
-            ids.append(text.withUnsafeBufferPointer { names.intern($0) })
+            ids.append(folded(f, frame))
         }
         return ids
+    }
+
+    /// The folded name of a function the symbolizer found in file `dso` (its `[0]` frame, as
+    /// perf names a frame without inline chains or source lines).
+    public func foldedName(_ function: SymbolFrame, dso: UnsafeBufferPointer<UInt8>, java: Bool) -> Int32 {
+        var name = function.name
+        let key = name.withUTF8 { symbolNames.intern($0, dso, tag: java ? 1 : 0) }
+        if Int(key) < symbolNameIDs.count { return symbolNameIDs[Int(key)] }
+        self.java = java
+        let id = folded(function, FrameLine(address: UnsafeBufferPointer(start: nil, count: 0), symbol: UnsafeBufferPointer(start: nil, count: 0), offset: nil, dso: dso))
+        symbolNameIDs.append(id)
+        return id
+    }
+
+    /// The folded name of one symbolizer frame of `frame`.
+    private func folded(_ f: SymbolFrame, _ frame: FrameLine) -> Int32 {
+        let raw = Array(f.name.utf8)
+        var text = raw.withUnsafeBufferPointer { buf in
+            options.naming.names(symbol: buf, dso: frame.dso, address: frame.address, java: java).first ?? raw
+        }
+        if options.srcline, let file = f.file, let line = f.line {
+            let base = file.split(separator: "/").last.map(String.init) ?? file
+            text += Array(":\(base):\(line)".utf8)
+        }
+        if f.inlined && !text.ends(with: Array("_[i]".utf8)) { text += Array("_[i]".utf8) }
+        return text.withUnsafeBufferPointer { names.intern($0) }
     }
 
     private func resolve(_ frame: FrameLine) -> [Int32] {

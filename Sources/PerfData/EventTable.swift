@@ -1,6 +1,8 @@
 /// Finds the event that owns a record, the way perf's evlist does (id_pos / is_pos from the first event).
 struct EventTable {
     private(set) var events: [PerfEvent] = []
+    /// What decoding needs of each event.
+    private(set) var layouts: [SampleLayout] = []
     private var byID: [UInt64: Int] = [:]
     /// Position (in u64s) of the id in a sample, or -1 (perf: `evlist->id_pos`).
     private var idPos = -1
@@ -22,6 +24,7 @@ struct EventTable {
     }
 
     private mutating func reindex() {
+        layouts = events.map(SampleLayout.init)
         byID.removeAll(keepingCapacity: true)
         for (i, e) in events.enumerated() {
             for id in e.ids where byID[id] == nil { byID[id] = i }
@@ -51,7 +54,7 @@ struct EventTable {
     /// Event index for a non-sample kernel record whose body (after the header) is `body`.
     func eventForOther(_ body: UnsafeRawBufferPointer) -> Int? {
         if events.isEmpty { return nil }
-        if events.count == 1 || isPos < 0 || !events[0].sampleIDAll { return 0 }
+        if events.count == 1 || isPos < 0 || !layouts[0].sampleIDAll { return 0 }
         guard let id = body.load(UInt64.self, at: body.count - isPos * 8) else { return nil }
         return byID[id]
     }

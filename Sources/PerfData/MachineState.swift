@@ -26,24 +26,48 @@ public struct MapRef: Sendable, Equatable {
 public final class MachineState {
     private struct Thread {
         var pid: Int32
-        var comm: String
+        var comm: Int32
     }
 
     private var threads: [Int32: Thread] = [:]
     /// Maps per process (pid); pid -1 holds the kernel and its modules.
     private var spaces: [Int32: MapTree] = [:]
     private var kernelStart: UInt64 = .max
+    /// Mapped files by (name, build-id), so lookups hand out an index instead of Strings.
+    private var dsos: [(filename: String, buildID: String?)] = []
+    private var dsoIndex: [String: [Int32]] = [:]
+    /// Comm strings by id; `commIndex` finds an id by text.
+    private var comms: [String] = []
+    private var commIndex: [String: Int32] = [:]
+    /// perf's `:tid` names of threads never announced, by tid.
+    private var anonymousComms: [Int32: Int32] = [:]
 
     /// Starts with perf's idle thread: pid/tid 0 is `swapper`.
     public init() {
-        threads[0] = Thread(pid: 0, comm: "swapper")
+        threads[0] = Thread(pid: 0, comm: internComm("swapper"))
+    }
+
+    private func internComm(_ s: String) -> Int32 {
+        if let id = commIndex[s] { return id }
+        let id = Int32(comms.count)
+        comms.append(s)
+        commIndex[s] = id
+        return id
+    }
+
+    private func internDSO(_ filename: String, _ buildID: String?) -> Int32 {
+        if let ids = dsoIndex[filename], let id = ids.first(where: { dsos[Int($0)].buildID == buildID }) { return id }
+        let id = Int32(dsos.count)
+        dsos.append((filename, buildID))
+        dsoIndex[filename, default: []].append(id)
+        return id
     }
 
     /// Updates the state from a non-sample record (samples and other records are ignored).
     public func apply(_ record: PerfRecord) {
         switch record {
         case .mmap(let m): applyMmap(m)
-        case .comm(let c): threads[c.tid] = Thread(pid: c.pid, comm: c.comm)
+        case .comm(let c): threads[c.tid] = Thread(pid: c.pid, comm: internComm(c.comm))
         case .fork(let f): applyFork(f)
         default: break
         }
@@ -59,20 +83,40 @@ public final class MachineState {
             // through it: the map runs until a later module map cuts it.
             end = .max
         }
-        let entry = MapTree.Entry(start: m.start, end: end, pgoff: m.pgoff, filename: m.filename, buildID: m.buildID,
+        let entry = MapTree.Entry(start: m.start, end: end, pgoff: m.pgoff, dso: internDSO(m.filename, m.buildID),
                                   prot: m.prot, flags: m.flags, isExecutable: m.isExecutable)
         spaces[m.pid, default: MapTree()].insert(entry)
     }
 
     private func applyFork(_ f: TaskRecord) {
-        let parentComm = threads[f.ptid]?.comm ?? threads[f.ppid]?.comm ?? ":\(f.ptid)"
+        let parentComm = threads[f.ptid]?.comm ?? threads[f.ppid]?.comm ?? internComm(":\(f.ptid)")
         threads[f.tid] = Thread(pid: f.pid, comm: parentComm)
         // A new process starts with a copy of its parent's address space; a new thread shares it (same pid).
         if f.pid != f.ppid, let parent = spaces[f.ppid] { spaces[f.pid] = parent }
     }
 
     /// The comm of thread `tid` now (perf's `:tid` when none was seen).
-    public func comm(tid: Int32) -> String { threads[tid]?.comm ?? ":\(tid)" }
+    public func comm(tid: Int32) -> String { comms[Int(commID(tid: tid))] }
+
+    /// An id of the comm of thread `tid` now: equal ids are equal comms (see `commName`).
+    public func commID(tid: Int32) -> Int32 {
+        if let t = threads[tid] { return t.comm }
+        if let id = anonymousComms[tid] { return id }
+        let id = internComm(":\(tid)")
+        anonymousComms[tid] = id
+        return id
+    }
+
+    /// The comm text of an id from `commID`.
+    public func commName(_ id: Int32) -> String { comms[Int(id)] }
+
+    /// The file name and build-id of a `MapHit.dso`.
+    public func dso(_ id: Int32) -> (filename: String, buildID: String?) { dsos[Int(id)] }
+
+    /// The maps a sample of process `pid` resolves its frames in, looked up once per sample.
+    public func addressSpace(pid: Int32) -> AddressSpace {
+        AddressSpace(user: spaces[pid], kernel: spaces[-1], kernelStart: kernelStart)
+    }
 
     /// The process of thread `tid`, if known.
     public func pid(tid: Int32) -> Int32? { threads[tid]?.pid }
@@ -108,8 +152,44 @@ public final class MachineState {
     }
 
     private func ref(_ e: MapTree.Entry, _ address: UInt64, kernel: Bool) -> MapRef {
-        MapRef(filename: e.filename, start: e.start, end: e.end, pgoff: e.pgoff, buildID: e.buildID, prot: e.prot,
-               flags: e.flags, isExecutable: e.isExecutable, isKernel: kernel, address: address)
+        let d = dsos[Int(e.dso)]
+        return MapRef(filename: d.filename, start: e.start, end: e.end, pgoff: e.pgoff, buildID: d.buildID, prot: e.prot,
+                      flags: e.flags, isExecutable: e.isExecutable, isKernel: kernel, address: address)
+    }
+}
+
+/// Where a frame address falls, without Strings: the mapped file's id (`MachineState.dso`) and
+/// what perf prints for the frame.
+public struct MapHit: Equatable, Sendable {
+    public var dso: Int32
+    /// `address - start + pgoff` for user maps; the address itself for kernel maps.
+    public var fileOffset: UInt64
+    /// Kernel or kernel-module map.
+    public var isKernel: Bool
+}
+
+/// The maps of one process and of the kernel at one moment, with the lookup rules of
+/// `MachineState.map`, for resolving every frame of a sample without a dictionary lookup each.
+public struct AddressSpace {
+    let user: MapTree?
+    let kernel: MapTree?
+    let kernelStart: UInt64
+
+    /// The map containing `address` in `cpumode`, as `MachineState.map` finds it.
+    @inline(__always)
+    public func lookup(_ address: UInt64, cpumode: UInt8) -> MapHit? {
+        switch cpumode {
+        case PerfRecordMisc.kernel:
+            return kernel?.find(address).map { MapHit(dso: $0.dso, fileOffset: address, isKernel: true) }
+        case PerfRecordMisc.user:
+            if let e = user?.find(address) { return MapHit(dso: e.dso, fileOffset: address &- e.start &+ e.pgoff, isKernel: false) }
+            if address >= kernelStart, let e = kernel?.find(address) {
+                return MapHit(dso: e.dso, fileOffset: address, isKernel: true)
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 }
 
@@ -119,8 +199,8 @@ struct MapTree {
         var start: UInt64
         var end: UInt64
         var pgoff: UInt64
-        var filename: String
-        var buildID: String?
+        /// Index into the machine's table of mapped files.
+        var dso: Int32
         var prot: UInt32
         var flags: UInt32
         var isExecutable: Bool

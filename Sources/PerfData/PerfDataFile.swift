@@ -211,6 +211,20 @@ public final class PerfDataFile: @unchecked Sendable {
         }
     }
 
+    /// As `forEachRecord`, with samples handed to `sample` unwrapped (the faster way to read
+    /// many samples) and every other record to `other`.
+    public func forEachRecord(ordered: Bool = true, sample: (PerfSample) throws -> Void,
+                              other: (PerfRecord) throws -> Void) throws -> PerfReadReport {
+        try withoutActuallyEscaping(sample) { s in
+            try withoutActuallyEscaping(other) { o in
+                let walker = RecordWalker(bytes: storage.bytes, name: name, table: table, ordered: ordered, visit: o,
+                                          visitSample: s)
+                return try walker.run(start: dataRange.lowerBound, end: dataRange.upperBound,
+                                      declaredEnd: declaredDataEnd, pipe: header.isPipe)
+            }
+        }
+    }
+
     /// The tracepoint format of event `index`, if it is a tracepoint.
     public func tracepointFormat(event index: Int) -> TracepointFormat? { header.tracepointFormat(event: index) }
 }

@@ -4,6 +4,9 @@ final class RecordWalker {
     private let name: String
     private let table: EventTable
     private let visit: (PerfRecord) throws -> Void
+    /// Samples go here when set (no PerfRecord around them: a sample is hundreds of bytes,
+    /// and wrapping and unwrapping it cost a tenth of a walk), else to `visit`.
+    private let visitSample: ((PerfSample) throws -> Void)?
     private let queue: OrderedQueue?
     private var report = PerfReadReport()
     private var zstd: ZstdStream?
@@ -14,11 +17,12 @@ final class RecordWalker {
     private var leftover: [UInt8] = []
 
     init(bytes: UnsafeRawBufferPointer, name: String, table: EventTable, ordered: Bool,
-         visit: @escaping (PerfRecord) throws -> Void) {
+         visit: @escaping (PerfRecord) throws -> Void, visitSample: ((PerfSample) throws -> Void)? = nil) {
         self.bytes = bytes
         self.name = name
         self.table = table
         self.visit = visit
+        self.visitSample = visitSample
         queue = ordered ? OrderedQueue() : nil
     }
 
@@ -98,6 +102,23 @@ final class RecordWalker {
     private func handle(_ rec: UnsafeRawBufferPointer, type: UInt32, misc: UInt16, offset: Int, fromCompressed: Bool,
                         chunk: Int) throws -> PerfDataError? {
         count(type)
+        if type == PerfRecordType.sample {
+            var sample = PerfSample()
+            switch decodeSample(rec, misc: misc, offset: offset, fromCompressed: fromCompressed, into: &sample) {
+            case .failure(let e): return e
+            case .success(false): return nil
+            case .success(true):
+                let time = sample.sampleID.time
+                if let queue, table.layouts[sample.sampleID.eventIndex ?? 0].sampleType.contains(.time),
+                   time != 0, time != .max {
+                    queue.push(time: time, record: rec.baseAddress!, offset: offset, fromCompressed: fromCompressed,
+                               chunk: chunk, report: &report)
+                    return nil
+                }
+                try deliver(sample)
+            }
+            return nil
+        }
         if type >= 1 && type <= PerfRecordType.kernelMax {
             switch decodeKernel(rec, type: type, misc: misc, offset: offset, fromCompressed: fromCompressed) {
             case .failure(let e): return e
@@ -122,37 +143,41 @@ final class RecordWalker {
         return nil
     }
 
-    /// Whether the record's time field exists (sample_type TIME; for others also sample_id_all).
+    /// Whether a non-sample record's time field exists (sample_id_all with TIME).
     private func hasTime(_ r: PerfRecord) -> Bool {
-        let sid = r.sampleID
-        let event = table.events[sid.eventIndex ?? 0]
-        if case .sample = r { return event.sampleType.contains(.time) }
+        let event = table.layouts[r.sampleID.eventIndex ?? 0]
         return event.sampleIDAll && event.sampleType.contains(.time)
     }
 
-    /// Decodes a kernel record; `.success(nil)` means "skip" (unknown event id, or counted elsewhere).
+    /// Decodes a sample into `s`; `.success(false)` means "skip" (no event owns its id).
+    private func decodeSample(_ rec: UnsafeRawBufferPointer, misc: UInt16, offset: Int, fromCompressed: Bool,
+                              into s: inout PerfSample) -> Result<Bool, PerfDataError> {
+        let body = UnsafeRawBufferPointer(rebasing: rec[8...])
+        if table.events.isEmpty {
+            return .failure(.malformed(file: name, offset: offset, message: "record before any event attr"))
+        }
+        guard let ev = table.eventForSample(body) else {
+            report.unknownIDSamples += 1
+            return .success(false)
+        }
+        s.offset = offset
+        s.fromCompressed = fromCompressed
+        if let need = SampleDecoder.decodeSample(body, misc: misc, event: table.layouts[ev], eventIndex: ev, into: &s) {
+            return .failure(.badSample(file: name, offset: offset, event: ev, size: rec.count,
+                                       need: need == .max ? .max : need + 8))
+        }
+        return .success(true)
+    }
+
+    /// Decodes a non-sample kernel record; `.success(nil)` means "skip" (counted elsewhere).
     private func decodeKernel(_ rec: UnsafeRawBufferPointer, type: UInt32, misc: UInt16, offset: Int,
                               fromCompressed: Bool) -> Result<PerfRecord?, PerfDataError> {
         let body = UnsafeRawBufferPointer(rebasing: rec[8...])
         if table.events.isEmpty {
             return .failure(.malformed(file: name, offset: offset, message: "record before any event attr"))
         }
-        if type == PerfRecordType.sample {
-            guard let ev = table.eventForSample(body) else {
-                report.unknownIDSamples += 1
-                return .success(nil)
-            }
-            var s = PerfSample()
-            s.offset = offset
-            s.fromCompressed = fromCompressed
-            if let need = SampleDecoder.decodeSample(body, misc: misc, event: table.events[ev], eventIndex: ev, into: &s) {
-                return .failure(.badSample(file: name, offset: offset, event: ev, size: rec.count,
-                                           need: need == .max ? .max : need + 8))
-            }
-            return .success(.sample(s))
-        }
         let ev = table.eventForOther(body) ?? 0
-        let event = table.events[ev]
+        let event = table.layouts[ev]
         let trailer = SampleDecoder.trailerSize(event)
         let sid = SampleDecoder.decodeTrailer(body, event: event, eventIndex: ev) ?? SampleID()
         if let r = RecordDecoder.decode(type: type, misc: misc, body: body, trailer: trailer, offset: offset, sampleID: sid) {
@@ -167,6 +192,11 @@ final class RecordWalker {
             return .success(.other(RawRecord(offset: offset, type: type, misc: misc, bytes: rec, sampleID: sid,
                                              fromCompressed: fromCompressed)))
         }
+    }
+
+    private func deliver(_ s: PerfSample) throws {
+        report.samples += 1
+        if let visitSample { try visitSample(s) } else { try visit(.sample(s)) }
     }
 
     private func deliver(_ r: PerfRecord) throws {
@@ -207,8 +237,14 @@ final class RecordWalker {
             let rec = UnsafeRawBufferPointer(start: e.record, count: Int(e.record.loadUnaligned(fromByteOffset: 6, as: UInt16.self)))
             let type = rec.loadUnchecked(UInt32.self, at: 0)
             let misc = rec.loadUnchecked(UInt16.self, at: 4)
-            if case .success(let r?) = decodeKernel(rec, type: type, misc: misc, offset: e.offset,
-                                                    fromCompressed: e.fromCompressed) {
+            if type == PerfRecordType.sample {
+                var sample = PerfSample()
+                if case .success(true) = decodeSample(rec, misc: misc, offset: e.offset, fromCompressed: e.fromCompressed,
+                                                      into: &sample) {
+                    try deliver(sample)
+                }
+            } else if case .success(let r?) = decodeKernel(rec, type: type, misc: misc, offset: e.offset,
+                                                           fromCompressed: e.fromCompressed) {
                 try deliver(r)
             }
         }

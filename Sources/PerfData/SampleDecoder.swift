@@ -1,3 +1,23 @@
+/// What decoding needs of an event's attr: plain values, so handing it over per record copies
+/// no String or array (a PerfEvent copy per record showed up in profiles).
+struct SampleLayout {
+    var sampleType: SampleType
+    var readFormat: ReadFormat
+    var branchSampleType: UInt64
+    var sampleRegsUser: UInt64
+    var sampleRegsIntr: UInt64
+    var sampleIDAll: Bool
+
+    init(_ e: PerfEvent) {
+        sampleType = e.sampleType
+        readFormat = e.readFormat
+        branchSampleType = e.branchSampleType
+        sampleRegsUser = e.sampleRegsUser
+        sampleRegsIntr = e.sampleRegsIntr
+        sampleIDAll = e.sampleIDAll
+    }
+}
+
 /// Decodes PERF_RECORD_SAMPLE bodies and sample_id_all trailers in perf's field order (evsel__parse_sample).
 enum SampleDecoder {
     /// A bounds-checked forward cursor over one record body.
@@ -57,7 +77,7 @@ enum SampleDecoder {
 
     /// Decodes a sample body (bytes after the 8-byte header) for `event`.
     /// Returns the number of bytes needed on failure (the sample does not fit in header.size).
-    static func decodeSample(_ body: UnsafeRawBufferPointer, misc: UInt16, event: PerfEvent, eventIndex: Int,
+    static func decodeSample(_ body: UnsafeRawBufferPointer, misc: UInt16, event: SampleLayout, eventIndex: Int,
                              into s: inout PerfSample) -> Int? {
         let t = event.sampleType
         var c = Cursor(body)
@@ -148,7 +168,7 @@ enum SampleDecoder {
     }
 
     /// Size in bytes of the sample_id_all trailer for `event` (0 without sample_id_all).
-    static func trailerSize(_ event: PerfEvent) -> Int {
+    static func trailerSize(_ event: SampleLayout) -> Int {
         guard event.sampleIDAll else { return 0 }
         let t = event.sampleType
         var n = 0
@@ -157,7 +177,7 @@ enum SampleDecoder {
     }
 
     /// Parses the trailer backwards from the end of `body`; nil when the body is too short for it.
-    static func decodeTrailer(_ body: UnsafeRawBufferPointer, event: PerfEvent, eventIndex: Int) -> SampleID? {
+    static func decodeTrailer(_ body: UnsafeRawBufferPointer, event: SampleLayout, eventIndex: Int) -> SampleID? {
         var id = SampleID()
         id.eventIndex = eventIndex
         guard event.sampleIDAll else { return id }

@@ -11,9 +11,12 @@ import Glibc
 public struct KernelSymbols: Sendable {
     struct Entry {
         var start: UInt64
-        var name: String
+        /// The name's place in `text` (names become Strings only when looked up).
+        var nameStart: Int32
+        var nameLength: Int32
     }
     private var entries: [Entry] = []
+    private let text: [UInt8]
     /// Where the symbols came from (for notes and warnings).
     public let source: String
 
@@ -21,25 +24,30 @@ public struct KernelSymbols: Sendable {
     /// an unprivileged reader of `/proc/kallsyms` sees under `kptr_restrict`.
     public init?(kallsyms bytes: [UInt8], source: String) {
         self.source = source
-        var raw: [(start: UInt64, order: Int, name: String)] = []
+        text = bytes
+        var raw: [Entry] = []
         raw.reserveCapacity(bytes.count / 40)
         var i = 0
         let n = bytes.count
+        guard n < Int(Int32.max) else { return nil }
         while i < n {
             var end = i
             while end < n && bytes[end] != 0x0A { end += 1 }
-            if let (address, name) = Self.parseLine(bytes, i, end) { raw.append((address, raw.count, name)) }
+            if let entry = Self.parseLine(bytes, i, end) { raw.append(entry) }
             i = end + 1
         }
-        raw.sort { $0.start != $1.start ? $0.start < $1.start : $0.order > $1.order }
-        for r in raw where entries.last?.start != r.start {
-            entries.append(Entry(start: r.start, name: r.name))
+        // Stable by start; among aliases the one listed last is kept.
+        var order = [Int32](0..<Int32(raw.count))
+        raw.withUnsafeBufferPointer { r in
+            order.sort { a, b in r[Int(a)].start != r[Int(b)].start ? r[Int(a)].start < r[Int(b)].start : a > b }
         }
+        entries.reserveCapacity(order.count)
+        for k in order where entries.last?.start != raw[Int(k)].start { entries.append(raw[Int(k)]) }
         if entries.isEmpty { return nil }
     }
 
     /// `ffffffff81000000 T _text [module]`: address, type, name; the module tag is dropped.
-    private static func parseLine(_ b: [UInt8], _ from: Int, _ to: Int) -> (UInt64, String)? {
+    private static func parseLine(_ b: [UInt8], _ from: Int, _ to: Int) -> Entry? {
         var p = from
         var address: UInt64 = 0
         var digits = 0
@@ -56,7 +64,7 @@ public struct KernelSymbols: Sendable {
         var nameEnd = nameStart
         while nameEnd < to && b[nameEnd] != 0x20 && b[nameEnd] != 0x09 { nameEnd += 1 }
         guard nameEnd > nameStart else { return nil }
-        return (address, String(decoding: b[nameStart..<nameEnd], as: UTF8.self))
+        return Entry(start: address, nameStart: Int32(nameStart), nameLength: Int32(nameEnd - nameStart))
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {
@@ -70,28 +78,46 @@ public struct KernelSymbols: Sendable {
 
     /// The kernel function containing `address` and its start, if any symbol starts at or below it.
     public func symbol(at address: UInt64) -> (name: String, start: UInt64)? {
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].start <= address { lo = mid + 1 } else { hi = mid }
-        }
-        return lo > 0 ? (entries[lo - 1].name, entries[lo - 1].start) : nil
+        guard let i = index(at: address) else { return nil }
+        let e = entries[i]
+        let name = String(decoding: text[Int(e.nameStart)..<Int(e.nameStart + e.nameLength)], as: UTF8.self)
+        return (name, e.start)
     }
 
     /// The kernel function containing `address`, if any symbol starts at or below it.
     public func name(at address: UInt64) -> String? { symbol(at: address)?.name }
 
+    /// The start of the kernel function containing `address` (no String made).
+    public func start(at address: UInt64) -> UInt64? { index(at: address).map { entries[$0].start } }
+
+    private func index(at address: UInt64) -> Int? {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].start <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? lo - 1 : nil
+    }
+
     /// Number of symbols kept.
     public var count: Int { entries.count }
 
-    /// The kallsyms matching the profile's kernel: `/proc/kallsyms` when `buildID` is the running
-    /// kernel's (or when the profile has none and `trustRunningKernel`), else perf's cached copy
-    /// `<cache>/[kernel.kallsyms]/<build-id>/kallsyms`, else nil with the reason in `warning`.
+    /// The kallsyms matching the profile's kernel: perf's copy saved when it recorded
+    /// (`<cache>/[kernel.kallsyms]/<build-id>/kallsyms`: the symbols of that kernel with the modules
+    /// loaded then, and a plain file reads ten times faster than `/proc/kallsyms`), else
+    /// `/proc/kallsyms` when `buildID` is the running kernel's (or when the profile has none and
+    /// `trustRunningKernel`), else nil with the reason in `warning`.
     public static func locate(buildID: String?, perfCache: String?, trustRunningKernel: Bool = false,
                               procKallsyms: String = "/proc/kallsyms",
                               runningNotes: String = "/sys/kernel/notes") -> (symbols: KernelSymbols?, warning: String?) {
-        let running = FileBytes.read(runningNotes).flatMap(buildIDFromNotes)
         let wanted = buildID?.lowercased()
+        if let wanted, let perfCache {
+            let cached = "\(perfCache)/[kernel.kallsyms]/\(wanted)/kallsyms"
+            if let bytes = FileBytes.read(cached), let symbols = KernelSymbols(kallsyms: bytes, source: cached) {
+                return (symbols, nil)
+            }
+        }
+        let running = FileBytes.read(runningNotes).flatMap(buildIDFromNotes)
         if let wanted, let running, wanted == running || wanted.hasPrefix(running) || running.hasPrefix(wanted) {
             if let bytes = FileBytes.read(procKallsyms), let symbols = KernelSymbols(kallsyms: bytes, source: procKallsyms) {
                 return (symbols, nil)
@@ -99,12 +125,6 @@ public struct KernelSymbols: Sendable {
         } else if wanted == nil, trustRunningKernel,
                   let bytes = FileBytes.read(procKallsyms), let symbols = KernelSymbols(kallsyms: bytes, source: procKallsyms) {
             return (symbols, nil)
-        }
-        if let wanted, let perfCache {
-            let cached = "\(perfCache)/[kernel.kallsyms]/\(wanted)/kallsyms"
-            if let bytes = FileBytes.read(cached), let symbols = KernelSymbols(kallsyms: bytes, source: cached) {
-                return (symbols, nil)
-            }
         }
         let why: String
         if let wanted {

@@ -44,6 +44,9 @@ final class SymbolDiskCache {
 
     var hasNewEntries: Bool { !added.isEmpty }
 
+    /// Whether the file held no answers when it was opened.
+    var isEmpty: Bool { stored.isEmpty }
+
     /// Writes stored and new answers (to a temporary name, then renamed: concurrent runs never
     /// see half a file). Failures are silent: the cache is an optimization.
     func save() {
@@ -85,10 +88,12 @@ final class SymbolDiskCache {
     // [u32 line], [u64 offset].
     static func encode(_ entries: [UInt64: [SymbolFrame]]) -> [UInt8] {
         var out = magic
+        out.reserveCapacity(entries.count * 64)
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out += $0 } }
         func text(_ s: String) { u32(s.utf8.count); out += s.utf8 }
         u32(entries.count)
-        for (vaddr, frames) in entries.sorted(by: { $0.key < $1.key }) {
+        // Any order reads back the same; sorting showed up in first runs.
+        for (vaddr, frames) in entries {
             withUnsafeBytes(of: vaddr.littleEndian) { out += $0 }
             u32(frames.count)
             for f in frames {

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +65,7 @@ public final class Symbolizer: @unchecked Sendable {
     public var warnings: [String] { lock.locked { warningList } }
 
     /// One profile path: its symbol source once located, and its answers. Guarded by its own lock.
-    private final class BinarySlot {
+    private final class BinarySlot: @unchecked Sendable {
         let lock = Mutex()
         var located = false
         var loaded: LoadedBinary?
@@ -145,10 +146,40 @@ public final class Symbolizer: @unchecked Sendable {
         return result
     }
 
+    /// The frames of file offsets (as perf prints user frames) of one binary, in the order given;
+    /// ascending order is the fast one. Nil where no function covers an address.
+    public func frames(path: String, fileOffsets: [UInt64]) -> [[SymbolFrame]?] {
+        let slot = self.slot(path)
+        return slot.lock.locked {
+            let loaded = load(slot, path, expectedBuildID: nil)
+            return fileOffsets.map { address in
+                if let hit = slot.cache[address] { return hit.isEmpty ? nil : hit }
+                var result: [SymbolFrame]?
+                if let loaded, let vaddr = loaded.layout.virtualAddress(fileOffset: address) {
+                    result = describe(loaded, vaddr: vaddr)
+                }
+                slot.cache[address] = result ?? []
+                return result
+            }
+        }
+    }
+
+    /// Locates the symbol file of `path` and builds its function table ahead of the lookups, so a
+    /// caller can do it on another thread while it does other work. Does nothing more when the
+    /// disk cache holds answers for that file (a warm run may never need its DWARF).
+    public func preload(path: String) {
+        let slot = self.slot(path)
+        slot.lock.locked {
+            guard let loaded = load(slot, path, expectedBuildID: nil), loaded.disk?.isEmpty ?? true else { return }
+            _ = module(loaded)?.functions.count
+        }
+    }
+
     /// Writes new answers to the disk cache (call once at the end of a run).
     public func saveCache() {
-        for slot in lock.locked({ Array(slots.values) }) {
-            slot.lock.locked { slot.loaded?.disk?.save() }
+        let all = lock.locked { Array(slots.values) }
+        DispatchQueue.concurrentPerform(iterations: all.count) { i in
+            all[i].lock.locked { all[i].loaded?.disk?.save() }
         }
     }
 
@@ -193,6 +224,14 @@ public final class Symbolizer: @unchecked Sendable {
 
     private func describe(_ loaded: LoadedBinary, vaddr: UInt64) -> [SymbolFrame]? {
         if let known = loaded.disk?.lookup(vaddr) { return known.isEmpty ? nil : known }
+        guard let module = module(loaded) else { return nil }
+        let frames = describe(module, vaddr: vaddr)
+        loaded.disk?.record(vaddr, frames)
+        return frames
+    }
+
+    /// The binary's DWARF module, opened on first use. Called with the slot's lock held.
+    private func module(_ loaded: LoadedBinary) -> DwarfModule? {
         if loaded.module == nil && !loaded.openFailed {
             do {
                 loaded.module = try DwarfModule(path: loaded.symbolPath)
@@ -201,16 +240,18 @@ public final class Symbolizer: @unchecked Sendable {
                 warn("\(error)")
             }
         }
-        guard let module = loaded.module else { return nil }
-        let frames = describe(module, vaddr: vaddr)
-        loaded.disk?.record(vaddr, frames)
-        return frames
+        return loaded.module
     }
 
     private func describe(_ module: DwarfModule, vaddr: UInt64) -> [SymbolFrame]? {
         guard let function = module.functions.lookup(vaddr) else { return nil }
-        var frames = [SymbolFrame(name: displayName(symbol: function.name, dropVersion: module.functions.fromDynsym),
-                                  offset: vaddr &- function.start)]
+        // Demangling costs more than the lookup: once per function, not per address.
+        let name = module.displayNames[function.start] ?? {
+            let n = displayName(symbol: function.name, dropVersion: module.functions.fromDynsym)
+            module.displayNames[function.start] = n
+            return n
+        }()
+        var frames = [SymbolFrame(name: name, offset: vaddr &- function.start)]
         guard options.inlineAndLines else { return frames }
         let chain = module.inlines?.chain(vaddr) ?? []
         // chain[0] is the subprogram (named by the ELF symbol, as perf does); then inlined calls.

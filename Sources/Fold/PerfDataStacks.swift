@@ -1,0 +1,185 @@
+import Dispatch
+import PerfData
+import PerfScript
+import Symbolize
+
+/// The stacks of perf.data samples, collected during one time-ordered walk and named after it.
+///
+/// While the file is walked, each frame becomes a `FrameKeyTable` id (where its address fell)
+/// and each stack a node of a trie of those ids under its root frame, so memory grows with
+/// distinct stacks and no name is looked up per sample. Afterwards the distinct user addresses
+/// are symbolized in one batch per binary (binaries in parallel), and every frame id is named
+/// once by the same `PerfScriptCollapser` rules that fold perf script text: a perf.data file
+/// and its `perf script` text fold identically.
+final class PerfDataStacks {
+    /// Threads, comms and maps at the current point of the walk.
+    let machine = MachineState()
+    /// Names, naming rules, the event tally and the resulting profile.
+    let collapser: PerfScriptCollapser
+    private let file: PerfDataFile
+    private let symbols: PerfDataSymbols
+    private var keys = FrameKeyTable()
+    /// Stacks by frame id; depth 1 holds root frames (name ids), deeper levels frame ids.
+    private let raw: StackTrie
+    private var scratch: [Int32] = []
+    private struct RootKey: Hashable { var comm: Int32, pid: Int32, tid: Int32 }
+    private var roots: [RootKey: Int32] = [:]
+    private let kernelReady = DispatchGroup()
+    /// Symbol tables of binaries met in samples are built on other cores during the walk.
+    private let tablesReady = DispatchGroup()
+    private var preloaded: [Bool] = []
+    private let unmappedAddresses: Bool
+
+    init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
+        self.file = file
+        symbols = PerfDataSymbols(file: file, options: symbolOptions, inlineAndLines: options.inline || options.srcline)
+        var o = options
+        o.symbolizer = symbols.symbolizer
+        collapser = PerfScriptCollapser(options: o)
+        raw = StackTrie(chartMode: options.chartMode)
+        unmappedAddresses = options.naming.includeAddrs
+        scratch.reserveCapacity(256)
+        // Reading kallsyms (tens of ms) overlaps the walk on another core.
+        let symbols = self.symbols
+        DispatchQueue.global().async(group: kernelReady) { symbols.loadKernel() }
+    }
+
+    /// Updates threads and maps from a non-sample record, and learns MMAP2 build-ids.
+    func apply(_ record: PerfRecord) {
+        symbols.learn(record)
+        machine.apply(record)
+    }
+
+    /// The root frame of a sample: its thread's comm now, with pid and tid as the options ask.
+    func root(of s: PerfSample) -> Int32 {
+        let key = RootKey(comm: machine.commID(tid: s.tid), pid: s.pid, tid: s.tid)
+        if let id = roots[key] { return id }
+        var comm = machine.commName(key.comm)
+        let id = comm.withUTF8 { collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(s.tid)) }
+        roots[key] = id
+        return id
+    }
+
+    /// The frame id of a name given as is (a pseudo-frame such as `[state D]`).
+    func literal(_ name: String) -> Int32 {
+        var name = name
+        let id = name.withUTF8 { collapser.profile.names.intern($0) }
+        return keys.intern(.literal, dso: -1, address: UInt64(id))
+    }
+
+    /// The node of a sample's stack under `root`, with `leaf` frames (ids from `literal`) added
+    /// above its innermost frame and `base` frames between the root and its outermost frame.
+    func node(of s: PerfSample, root: Int32, base: [Int32] = [], leaf: [Int32] = []) -> Int32 {
+        let space = machine.addressSpace(pid: s.pid)
+        scratch.removeAll(keepingCapacity: true)
+        for f in s.frames {
+            if let hit = space.lookup(f.address, cpumode: f.cpumode) {
+                if !hit.isKernel { preload(hit.dso) }
+                scratch.append(keys.intern(hit.isKernel ? .kernel : .user, dso: hit.dso, address: hit.fileOffset))
+            } else {
+                // Unmapped frames all fold to `[unknown]` unless `--addrs` names the address; one
+                // key keeps stacks under garbage frames (libc without frame pointers) shared.
+                scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
+            }
+        }
+        var node = raw.child(of: 0, frame: root)
+        for b in base { node = raw.child(of: node, frame: b) }
+        var i = scratch.count - 1
+        while i >= 0 {
+            node = raw.child(of: node, frame: scratch[i])
+            i -= 1
+        }
+        for l in leaf.reversed() { node = raw.child(of: node, frame: l) }
+        return node
+    }
+
+    /// Starts building the symbol table of a binary the first time a sample hits it.
+    @inline(__always)
+    private func preload(_ dso: Int32) {
+        let d = Int(dso)
+        if d < preloaded.count && preloaded[d] { return }
+        if d >= preloaded.count { preloaded += Array(repeating: false, count: d + 1 - preloaded.count) }
+        preloaded[d] = true
+        guard let path = symbols.symbolFile(filename: machine.dso(dso).filename) else { return }
+        let symbolizer = symbols.symbolizer
+        DispatchQueue.global().async(group: tablesReady) { symbolizer.preload(path: path) }
+    }
+
+    /// Adds weight to a stack from `node(of:)`.
+    func add(_ node: Int32, weight: UInt64, samples: UInt64 = 1) {
+        raw.add(node: node, weight: weight, samples: samples)
+    }
+
+    private var kernelFramesUnnamed = false
+
+    /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`.
+    var warnings: [String] {
+        var out: [String] = []
+        if kernelFramesUnnamed, let w = symbols.kernelWarning { out.append("warning: \(w)") }
+        return out + symbols.symbolizer.warnings.map { "warning: \($0)" }
+    }
+
+    /// Names every frame and returns the folded profile.
+    func profile() -> Profile {
+        let answers = prefetch()
+        tablesReady.wait()
+        kernelReady.wait()
+        let namer = PerfDataFrameNamer(keys: keys, functions: answers, machine: machine, symbols: symbols,
+                                       collapser: collapser)
+        let profile = collapser.profile
+        let trie = profile.trie
+        var mapped = [Int32](repeating: 0, count: raw.nodeCount)
+        var java = [Bool](repeating: false, count: raw.nodeCount)
+        for n in 1..<max(raw.nodeCount, 1) {
+            let parent = Int(raw.parent[n])
+            let frame = raw.frame[n]
+            if parent == 0 {
+                mapped[n] = trie.child(of: 0, frame: frame)
+                java[n] = collapser.isJava(frame)
+            } else {
+                java[n] = java[parent]
+                var node = mapped[parent]
+                for id in namer.names(frame, java: java[n]) { node = trie.child(of: node, frame: id) }
+                mapped[n] = node
+            }
+            if raw.selfSamples[n] > 0 || raw.selfWeight[n] > 0 {
+                trie.add(node: mapped[n], weight: raw.selfWeight[n], samples: raw.selfSamples[n])
+            }
+        }
+        collapser.finish()
+        kernelFramesUnnamed = namer.kernelUnnamed
+        symbols.symbolizer.saveCache()
+        return profile
+    }
+
+    /// Looks up every distinct user address once: sorted per binary (neighbours share CUs and
+    /// line tables), binaries in parallel (the symbolizer locks per binary, as libdw needs), so
+    /// naming finds every answer cached. Returns the function found for each frame id.
+    private func prefetch() -> [SymbolFrame?] {
+        var byPath: [String: [Int32]] = [:]
+        var pathOf: [Int32: String] = [:]
+        for k in 0..<keys.count where keys.kinds[k] == .user {
+            let dso = keys.dsos[k]
+            guard let path = pathOf[dso] ?? symbols.symbolFile(filename: machine.dso(dso).filename) else { continue }
+            pathOf[dso] = path
+            byPath[path, default: []].append(Int32(k))
+        }
+        let addresses = keys.addresses
+        let work = byPath.map { path, ids in
+            (path, ids.sorted { addresses[Int($0)] < addresses[Int($1)] })
+        }.sorted { $0.1.count > $1.1.count }
+        final class Answers: @unchecked Sendable { var functions: [SymbolFrame?] = [] }
+        let answers = Answers()
+        answers.functions = Array(repeating: nil, count: keys.count)
+        let shared = symbols.symbolizer
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            let ids = work[i].1
+            let found = shared.frames(path: work[i].0, fileOffsets: ids.map { addresses[Int($0)] })
+            // Each key belongs to one binary: the writes never overlap.
+            answers.functions.withUnsafeMutableBufferPointer { out in
+                for (j, id) in ids.enumerated() { out[Int(id)] = found[j]?.first }
+            }
+        }
+        return answers.functions
+    }
+}
