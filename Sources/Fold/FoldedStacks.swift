@@ -11,8 +11,13 @@ public final class FoldedLoader: FoldedVisitor {
     private var previousEnds: [Int] = []      // byte offset where each frame of `previous` ends
     private var previousNodes: [Int32] = []   // trie node reached after each frame
 
-    public init(chartMode: Bool = false) {
+    private let weightScale: UInt64
+
+    /// `weightScale` multiplies every count (1000 turns microseconds into nanoseconds); counts
+    /// so scaled are totals, not samples, so no sample count is kept for them.
+    public init(chartMode: Bool = false, weightScale: UInt64 = 1) {
         profile = Profile(trie: StackTrie(chartMode: chartMode))
+        self.weightScale = weightScale
     }
 
     public func stack(_ frames: UnsafeBufferPointer<UInt8>, count: UInt64, line: Int) {
@@ -48,7 +53,11 @@ public final class FoldedLoader: FoldedVisitor {
                 i += 1
             }
         }
-        profile.trie.add(node: node, weight: count, samples: count)
+        if weightScale == 1 {
+            profile.trie.add(node: node, weight: count, samples: count)
+        } else {
+            profile.trie.add(node: node, weight: count &* weightScale, samples: 0)
+        }
         previous.removeAll(keepingCapacity: true)
         previous.append(contentsOf: frames)
     }
@@ -68,14 +77,16 @@ public enum FoldedWriter {
         return out
     }
 
-    /// The folded text as bytes, newline-terminated lines.
-    public static func bytes(_ profile: Profile) -> [UInt8] {
+    /// The folded text as bytes, newline-terminated lines. `divisor` scales weights down, rounded
+    /// to the nearest (1000: nanoseconds as microseconds, offcputime's unit); a stack whose weight
+    /// rounds to 0 is left out.
+    public static func bytes(_ profile: Profile, divisor: UInt64 = 1) -> [UInt8] {
         let trie = profile.trie
         // All stacks' text in one buffer; (start, end, weight) per stack.
         var text: [UInt8] = []
         var spans: [(start: Int, end: Int, weight: UInt64)] = []
         var frames: [Int32] = []
-        for node in 1..<max(trie.nodeCount, 1) where trie.selfSamples[node] > 0 {
+        for node in 1..<max(trie.nodeCount, 1) where trie.selfSamples[node] > 0 || trie.selfWeight[node] > 0 {
             frames.removeAll(keepingCapacity: true)
             var n = Int32(node)
             while n > 0 {
@@ -104,10 +115,13 @@ public enum FoldedWriter {
                     weight &+= spans[i + 1].weight
                     i += 1
                 }
-                out.append(contentsOf: stack(spans[i]))
-                out.append(0x20)
-                out.append(contentsOf: String(weight).utf8)
-                out.append(0x0A)
+                if divisor > 1 { weight = weight / divisor + (weight % divisor >= (divisor + 1) / 2 ? 1 : 0) }
+                if weight > 0 || divisor == 1 {
+                    out.append(contentsOf: stack(spans[i]))
+                    out.append(0x20)
+                    out.append(contentsOf: String(weight).utf8)
+                    out.append(0x0A)
+                }
                 i += 1
             }
         }

@@ -34,6 +34,8 @@ public struct FrameNaming: Sendable {
                     inner = Array("unknown".utf8)
                 } else {
                     inner = Array(dso)
+                    // The kernel marks a mapped file deleted since; the name is what matters.
+                    if inner.ends(with: Array(" (deleted)".utf8)) { inner.removeLast(10) }
                     if let slash = inner.lastIndex(of: UInt8(ascii: "/")) { inner.removeSubrange(...slash) }
                 }
                 name = [UInt8(ascii: "[")] + inner

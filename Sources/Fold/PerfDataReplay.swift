@@ -26,12 +26,13 @@ public final class PerfDataReplay {
         let eventNames = events.map { Array($0.name.utf8) }
         let hasPeriod = events.map { $0.sampleType.contains(.period) }
         let collapser = stacks.collapser
+        let filter = collapser.options.filter
         let report = try file.forEachRecord(ordered: true, sample: { s in
             guard let index = s.eventIndex, index < events.count else { return }
             let weight = eventNames[index].withUnsafeBufferPointer {
                 collapser.admit(event: $0, period: hasPeriod[index] ? s.period : nil)
             }
-            guard let weight else { return }
+            guard let weight, filter.isEmpty || stacks.admits(s, filter) else { return }
             stacks.add(stacks.node(of: s, root: stacks.root(of: s)), weight: weight)
         }, other: stacks.apply)
         let profile = stacks.profile()

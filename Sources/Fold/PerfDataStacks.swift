@@ -60,6 +60,15 @@ final class PerfDataStacks {
         return id
     }
 
+    /// Whether the thread of a sample passes `filter` (by its pid, tid, comm and process comm now).
+    func admits(_ s: PerfSample, _ filter: ProcessFilter) -> Bool {
+        var comm = machine.comm(tid: s.tid)
+        var process = machine.comm(tid: s.pid)
+        return comm.withUTF8 { c in
+            process.withUTF8 { p in filter.admits(pid: Int(s.pid), tid: Int(s.tid), comm: c, processComm: p) }
+        }
+    }
+
     /// The frame id of a name given as is (a pseudo-frame such as `[state D]`).
     func literal(_ name: String) -> Int32 {
         var name = name
@@ -103,6 +112,11 @@ final class PerfDataStacks {
         guard let path = symbols.symbolFile(filename: machine.dso(dso).filename) else { return }
         let symbolizer = symbols.symbolizer
         DispatchQueue.global().async(group: tablesReady) { symbolizer.preload(path: path) }
+    }
+
+    /// The node of frame `key` (from `literal`) on top of `node`.
+    func child(of node: Int32, key: Int32) -> Int32 {
+        raw.child(of: node, frame: key)
     }
 
     /// Adds weight to a stack from `node(of:)`.

@@ -23,6 +23,8 @@ public struct CollapseOptions: Sendable {
     public var symbolOptions: SymbolizeOptions?
     /// Demangle Swift names perf printed mangled (perf demangles C++ and Rust itself).
     public var demangleSwift = true
+    /// Keep only these processes, threads or comms (`--pid N`, `--tid N`, `--comm NAME`).
+    public var filter = ProcessFilter()
 
     public init() {}
 }
@@ -71,7 +73,8 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     }
 
     public func record(_ header: ScriptHeader, line: Int) {
-        guard let w = admit(event: header.event, period: header.period) else {
+        guard let w = admit(event: header.event, period: header.period),
+              options.filter.isEmpty || options.filter.admits(pid: header.pid, tid: header.tid, comm: header.comm, processComm: nil) else {
             active = false
             return
         }

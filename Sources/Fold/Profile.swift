@@ -6,6 +6,9 @@ public enum WeightUnit: Equatable, Sendable {
     case events(String)
     /// Sum of periods of a clock event (cpu-clock, task-clock): nanoseconds of CPU time.
     case nanoseconds(String)
+    /// Nanoseconds threads spent off-CPU; sample counts are intervals (0 when the input had
+    /// only totals, like bcc's and bpftrace's).
+    case offCPU
 }
 
 /// Aggregated stacks with their frame names and what the weights mean.

@@ -87,7 +87,8 @@ public struct TracepointFormat: Sendable {
         return TracepointFormat.integer(f, in: raw)
     }
 
-    static func integer(_ f: TracepointField, in raw: UnsafeRawBufferPointer) -> Int64? {
+    /// As `integer(_:in:)` for a field looked up once (the fast way for many records).
+    public static func integer(_ f: TracepointField, in raw: UnsafeRawBufferPointer) -> Int64? {
         switch f.size {
         case 1: return raw.load(UInt8.self, at: f.offset).map { f.isSigned ? Int64(Int8(bitPattern: $0)) : Int64($0) }
         case 2: return raw.load(UInt16.self, at: f.offset).map { f.isSigned ? Int64(Int16(bitPattern: $0)) : Int64($0) }
@@ -103,7 +104,8 @@ public struct TracepointFormat: Sendable {
         return TracepointFormat.bytes(f, in: raw)
     }
 
-    static func bytes(_ f: TracepointField, in raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    /// As `bytes(_:in:)` for a field looked up once.
+    public static func bytes(_ f: TracepointField, in raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         if f.isDataLoc {
             guard let loc = raw.load(UInt32.self, at: f.offset) else { return nil }
             return raw.slice(Int(loc & 0xffff), Int(loc >> 16))

@@ -21,7 +21,8 @@ public struct FrameLine {
     }
 
     /// Parses a frame line with stackcollapse-perf.pl's grammar: an address word, the symbol,
-    /// and the dso in the last parenthesised group that follows ` (`. Returns nil otherwise.
+    /// and the dso in the last parenthesised group that follows ` (` (unlike the Perl script, a
+    /// dso ending in ` (deleted)` stays whole). Returns nil otherwise.
     public static func parse(_ line: UnsafeBufferPointer<UInt8>) -> FrameLine? {
         let n = line.count
         var p = 0
@@ -38,7 +39,14 @@ public struct FrameLine {
         var close = n - 1
         while close > addressEnd && line[close] != 0x29 { close -= 1 }
         guard close > addressEnd + 1, line[close] == 0x29 else { return nil }
+        // A mapped file deleted since (a rebuilt binary, memfd code) is `(/path (deleted))`:
+        // the dso keeps its ` (deleted)`.
         var open = close - 2
+        let deleted = " (deleted)".utf8
+        if close - addressEnd > deleted.count + 2,
+           UnsafeBufferPointer(rebasing: line[(close - deleted.count)..<close]).elementsEqual(deleted) {
+            open = close - deleted.count - 2
+        }
         while open > addressEnd && !(line[open] == 0x20 && line[open + 1] == 0x28) { open -= 1 }
         guard open > addressEnd, line[open] == 0x20, line[open + 1] == 0x28 else { return nil }
         let symbolStart = min(p, open - 1)

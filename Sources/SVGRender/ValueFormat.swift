@@ -59,6 +59,11 @@ public enum ValueFormat {
         case .nanoseconds:
             return ("\(duration(nanoseconds: total)) (\(pct)), \(grouped(totalSamples)) samples",
                     "self: \(duration(nanoseconds: selfWeight)) (\(selfPct)), \(grouped(selfSamples)) samples")
+        case .offCPU:
+            // Inputs that carry totals only (bcc, bpftrace) have no interval count.
+            let count = { (n: UInt64) in n > 0 ? ", \(grouped(n)) intervals" : "" }
+            return ("\(duration(nanoseconds: total)) off-CPU (\(pct))\(count(totalSamples))",
+                    "self: \(duration(nanoseconds: selfWeight)) (\(selfPct))\(count(selfSamples))")
         case .events(let event):
             let name = event.split(separator: ":").first.map(String.init) ?? event
             return ("\(grouped(total)) \(name) (\(pct)), \(grouped(totalSamples)) samples",

@@ -10,12 +10,12 @@ struct Flame: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
-        subcommands: [OnCPUCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
+        subcommands: [OnCPUCommand.self, OffCPUCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
     /// Runs the command; input errors are one line on stderr and exit status 2.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(rewriteFilterArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as InputError {
             CLI.say(error.description)
@@ -26,6 +26,34 @@ struct Flame: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// perf spells its filters `--pid N` and `--tid N`; stackcollapse-perf.pl has flags of the same
+    /// names that put ids into process names. With a number after them (or `=N`) they are the
+    /// filters (`--only-pid`, `--only-tid`), bare they are the flags.
+    static func rewriteFilterArguments(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        func ids(_ s: Substring) -> Bool { !s.isEmpty && s.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) } }
+        next: while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            for name in ["pid", "tid"] {
+                if a == "--\(name)", i + 1 < args.count, ids(Substring(args[i + 1])) {
+                    out += ["--only-\(name)", args[i + 1]]
+                    i += 2
+                    continue next
+                }
+                if a.hasPrefix("--\(name)="), ids(a.dropFirst(name.count + 3)) {
+                    out.append("--only-\(name)=" + a.dropFirst(name.count + 3))
+                    i += 1
+                    continue next
+                }
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
     }
 }
 

@@ -3,6 +3,30 @@ import Fold
 import PerfScript
 import Symbolize
 
+/// `--only-pid`, `--only-tid`, `--comm`: which threads to keep. `--pid N` and `--tid N` (with a
+/// number, as perf spells them) mean these too; a bare `--pid`/`--tid` stays stackcollapse's flag
+/// (see `Flame.rewriteFilterArguments`).
+struct FilterFlags: ParsableArguments {
+    @Option(name: .customLong("only-pid"), help: ArgumentHelp("Keep only these processes (comma-separated pids; also spelled --pid N).", valueName: "pid"))
+    var pids: [String] = []
+    @Option(name: .customLong("only-tid"), help: ArgumentHelp("Keep only these threads (comma-separated tids; also spelled --tid N).", valueName: "tid"))
+    var tids: [String] = []
+    @Option(name: .customLong("comm"), help: "Keep only threads with this comm, or whose process has it (repeatable).")
+    var comms: [String] = []
+
+    func validate() throws {
+        for v in pids + tids { for n in v.split(separator: ",") where Int(n) == nil {
+            throw ValidationError("\(n) is not a process or thread id")
+        } }
+    }
+
+    var filter: ProcessFilter {
+        ProcessFilter(pids: Set(pids.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
+                      tids: Set(tids.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
+                      comms: Set(comms.map { Array($0.utf8) }))
+    }
+}
+
 /// The stackcollapse-perf.pl options, shared by every command that reads perf script text.
 struct CollapseFlags: ParsableArguments {
     @Flag(help: "Include the PID with process names (comm-PID).")
@@ -30,8 +54,9 @@ struct CollapseFlags: ParsableArguments {
         if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads takes 1 to 256") }
     }
 
-    func options(chart: Bool = false, symbols: SymbolFlags? = nil) -> CollapseOptions {
+    func options(chart: Bool = false, symbols: SymbolFlags? = nil, filter: FilterFlags? = nil) -> CollapseOptions {
         var o = CollapseOptions()
+        if let filter { o.filter = filter.filter }
         if let symbols {
             var s = symbols.options
             s.useProfilePath = inline || srcline
@@ -60,10 +85,11 @@ struct FoldCommand: ParsableCommand {
     var input: String = "perf.data"
 
     @OptionGroup var collapse: CollapseFlags
+    @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
 
     func run() throws {
-        let profile = try CLI.load(input, collapse.options(symbols: symbols), threads: collapse.threads)
+        let profile = try CLI.load(input, collapse.options(symbols: symbols, filter: filter), threads: collapse.threads)
         try CLI.write(FoldedWriter.bytes(profile), to: nil)
     }
 }

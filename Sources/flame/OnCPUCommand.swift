@@ -30,8 +30,8 @@ struct RenderFlags: ParsableArguments {
     var countname: String = "samples"
     @Option(help: "Label before the name in the details line.")
     var nametype: String = "Function:"
-    @Option(help: "Palette: \(Palette.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var colors: String = "hot"
+    @Option(help: "Palette: \(Palette.allCases.map(\.rawValue).joined(separator: ", ")) (default: hot; io for off-CPU).")
+    var colors: String?
     @Option(help: "Background: yellow, blue, green, grey, or #rrggbb.")
     var bgcolors: String?
     @Flag(help: "Colours by function name, weighted towards its first characters.")
@@ -45,7 +45,7 @@ struct RenderFlags: ParsableArguments {
 
     func validate() throws {
         guard MinWidth(minwidth) != nil else { throw ValidationError("--minwidth takes a number of pixels or a percentage such as 0.5%") }
-        guard Palette(rawValue: colors) != nil else {
+        if let colors, Palette(rawValue: colors) == nil {
             throw ValidationError("--colors takes one of: \(Palette.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let bg = bgcolors, Background(bg) == nil {
@@ -58,9 +58,12 @@ struct RenderFlags: ParsableArguments {
         }
     }
 
-    var options: FlameGraphOptions {
+    var options: FlameGraphOptions { options(palette: .hot, title: nil) }
+
+    /// The options, with the palette and title a command draws when none is given.
+    func options(palette: Palette, title defaultTitle: String?) -> FlameGraphOptions {
         var o = FlameGraphOptions()
-        o.title = title
+        o.title = title ?? defaultTitle
         o.subtitle = subtitle
         o.notes = notes
         o.width = width
@@ -71,7 +74,7 @@ struct RenderFlags: ParsableArguments {
         o.fontWidth = fontwidth
         o.countName = countname
         o.nameType = nametype
-        o.palette = Palette(rawValue: colors) ?? .hot
+        o.palette = colors.flatMap(Palette.init(rawValue:)) ?? palette
         o.background = bgcolors.flatMap(Background.init)
         o.hashByName = hash
         o.inverted = inverted
@@ -92,15 +95,17 @@ struct OnCPUCommand: ParsableCommand {
     var output: String?
 
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
+    @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
         try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let profile = try CLI.load(input, collapse.options(chart: render.flamechart, symbols: symbols), threads: collapse.threads)
+        let profile = try CLI.load(input, collapse.options(chart: render.flamechart, symbols: symbols, filter: filter), threads: collapse.threads)
         guard profile.totalSamples > 0 else {
-            let filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
+            var filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
+            if !self.filter.filter.isEmpty { filter += ", and only the threads --pid, --tid and --comm name" }
             throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: filter)
         }
         let tree = FlameTree(profile, reverse: render.reverse)

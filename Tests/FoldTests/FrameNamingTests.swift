@@ -1,5 +1,6 @@
 import XCTest
 @testable import Fold
+import PerfScript
 
 final class FrameNamingTests: XCTestCase {
     func names(_ symbol: String, dso: String = "/usr/bin/app", address: String = "4005d0", java: Bool = false,
@@ -60,5 +61,24 @@ final class FrameNamingTests: XCTestCase {
         XCTAssertEqual(names("outer(int)::Local::method(char)"), ["outer(int)::Local::method"])
         // Unbalanced brackets fall back to the Perl rule.
         XCTAssertEqual(names("bad<name(int)"), ["bad<name"])
+    }
+}
+
+/// Frames in files deleted since they were mapped (a rebuilt binary, memfd code).
+final class DeletedFileFrameTests: XCTestCase {
+    func testDeletedMappingKeepsItsNameInTextAndNaming() {
+        let line = Array("\t           128e9 [unknown] (/memfd:sealed-91173221a7ea (deleted))".utf8)
+        line.withUnsafeBufferPointer { buf in
+            guard let f = FrameLine.parse(buf) else { return XCTFail("not parsed") }
+            XCTAssertEqual(String(decoding: f.symbol, as: UTF8.self), "[unknown]")
+            XCTAssertEqual(String(decoding: f.dso, as: UTF8.self), "/memfd:sealed-91173221a7ea (deleted)")
+            let names = FrameNaming().names(symbol: f.symbol, dso: f.dso, address: f.address, java: false)
+            XCTAssertEqual(names.map { String(decoding: $0, as: UTF8.self) }, ["[memfd:sealed-91173221a7ea]"])
+        }
+        // A symbol that merely ends in parentheses is not taken for a deleted file.
+        let plain = Array("\t 1636 f (/tmp/bin/x)".utf8)
+        plain.withUnsafeBufferPointer { buf in
+            XCTAssertEqual(FrameLine.parse(buf).map { String(decoding: $0.dso, as: UTF8.self) }, "/tmp/bin/x")
+        }
     }
 }

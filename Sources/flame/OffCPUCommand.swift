@@ -1,0 +1,86 @@
+import ArgumentParser
+import Fold
+import PerfScript
+import SVGRender
+
+/// What off-CPU time to count and how to draw it.
+struct OffCPUFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("Count only intervals whose switch-out state is one of these letters, comma-separated: "
+        + "S (sleeping), D (uninterruptible: disk, some locks), R (preempted, waiting for a CPU), I (idle kernel thread), "
+        + "T, t, P (default: all states).", valueName: "states"))
+    var state: String?
+    @Flag(name: .customLong("state-frames"), help: "Draw the state as a frame ([state D]) under each thread, so sleeping and blocked time separate.")
+    var stateFrames = false
+    @Flag(name: .customLong("split-wakeup"), help: "Split each wait at its wakeup: the run-queue time after it goes to a [runqueue] frame.")
+    var splitWakeup = false
+    @Option(name: .customLong("min-block-us"), help: "Ignore waits shorter than this many microseconds (offcputime's -m).")
+    var minBlockUs: UInt64 = 0
+    @Flag(help: "Write folded stacks in microseconds (as offcputime -f) instead of an SVG.")
+    var folded = false
+
+    func validate() throws {
+        if let state {
+            for s in state.split(separator: ",") where s.count != 1 || !"RSDITtPXZ".contains(s) {
+                throw ValidationError("--state takes letters among R S D I T t P X Z, comma-separated (got \(s))")
+            }
+        }
+    }
+
+    var options: OffCPUOptions {
+        var o = OffCPUOptions()
+        o.states = Set((state ?? "").split(separator: ",").compactMap { $0.utf8.first })
+        o.stateFrames = stateFrames
+        o.splitWakeup = splitWakeup
+        o.minBlockMicroseconds = minBlockUs
+        return o
+    }
+}
+
+struct OffCPUCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "offcpu",
+        abstract: "Render an off-CPU flame graph (where threads wait, in time) from scheduler events or offcputime output.",
+        discussion: """
+            Inputs: perf.data or perf script text of sched:sched_switch (recorded system-wide, with every switch:
+            `perf sched record -g -- CMD`, or `perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD`),
+            and folded stacks in microseconds (offcputime -f). A summary of what was counted goes to stderr.
+            """)
+
+    @Argument(help: "perf.data, perf script / perf sched script text, or folded stacks; '-' reads standard input.")
+    var input: String = "perf.data"
+
+    @Option(name: .shortAndLong, help: "Output file ('-' for standard output; default: standard output, or offcpu.svg when it is a terminal).")
+    var output: String?
+
+    @OptionGroup(title: "Off-CPU") var offcpu: OffCPUFlags
+    @OptionGroup(title: "Folding") var collapse: CollapseFlags
+    @OptionGroup(title: "Threads") var filter: FilterFlags
+    @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+    @OptionGroup(title: "Drawing") var render: RenderFlags
+
+    func run() throws {
+        let target = CLI.outputPath(output, defaultFile: offcpu.folded ? "offcpu.folded" : "offcpu.svg")
+        try CLI.refuseOverwritingInput(output: target, inputs: [input])
+        let collapseOptions = collapse.options(symbols: symbols, filter: filter)
+        let result = try OffCPULoader.load(path: input, collapse: collapseOptions, options: offcpu.options)
+        collapseOptions.symbolizer?.saveCache()
+        let profile = result.profile
+        for n in profile.notes { CLI.say(n) }
+        if let summary = result.summary {
+            for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { CLI.say(line) }
+        }
+        guard profile.totalWeight > 0 else {
+            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: "no off-CPU time was counted")
+        }
+        if offcpu.folded {
+            try CLI.write(FoldedWriter.bytes(profile, divisor: 1000), to: target)
+        } else {
+            let tree = FlameTree(profile, reverse: render.reverse)
+            var options = render.options(palette: .io, title: "Off-CPU Time Flame Graph")
+            if options.countName == "samples" { options.countName = "ns off-CPU" }
+            let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree)
+            try CLI.write(svg, to: target)
+        }
+        if let target, target != "-" { CLI.say("wrote \(target)") }
+    }
+}
