@@ -56,6 +56,7 @@ public final class OffCPUAccountant {
                          thread: () -> (pid: Int?, comm: [UInt8], processComm: [UInt8]?),
                          outgoing: () -> Int32) {
         summary.note(time: time)
+        if prev == 0 { summary.idleSwitchOuts += 1 }
         if prev > 0 {
             // A second switch-out without a switch-in between: the switch-in was not recorded.
             if let o = open.removeValue(forKey: prev) { closeUnseen(o, tid: prev, at: time, cpu: cpu) }

@@ -24,6 +24,7 @@ public enum OffCPULoader {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
         var result: OffCPUResult
+        var systemWide: Bool?
         switch format {
         case .perfData:
             let file: PerfDataFile
@@ -52,6 +53,7 @@ public enum OffCPULoader {
             }
             try requireSwitches(loader.switches, file: source.name)
             result = OffCPUResult(profile: profile, summary: loader.accountant.summary, format: format)
+            systemWide = Self.systemWide(file.header.cmdline)
         case .perfScript:
             let loader = OffCPUScriptLoader(collapse: collapse, options: options)
             let report = try PerfScriptParser().parse(source, into: loader)
@@ -72,6 +74,27 @@ public enum OffCPULoader {
             }
             try requireSwitches(loader.switches, file: source.name)
             result = OffCPUResult(profile: profile, summary: loader.accountant.summary, format: format)
+        case .bccOffCPU, .bpftrace, .bpftraceJSON, .timehist:
+            let loader = WaitRecordLoader(collapse: collapse, options: options)
+            let report: ParseReport
+            switch format {
+            case .bccOffCPU: report = try BccOffCPUParser().parse(source, into: loader)
+            case .timehist: report = try TimehistParser().parse(source, into: loader)
+            default: report = try BpftraceParser(map: options.bpftraceMap).parse(source, into: loader)
+            }
+            let profile = loader.collapser.profile
+            profile.notes += report.warnings(file: source.name)
+            if let missing = loader.missingField {
+                profile.notes.append("warning: \(source.name): this input has no \(missing); records without them were left out")
+            }
+            if options.minBlockMicroseconds > 0 {
+                profile.notes.append("warning: \(source.name): --min-block-us cannot apply: the input holds totals per stack, "
+                    + "not single waits (give the tool its own minimum, e.g. offcputime -m)")
+            }
+            if loader.records == 0 {
+                throw InputError.noSamples(file: source.name, detail: "no off-CPU records")
+            }
+            result = OffCPUResult(profile: profile, summary: loader.summary, format: format)
         case .folded:
             // bcc's offcputime -f: one folded stack per key, in microseconds.
             let loader = FoldedLoader(chartMode: false, weightScale: 1000)
@@ -81,7 +104,7 @@ public enum OffCPULoader {
         }
         result.profile.unit = .offCPU
         result.profile.event = "off-cpu"
-        if let summary = result.summary { result.profile.notes += notes(summary, file: source.name) }
+        if let summary = result.summary { result.profile.notes += notes(summary, file: source.name, systemWide: systemWide) }
         return result
     }
 
@@ -91,13 +114,24 @@ public enum OffCPULoader {
         }
     }
 
-    /// Warnings about what the summary shows could not be counted.
-    static func notes(_ s: OffCPUSummary, file: String) -> [String] {
-        var out: [String] = []
-        if s.switchOuts > 0 && s.switchInsMatched == 0 && s.recoveredByRuntime == 0 && s.recoveredByEstimate == 0 {
-            out.append("warning: \(file): no thread was ever seen switching back in: the capture holds only the "
-                + "workload's own switch-outs (recorded per task, without -a?); " + howToRecord)
+    /// Warnings about what the capture could not show. `systemWide`: what the recording command
+    /// line says (perf.data), nil when unknown (text), in which case a capture that never saw a
+    /// CPU leave its idle task is taken for a per-task one.
+    static func notes(_ s: OffCPUSummary, file: String, systemWide: Bool?) -> [String] {
+        guard s.switchOuts > 0, !(systemWide ?? (s.idleSwitchOuts > 0)) else { return [] }
+        return ["warning: \(file): recorded per task (without -a): a thread's switch-in is only seen when another "
+            + "thread of the workload hands it the CPU, so most waits end at their wakeup or stay undated; " + howToRecord]
+    }
+
+    /// Whether perf recorded on every CPU (`-a`, `-C`, `perf sched record`); nil when the file
+    /// does not say how it was recorded.
+    static func systemWide(_ cmdline: [String]) -> Bool? {
+        guard cmdline.count > 1 else { return nil }
+        let args = cmdline.prefix { $0 != "--" }
+        if args.contains("sched") { return true }
+        return args.contains { a in
+            a == "-a" || a == "--all-cpus" || a == "-C" || a.hasPrefix("--cpu") || a.hasPrefix("-C")
+                || (a.hasPrefix("-") && !a.hasPrefix("--") && a.dropFirst().allSatisfy(\.isLetter) && a.contains("a"))
         }
-        return out
     }
 }

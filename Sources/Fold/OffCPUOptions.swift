@@ -11,6 +11,9 @@ public struct OffCPUOptions: Sendable {
     public var splitWakeup = false
     /// Drop intervals shorter than this (offcputime's `-m`), in microseconds.
     public var minBlockMicroseconds: UInt64 = 0
+    /// The bpftrace map to read (default: the first whose key holds a stack).
+    public var bpftraceMap: String?
+
     public init() {}
 
     /// Whether an interval of a thread in this state passes `--state`.

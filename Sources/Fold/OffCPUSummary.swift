@@ -12,10 +12,14 @@ public struct OffCPUSummary: Sendable {
     }
 
     public private(set) var threads: [Thread] = []
+    /// False for inputs that carry totals only (bcc, bpftrace, timehist): no interval counts.
+    public var hasIntervals = true
     private var index: [Int32: Int32] = [:]
 
     /// Switch-outs of real threads (not the idle task) seen.
     public var switchOuts = 0
+    /// Switches away from the idle task: only a system-wide capture has them.
+    public var idleSwitchOuts = 0
     /// Intervals closed by their switch-in.
     public var switchInsMatched = 0
     /// Intervals whose switch-in was not recorded, dated by sched_stat_runtime.
@@ -92,15 +96,16 @@ extension OffCPUSummary {
         }
         let processes = byKey.values.sorted { $0.ns != $1.ns ? $0.ns > $1.ns : $0.name.lexicographicallyPrecedes($1.name) }
         func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
-        var out = ["off-CPU: \(duration(totalNanoseconds)) in \(counted) intervals of \(threads.filter { $0.nanoseconds > 0 }.count) "
-            + "threads in \(processes.count) processes, over \(duration(spanNanoseconds)) of capture"
+        var out = ["off-CPU: \(duration(totalNanoseconds))\(hasIntervals ? " in \(counted) intervals" : "") of \(threads.filter { $0.nanoseconds > 0 }.count) "
+            + "threads in \(processes.count) processes" + (spanNanoseconds > 0 ? ", over \(duration(spanNanoseconds)) of capture" : "")
             + (undatedNanoseconds > 0 ? "; \(duration(undatedNanoseconds)) more could not be dated" : "")]
         for p in processes.prefix(limit) {
             let ts = p.threads.sorted { $0.nanoseconds > $1.nanoseconds }
             func undated(_ ns: UInt64) -> String { ns > 0 ? " (+\(duration(ns)) undated)" : "" }
             var line = "  \(text(p.name))" + (p.pid.map { " (pid \($0))" } ?? "") + ": \(duration(p.ns))"
-            if ts.count > 1 || ts.first.map({ Int($0.tid) != p.pid }) == true {
-                line += " = " + ts.prefix(6).map { "\(text($0.comm)) \($0.tid) \(duration($0.nanoseconds))\(undated($0.undatedNanoseconds))" }
+            if ts.count > 1 || ts.first.map({ $0.tid >= 0 && Int($0.tid) != p.pid }) == true {
+                // Negative ids stand for threads the input named by comm only.
+                line += " = " + ts.prefix(6).map { "\(text($0.comm))\($0.tid >= 0 ? " \($0.tid)" : "") \(duration($0.nanoseconds))\(undated($0.undatedNanoseconds))" }
                     .joined(separator: ", ")
                 if ts.count > 6 { line += ", \(ts.count - 6) more threads" }
             }
@@ -110,6 +115,7 @@ extension OffCPUSummary {
             let rest = processes.dropFirst(limit)
             out.append("  \(rest.count) more processes: \(duration(rest.reduce(0) { $0 &+ $1.ns }))")
         }
+        guard hasIntervals else { return out }
         var ends = ["\(switchInsMatched) closed at their switch-in"]
         if recoveredByRuntime > 0 { ends.append("\(recoveredByRuntime) dated by sched_stat_runtime (switch-in not recorded)") }
         if recoveredByEstimate > 0 {

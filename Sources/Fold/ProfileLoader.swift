@@ -51,6 +51,9 @@ public enum ProfileLoader {
             let report = try FoldedParser().parse(source, into: loader)
             loader.profile.notes += report.warnings(file: source.name)
             return (loader.profile, format)
+        case .bccOffCPU, .bpftrace, .bpftraceJSON, .timehist:
+            throw InputError.noSamples(file: source.name, detail: "the input holds off-CPU time (\(format.rawValue)), "
+                + "not samples: use `flame offcpu`")
         }
     }
 

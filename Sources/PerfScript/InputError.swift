@@ -14,10 +14,10 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(file, reason):
             return "\(file): cannot read: \(reason)"
         case let .unknownFormat(file, line, found):
-            return "\(file):\(line): unknown input format: expected `perf script` text or folded stacks "
-                + "(`frame;frame;frame COUNT`), found \(found)"
+            return "\(file):\(line): unknown input format: expected perf.data, `perf script` text, folded stacks "
+                + "(`frame;frame;frame COUNT`) or off-CPU text (perf sched timehist, bcc offcputime, bpftrace), found \(found)"
         case let .empty(file):
-            return "\(file): empty input: expected `perf script` text or folded stacks"
+            return "\(file): empty input: expected perf.data, `perf script` text, folded stacks or off-CPU text"
         case let .noSamples(file, detail):
             return "\(file): no samples to draw (\(detail))"
         }

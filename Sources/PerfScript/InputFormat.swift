@@ -6,6 +6,22 @@ public enum InputFormat: String, Sendable {
     case folded = "folded stacks"
     /// perf's binary `perf.data` (file or pipe mode), read by the PerfData module.
     case perfData = "perf.data"
+    /// bcc `offcputime`/`offwaketime` default (multi-line) output, read by `BccOffCPUParser`.
+    case bccOffCPU = "bcc offcputime output"
+    /// A bpftrace map dump as text, read by `BpftraceParser`.
+    case bpftrace = "bpftrace map dump"
+    /// A bpftrace map dump with `-f json`, read by `BpftraceParser`.
+    case bpftraceJSON = "bpftrace JSON map dump"
+    /// `perf sched timehist` output, read by `TimehistParser`.
+    case timehist = "perf sched timehist output"
+
+    /// Whether the input holds off-CPU time a tool already measured (`WaitRecord`s), not samples.
+    public var isAggregatedOffCPU: Bool {
+        switch self {
+        case .bccOffCPU, .bpftrace, .bpftraceJSON, .timehist: return true
+        case .perfScript, .folded, .perfData: return false
+        }
+    }
 
     /// How many bytes of the input `detect` looks at.
     public static let sniffBytes = 256 * 1024
@@ -29,8 +45,11 @@ public enum InputFormat: String, Sendable {
     }
 
     /// Detects the format from the start of the input. Throws `InputError` naming the first
-    /// line that fits neither format; nil when the prefix ends inside the first line and more
-    /// input is needed (never when `wholeInput`).
+    /// line that fits no format; nil when the prefix ends inside the first line and more
+    /// input is needed (never when `wholeInput`). The off-CPU text formats are told apart by
+    /// their own lines (bpftrace's `@map[`, bcc's comm and `waker:` lines, timehist's header or
+    /// `time [cpu] comm[tid]` lines); lines they share (indented frames, tools' stderr notes)
+    /// make it look further.
     public static func detect(_ prefix: UnsafeBufferPointer<UInt8>, file: String, wholeInput: Bool = true) throws -> InputFormat? {
         var lineNumber = 0
         var foldedLines = 0
@@ -57,6 +76,15 @@ public enum InputFormat: String, Sendable {
             if line[0] != 0x09, let header = ScriptHeader.parse(line), header.event != nil {
                 return .perfScript
             }
+            switch offCPUHint(line) {
+            case .format(let format): return format
+            case .undecided:
+                // Not counted against the look-ahead: bcc prints up to 254 frames per record.
+                examined -= 1
+                if firstOdd == nil { firstOdd = (lineNumber, InputError.excerpt(line)) }
+                continue
+            case .none: break
+            }
             if FoldedParser.split(line) != nil {
                 foldedLines += 1
                 continue
@@ -69,5 +97,47 @@ public enum InputFormat: String, Sendable {
             throw InputError.unknownFormat(file: file, line: line, found: excerpt)
         }
         throw InputError.empty(file: file)
+    }
+
+    private enum Hint {
+        case format(InputFormat)
+        /// A line the off-CPU formats share (stack frames, tools' stderr notes): look further.
+        case undecided
+        case none
+    }
+
+    /// What a line says about the off-CPU text formats.
+    private static func offCPUHint(_ line: UnsafeBufferPointer<UInt8>) -> Hint {
+        if OffCPUText.has(line, "{\"type\"") { return .format(.bpftraceJSON) }
+        if line[0] == 0x40 {
+            var i = 1
+            while i < line.count && isWordByte(line[i]) { i += 1 }
+            if i < line.count && (line[i] == 0x5B || OffCPUText.has(line, ": ", at: i)) { return .format(.bpftrace) }
+            return .none
+        }
+        if OffCPUText.has(line, "Attaching "), OffCPUText.ends(line, "probes...") || OffCPUText.ends(line, "probe...") {
+            return .format(.bpftrace)
+        }
+        if OffCPUText.has(line, "ERROR: "), OffCPUText.find(line, "RLIMIT_MEMLOCK") != nil
+            || OffCPUText.has(line, "ERROR: failed to look up stack id") {
+            return .undecided
+        }
+        if OffCPUText.has(line, "Tracing off-CPU time (us)") || OffCPUText.has(line, "Tracing blocked time (us)") {
+            return .format(.bccOffCPU)
+        }
+        if OffCPUText.has(line, "    ") {
+            let body = slice(line, 4, line.count)
+            if OffCPUText.has(body, "waker:") || OffCPUText.has(body, "target:")
+                || OffCPUText.has(body, "[Missed Kernel Stack]") || OffCPUText.has(body, "[Missed User Stack]")
+                || (OffCPUText.has(body, "- ") && OffCPUText.ends(body, ")")) {
+                return .format(.bccOffCPU)
+            }
+        }
+        var columns = TimehistColumns()
+        if columns.readHeader(line) && OffCPUText.find(line, "task name") != nil { return .format(.timehist) }
+        if TimehistLine.parse(OffCPUText.trimEnd(line), columns: columns) != nil { return .format(.timehist) }
+        if TimehistLine.isNoise(line) { return .undecided }
+        if OffCPUText.has(line, "    ") && FoldedParser.split(line) == nil { return .undecided }
+        return .none
     }
 }

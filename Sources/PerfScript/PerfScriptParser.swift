@@ -26,18 +26,50 @@ public struct ParseReport: Sendable {
     public var records = 0
     /// Total lines read.
     public var lines = 0
+    /// Records of an aggregated off-CPU input that were read but not delivered: cut short before
+    /// the input ended, or with a value that is not a whole number of microseconds.
+    public var droppedRecords = 0
+    /// The first of them: line number and why.
+    public var firstDropped: (line: Int, reason: String)?
+    /// bpftrace maps that were not read, each once, as `@name: why`.
+    public var skippedMaps: [String] = []
+    /// `perf sched timehist` waits (or sch delays) on a thread's first line: no earlier line holds
+    /// their stack (the thread blocked before the capture began, or is new), so they are not
+    /// delivered. Zero waits are not counted.
+    public var waitsWithoutStack = 0
+    /// Their total, in microseconds.
+    public var waitMicrosecondsWithoutStack: UInt64 = 0
 
     public init() {}
+
+    /// Counts a record that is not delivered; `reason` is built only for the first one.
+    public mutating func dropRecord(line: Int, _ reason: @autoclosure () -> String) {
+        droppedRecords += 1
+        if firstDropped == nil { firstDropped = (line, reason()) }
+    }
+
+    /// Counts an unrecognized line, keeping the first one's excerpt.
+    public mutating func unrecognized(_ line: UnsafeBufferPointer<UInt8>, number: Int) {
+        unrecognizedLines += 1
+        if firstUnrecognized == nil { firstUnrecognized = (number, InputError.excerpt(line)) }
+    }
 
     /// Adds the report of the part of the input that follows this one (line numbers shift).
     public mutating func merge(_ next: ParseReport) {
         if firstUnrecognized == nil, let f = next.firstUnrecognized {
             firstUnrecognized = (f.line + lines, f.excerpt)
         }
+        if firstDropped == nil, let f = next.firstDropped {
+            firstDropped = (f.line + lines, f.reason)
+        }
         unrecognizedLines += next.unrecognizedLines
         orphanFrames += next.orphanFrames
         truncatedRecordLine = next.truncatedRecordLine.map { $0 + lines } ?? truncatedRecordLine
         records += next.records
+        droppedRecords += next.droppedRecords
+        skippedMaps += next.skippedMaps.filter { !skippedMaps.contains($0) }
+        waitsWithoutStack += next.waitsWithoutStack
+        waitMicrosecondsWithoutStack &+= next.waitMicrosecondsWithoutStack
         lines += next.lines
     }
 
@@ -52,6 +84,16 @@ public struct ParseReport: Sendable {
         }
         if let line = truncatedRecordLine {
             out.append("\(file):\(line): warning: the last sample is cut off (no blank line ends its callchain); input truncated? It was not counted")
+        }
+        if droppedRecords > 0, let first = firstDropped {
+            out.append("\(file):\(first.line): warning: \(droppedRecords) record(s) skipped (first here: \(first.reason))")
+        }
+        for map in skippedMaps {
+            out.append("\(file): warning: bpftrace map \(map)")
+        }
+        if waitsWithoutStack > 0 {
+            out.append("\(file): warning: \(waitsWithoutStack) wait(s) of \(waitMicrosecondsWithoutStack) us in total ended on a "
+                + "thread's first line, whose blocked stack is not in the input; they were not counted")
         }
         return out
     }

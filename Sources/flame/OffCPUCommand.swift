@@ -17,6 +17,8 @@ struct OffCPUFlags: ParsableArguments {
     var minBlockUs: UInt64 = 0
     @Flag(help: "Write folded stacks in microseconds (as offcputime -f) instead of an SVG.")
     var folded = false
+    @Option(help: ArgumentHelp("The bpftrace map to read, e.g. @offcpu (default: the first whose key holds a stack).", valueName: "name"))
+    var map: String?
 
     func validate() throws {
         if let state {
@@ -32,6 +34,7 @@ struct OffCPUFlags: ParsableArguments {
         o.stateFrames = stateFrames
         o.splitWakeup = splitWakeup
         o.minBlockMicroseconds = minBlockUs
+        o.bpftraceMap = map
         return o
     }
 }
@@ -42,8 +45,9 @@ struct OffCPUCommand: ParsableCommand {
         abstract: "Render an off-CPU flame graph (where threads wait, in time) from scheduler events or offcputime output.",
         discussion: """
             Inputs: perf.data or perf script text of sched:sched_switch (recorded system-wide, with every switch:
-            `perf sched record -g -- CMD`, or `perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD`),
-            and folded stacks in microseconds (offcputime -f). A summary of what was counted goes to stderr.
+            `perf sched record -g -- CMD`, or `perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD`);
+            `perf sched timehist` output; bcc offcputime/offwaketime output (default or -f); bpftrace map dumps (text or
+            -f json); folded stacks in microseconds. A summary of what was counted goes to stderr.
             """)
 
     @Argument(help: "perf.data, perf script / perf sched script text, or folded stacks; '-' reads standard input.")

@@ -130,7 +130,7 @@ final class CLITests: XCTestCase {
         try Data().write(to: empty)
         r = try flame(["fold", empty.path])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "flame: \(empty.path): empty input: expected `perf script` text or folded stacks\n")
+        XCTAssertEqual(r.stderr, "flame: \(empty.path): empty input: expected perf.data, `perf script` text, folded stacks or off-CPU text\n")
     }
 
     func testOutputMayNotOverwriteTheInput() throws {

@@ -146,4 +146,33 @@ final class OffCPUCaptureTests: XCTestCase {
         XCTAssertGreaterThan(longNapper, napper.offCPUMicroseconds * 9 / 10)
         XCTAssertFalse(long.contains { $0.frames[0].hasSuffix("/\(syncer.tid)") })
     }
+
+    /// `-F` puts the tracepoint in frequency mode too: flame says so, in perf.data and in text
+    /// that prints the period.
+    func testSampledSwitchesAreFlagged() throws {
+        let (dir, _) = try record("perf record -q -a -g -F 997 -e cpu-clock -e sched:sched_switch", name: "sampled")
+        let native = try CLITests.run(["offcpu", "\(dir)/sampled.data", "-o", "/dev/null"])
+        XCTAssertEqual(native.status, 0, native.stderr)
+        XCTAssertTrue(native.stderr.contains("sched:sched_switch (997 Hz) sampled, not recorded one by one"), native.stderr)
+        XCTAssertTrue(native.stderr.contains("perf sched record -g"), native.stderr)
+        let (s, log) = try CLITests.shell("cd '\(dir)' && perf script -i sampled.data -F comm,tid,cpu,time,period,event,trace,ip,sym,dso > sampled.txt 2>/dev/null")
+        XCTAssertEqual(s, 0, log)
+        let text = try CLITests.run(["offcpu", "\(dir)/sampled.txt", "-o", "/dev/null"])
+        XCTAssertTrue(text.stderr.contains("sched_switch was sampled (period "), text.stderr)
+    }
+
+    /// A per-task capture (testdata/perfdata/switch.data, recorded without -a) is named as such,
+    /// from its command line; the system-wide one of the same workload is not.
+    func testPerTaskCaptureIsFlagged() throws {
+        let perTask = try CLITests.run(["offcpu", CLITests.testdata.appendingPathComponent("perfdata/switch.data").path, "-o", "/dev/null"])
+        XCTAssertEqual(perTask.status, 0, perTask.stderr)
+        XCTAssertTrue(perTask.stderr.contains("recorded per task (without -a)"), perTask.stderr)
+        let systemWide = try CLITests.run(["offcpu", CLITests.testdata.appendingPathComponent("perfdata/switch-a.data").path, "-o", "/dev/null"])
+        XCTAssertFalse(systemWide.stderr.contains("per task"), systemWide.stderr)
+        // No scheduler events at all: one line saying how to record, exit 2.
+        let none = try CLITests.run(["offcpu", CLITests.testdata.appendingPathComponent("cpuburn.data").path, "-o", "/dev/null"])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("no sched:sched_switch events"), none.stderr)
+        XCTAssertEqual(none.stderr.split(separator: "\n").count, 1, none.stderr)
+    }
 }
