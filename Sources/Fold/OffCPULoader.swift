@@ -18,7 +18,8 @@ public struct OffCPUResult {
 /// `OffCPUAccountant`; folded stacks are taken as microseconds (bcc's `offcputime -f`).
 public enum OffCPULoader {
     static let howToRecord = "record system-wide with every switch: `perf sched record -g -- CMD`, or "
-        + "`perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD` (no -F, no -c)"
+        + "`perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD` (no -F, no -c; to sample the CPU "
+        + "in the same capture give its event a period of its own: -e cpu-clock/period=1000000/)"
 
     public static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
         let source = try ByteSource(path: path)

@@ -162,7 +162,7 @@ final class PerfDataStacks {
         }
         collapser.finish()
         kernelFramesUnnamed = namer.kernelUnnamed
-        symbols.symbolizer.saveCache()
+        symbols.symbolizer.saveCacheInBackground()
         return profile
     }
 

@@ -76,6 +76,7 @@ public enum InputFormat: String, Sendable {
             if line[0] != 0x09, let header = ScriptHeader.parse(line), header.event != nil {
                 return .perfScript
             }
+            if ScriptHeader.isSideBand(line) { return .perfScript }
             switch offCPUHint(line) {
             case .format(let format): return format
             case .undecided:

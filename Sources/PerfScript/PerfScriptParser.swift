@@ -131,6 +131,14 @@ public struct PerfScriptParser {
             let first = line[0]
             if first == 0x23 { return true }  // '#' comment
             if first != 0x09, let header = ScriptHeader.parse(line) {
+                if header.event.map({ $0.starts(with: "PERF_RECORD_".utf8) }) ?? ScriptHeader.isSideBand(line) {
+                    // --show-mmap-events and friends: no sample, but it ends one without a callchain.
+                    if inRecord {
+                        visitor.endRecord()
+                        inRecord = false
+                    }
+                    return true
+                }
                 if inRecord { visitor.endRecord() }
                 inRecord = true
                 recordHasFrames = false

@@ -69,6 +69,20 @@ public struct ScriptHeader {
         return loose
     }
 
+    /// Whether a line is one of perf script's side-band records (`--show-mmap-events`,
+    /// `--show-task-events`: `comm pid time: PERF_RECORD_MMAP2 …`), which carry no sample.
+    public static func isSideBand(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let marker = ": PERF_RECORD_".utf8
+        let n = line.count, m = marker.count
+        guard n >= m, line.first != 0x09 else { return false }
+        var i = 0
+        while i + m <= n {
+            if line[i] == 0x3A && UnsafeBufferPointer(rebasing: line[i..<(i + m)]).elementsEqual(marker) { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// Parses `[cpu] time: [period] event: payload`; all but the event are optional.
     private mutating func parseTail(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         let n = line.count

@@ -171,7 +171,8 @@ struct FunctionSymbols {
                 for i in 0..<n { buffer[i] = starts[i] << 24 | UInt64(i) }
                 initialized = n
             }
-            radixSort(&packed)
+            // The index bits only tell equal starts apart, which the caller sorts out itself.
+            radixSort(&packed, ignoringLowBits: 24)
             return packed.map { Int($0 & 0xFF_FFFF) }
         }
         return (0..<n).sorted { starts[$0] < starts[$1] }
@@ -237,29 +238,34 @@ struct FunctionSymbols {
     }
 }
 
-/// Sorts in place, least significant byte first, skipping bytes that are equal in every word
-/// (a few milliseconds for the 200k symbols of a large binary, where `sort()` took 20).
-func radixSort(_ a: inout [UInt64]) {
+/// Sorts in place by the bits above `ignoringLowBits` (ties in any order), least significant byte
+/// first, skipping bytes that are equal in every word: a few milliseconds for the 200k symbols of
+/// a large binary, where `sort()` took 20.
+func radixSort(_ a: inout [UInt64], ignoringLowBits low: Int = 0) {
     let n = a.count
     guard n > 64 else { a.sort(); return }
     var or: UInt64 = 0, and: UInt64 = .max
     for v in a { or |= v; and &= v }
     var other = [UInt64](repeating: 0, count: n)
     var counts = [Int](repeating: 0, count: 256)
-    for pass in 0..<8 {
+    var pass = low / 8
+    while pass < 8 {
         let shift = UInt64(pass * 8)
+        pass += 1
         // A byte that is the same in every word does not change the order.
         if (or >> shift) & 0xFF == (and >> shift) & 0xFF { continue }
-        for i in 0..<256 { counts[i] = 0 }
-        for v in a { counts[Int((v >> shift) & 0xFF)] += 1 }
-        var sum = 0
-        for i in 0..<256 { let c = counts[i]; counts[i] = sum; sum += c }
-        a.withUnsafeBufferPointer { src in
-            other.withUnsafeMutableBufferPointer { dst in
-                for v in src {
-                    let b = Int((v >> shift) & 0xFF)
-                    dst[counts[b]] = v
-                    counts[b] += 1
+        counts.withUnsafeMutableBufferPointer { c in
+            for i in 0..<256 { c[i] = 0 }
+            a.withUnsafeBufferPointer { src in
+                for v in src { c[Int(truncatingIfNeeded: (v >> shift) & 0xFF)] += 1 }
+                var sum = 0
+                for i in 0..<256 { let k = c[i]; c[i] = sum; sum += k }
+                other.withUnsafeMutableBufferPointer { dst in
+                    for v in src {
+                        let b = Int(truncatingIfNeeded: (v >> shift) & 0xFF)
+                        dst[c[b]] = v
+                        c[b] += 1
+                    }
                 }
             }
         }

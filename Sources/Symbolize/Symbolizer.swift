@@ -175,6 +175,21 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
+    /// Writes new answers to the disk cache on another thread, so a first run draws while it
+    /// writes; call `waitForBackgroundSaves()` before the process exits.
+    public func saveCacheInBackground() {
+        Symbolizer.backgroundSaves.enter()
+        DispatchQueue.global().async {
+            self.saveCache()
+            Symbolizer.backgroundSaves.leave()
+        }
+    }
+
+    private static let backgroundSaves = DispatchGroup()
+
+    /// Waits for every `saveCacheInBackground()` to finish.
+    public static func waitForBackgroundSaves() { backgroundSaves.wait() }
+
     /// Writes new answers to the disk cache (call once at the end of a run).
     public func saveCache() {
         let all = lock.locked { Array(slots.values) }

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Fold
 import PerfScript
+import Symbolize
 
 @main
 struct Flame: ParsableCommand {
@@ -17,6 +18,7 @@ struct Flame: ParsableCommand {
         do {
             var command = try parseAsRoot(rewriteFilterArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
+            Symbolizer.waitForBackgroundSaves()
         } catch let error as InputError {
             CLI.say(error.description)
             Glibc.exit(2)

@@ -99,3 +99,23 @@ final class OffCPUInputsTests: XCTestCase {
         XCTAssertTrue(wake.keys.contains { $0.hasPrefix("slow_sleeper;") && $0.contains(";do_nanosleep;") && $0.contains(";--;") })
     }
 }
+
+/// perf script text made with --show-mmap-events / --show-task-events: the side-band lines are
+/// neither samples nor garbage.
+final class SideBandLinesTests: XCTestCase {
+    func testSideBandLinesAreSkippedQuietly() throws {
+        let text = CLITests.testdata.appendingPathComponent("perfdata/buildid-mmap.perf.txt").path
+        let r = try CLITests.run(["fold", text])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertFalse(String(decoding: r.stdout, as: UTF8.self).contains("PERF_RECORD"))
+        // The same off-CPU reading from the text as from the file it was printed from (the text
+        // has µs timestamps: each interval may differ by 1 µs).
+        func summary(_ path: String) throws -> [Substring] {
+            let r = try CLITests.run(["offcpu", CLITests.testdata.appendingPathComponent(path).path, "--tid", "--folded", "-o", "-"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return r.stderr.split(separator: "\n").filter { $0.contains("intervals: ") }
+        }
+        XCTAssertEqual(try summary("perfdata/switch-a.perf.txt"), try summary("perfdata/switch-a.data"))
+    }
+}
