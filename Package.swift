@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"], exclude: ["Fixtures"]),
         .testTarget(name: "FoldTests", dependencies: ["Fold", "PerfScript"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
-        .testTarget(name: "FlameCLITests", dependencies: ["flame"]),
+        .testTarget(name: "FlameCLITests", dependencies: ["flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
     ]
 )

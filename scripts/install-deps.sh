@@ -18,6 +18,14 @@ command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)
 command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v c++ >/dev/null 2>&1 || need_pkgs+=(g++)
+# The browser tests (Tests/FlameCLITests/BrowserTests.swift) open the SVGs in headless Chromium,
+# driven by chromedriver and Selenium; Selenium comes from PyPI into a venv (Debian's python3 is
+# externally managed, so no pip --user), which needs python3-venv.
+# flame report writes PNG previews of its SVGs with rsvg-convert.
+command -v rsvg-convert >/dev/null 2>&1 || need_pkgs+=(librsvg2-bin)
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_pkgs+=(chromium-driver)
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: no 'swift' on PATH: install the Swift toolchain (swift.org) first" >&2
@@ -30,6 +38,19 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     echo "install-deps: installing ${need_pkgs[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-else
-    echo "install-deps: nothing missing"
 fi
+
+# Selenium for the browser tests, in a venv beside the build products (found there by the tests).
+venv="$(cd "$(dirname "$0")/.." && pwd)/.build/browser-venv"
+if ! "$venv/bin/python3" -c 'import selenium' >/dev/null 2>&1; then
+    echo "install-deps: installing selenium into $venv"
+    # Not fatal: without it the browser tests skip and say why.
+    if /usr/bin/python3 -m venv "$venv" &&
+       "$venv/bin/pip" install -q --disable-pip-version-check 'selenium>=4.11,<5'; then
+        need_pkgs+=(selenium)
+    else
+        echo "install-deps: warning: selenium could not be installed; the browser tests will be skipped" >&2
+    fi
+fi
+
+[ ${#need_pkgs[@]} -gt 0 ] || echo "install-deps: nothing missing"

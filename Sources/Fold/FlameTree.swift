@@ -31,15 +31,7 @@ public struct FlameTree {
     /// Builds the tree of `profile`. With `reverse`, every stack is flipped first (leaf at the
     /// root), as flamegraph.pl's `--reverse` does.
     public init(_ profile: Profile, reverse: Bool = false) {
-        var trie = profile.trie
-        if reverse {
-            let flipped = StackTrie(chartMode: trie.chartMode)
-            for node in 1..<max(trie.nodeCount, 1) where trie.selfSamples[node] > 0 || trie.selfWeight[node] > 0 {
-                flipped.add(stack: trie.path(to: Int32(node)).reversed(),
-                            weight: trie.selfWeight[node], samples: trie.selfSamples[node])
-            }
-            trie = flipped
-        }
+        let trie = reverse ? profile.trie.reversed() : profile.trie
         names = profile.names
         let n = trie.nodeCount
         frame = trie.frame

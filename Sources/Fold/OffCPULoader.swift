@@ -103,6 +103,10 @@ public enum OffCPULoader {
             loader.profile.notes += report.warnings(file: source.name)
             result = OffCPUResult(profile: loader.profile, summary: nil, format: format)
         }
+        if let s = result.summary, s.hasIntervals, s.lastTime >= s.firstTime {
+            result.profile.noteTime(s.firstTime)
+            result.profile.noteTime(s.lastTime)
+        }
         result.profile.unit = .offCPU
         result.profile.event = "off-cpu"
         if let summary = result.summary { result.profile.notes += notes(summary, file: source.name, systemWide: systemWide) }

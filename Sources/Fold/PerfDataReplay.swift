@@ -17,6 +17,11 @@ public final class PerfDataReplay {
     public init(file: PerfDataFile, options: CollapseOptions, symbols: SymbolizeOptions) {
         self.file = file
         stacks = PerfDataStacks(file: file, options: options, symbols: symbols)
+        // In a capture of cpu-clock next to scheduler tracepoints, the on-CPU graph is the
+        // clock's, whichever event came first.
+        if options.eventFilter == nil, let sampling = file.header.samplingEventAmongTracepoints {
+            stacks.collapser.preferEvent(sampling.name)
+        }
     }
 
     /// Reads every record in time order and returns the folded profile, with notes for lost
@@ -24,15 +29,17 @@ public final class PerfDataReplay {
     public func load() throws -> Profile {
         let events = file.header.events
         let eventNames = events.map { Array($0.name.utf8) }
-        let hasPeriod = events.map { $0.sampleType.contains(.period) }
+        let fixedPeriod = events.map(\.fixedPeriod)
+        let hasTime = events.map { $0.sampleType.contains(.time) }
         let collapser = stacks.collapser
         let filter = collapser.options.filter
         let report = try file.forEachRecord(ordered: true, sample: { s in
             guard let index = s.eventIndex, index < events.count else { return }
             let weight = eventNames[index].withUnsafeBufferPointer {
-                collapser.admit(event: $0, period: hasPeriod[index] ? s.period : nil)
+                collapser.admit(event: $0, period: fixedPeriod[index] ?? s.period)
             }
             guard let weight, filter.isEmpty || stacks.admits(s, filter) else { return }
+            if hasTime[index] { collapser.profile.noteTime(s.time) }
             stacks.add(stacks.node(of: s, root: stacks.root(of: s)), weight: weight)
         }, other: stacks.apply)
         let profile = stacks.profile()

@@ -58,6 +58,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     // Events.
     private var filter: [UInt8]?
     private var filterDefaulted = false
+    private var filterReason = "the first event seen"
     private let eventNames = ByteTable(expected: 16)
     private var eventSamples: [UInt64] = []
     private var sawPeriod = false
@@ -81,8 +82,18 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         active = true
         pending.removeAll(keepingCapacity: true)
         weight = w
+        if let t = header.timeNanos { profile.noteTime(t) }
         rootFrame = rootName(comm: header.comm, pid: header.pid, tid: header.tid)
         java = isJava(rootFrame)
+    }
+
+    /// Shows `event` unless the options name one: the reader knows which event the profile is
+    /// about (the sampling event of a capture that also holds tracepoints).
+    public func preferEvent(_ event: String) {
+        guard options.eventFilter == nil else { return }
+        filter = Array(event.utf8)
+        filterDefaulted = true
+        filterReason = "the sampling event among tracepoints"
     }
 
     /// Counts a sample of `event`; returns the weight it adds (its period when perf recorded
@@ -207,6 +218,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         var t = EventTally()
         t.kept = filter.map { String(decoding: $0, as: UTF8.self) }
         t.defaulted = filterDefaulted
+        t.reason = filterReason
         t.sawPeriod = sawPeriod
         for id in 0..<eventNames.count {
             t.counts.append((eventNames.string(Int32(id)), eventSamples[id]))
@@ -320,6 +332,8 @@ public struct EventTally: Sendable {
     public var counts: [(name: String, samples: UInt64)] = []
     public var kept: String?
     public var defaulted = false
+    /// Why the kept event was chosen when no --event-filter named it.
+    public var reason = "the first event seen"
     public var sawPeriod = false
 
     public init() {}
@@ -342,13 +356,14 @@ public struct EventTally: Sendable {
         if let kept {
             profile.event = kept
             if sawPeriod {
-                let base = kept.split(separator: ":").first.map(String.init) ?? kept
+                // `cpu-clock:ppp`, `cpu-clock/period=1000000/`: the event without modifiers or terms.
+                let base = kept.split(whereSeparator: { $0 == ":" || $0 == "/" }).first.map(String.init) ?? kept
                 profile.unit = (base == "cpu-clock" || base == "task-clock") ? .nanoseconds(kept) : .events(kept)
             }
         }
         if counts.count > 1 {
             let parts = counts.map { "\($0.name) (\($0.samples) samples)" }
-            let how = defaulted ? "the first event seen; choose another with --event-filter" : "--event-filter"
+            let how = defaulted ? "\(reason); choose another with --event-filter" : "--event-filter"
             profile.notes.append("note: input has \(counts.count) events: \(parts.joined(separator: ", ")); showing \(kept ?? "?") (\(how))")
         }
     }

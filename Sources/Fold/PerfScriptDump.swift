@@ -36,7 +36,9 @@ public final class PerfScriptDump {
             line += " \(s.pid)/\(s.tid) "
             if event.sampleType.contains(.cpu) { line += "[" + pad(String(s.cpu), 3, "0") + "] " }
             line += pad(String(s.time / 1_000_000_000), 5, " ") + "." + pad(String(s.time % 1_000_000_000 / 1000), 6, "0") + ": "
-            if event.sampleType.contains(.period) { line += pad(String(s.period), 10, " ") + " " }
+            if let period = event.fixedPeriod ?? (event.sampleType.contains(.period) ? s.period : nil) {
+                line += pad(String(period), 10, " ") + " "
+            }
             line += event.name + ": "
             if let format = file.tracepointFormat(event: index), let payload = format.render(s.raw) { line += payload }
             if s.callchain.isEmpty {

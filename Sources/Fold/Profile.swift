@@ -23,6 +23,21 @@ public final class Profile {
     public var event: String?
     /// Lines for stderr: filtered events, skipped lines, truncation.
     public var notes: [String] = []
+    /// First and last sample time (ns of perf's clock), when the input has times.
+    public private(set) var timeRange: ClosedRange<UInt64>?
+
+    /// Widens `timeRange` to include `time`.
+    @inline(__always)
+    public func noteTime(_ time: UInt64) {
+        if let r = timeRange {
+            if time < r.lowerBound || time > r.upperBound { timeRange = min(r.lowerBound, time)...max(r.upperBound, time) }
+        } else {
+            timeRange = time...time
+        }
+    }
+
+    /// How long the capture ran, from its first to its last sample, when known.
+    public var duration: UInt64? { timeRange.map { $0.upperBound - $0.lowerBound } }
 
     public init(names: ByteTable = ByteTable(), trie: StackTrie = StackTrie()) {
         self.names = names
@@ -32,6 +47,10 @@ public final class Profile {
     /// Adds every stack of `other` (a later part of the same input) to this profile.
     /// In chart mode the order is kept: `other`'s samples come after this profile's.
     public func absorb(_ other: Profile) {
+        if let r = other.timeRange {
+            noteTime(r.lowerBound)
+            noteTime(r.upperBound)
+        }
         var nameMap = [Int32](repeating: -1, count: other.names.count)
         for id in 0..<other.names.count {
             nameMap[id] = names.intern(other.names.bytes(Int32(id)))
@@ -45,6 +64,16 @@ public final class Profile {
                 trie.add(node: mapped, weight: theirs.selfWeight[node], samples: theirs.selfSamples[node])
             }
         }
+    }
+
+    /// The same profile with every stack flipped (leaf first; `--reverse`), sharing the names.
+    public func reversed() -> Profile {
+        let p = Profile(names: names, trie: trie.reversed())
+        p.unit = unit
+        p.event = event
+        p.notes = notes
+        if let r = timeRange { p.noteTime(r.lowerBound); p.noteTime(r.upperBound) }
+        return p
     }
 
     /// Total weight of all samples.

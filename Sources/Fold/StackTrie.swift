@@ -65,6 +65,15 @@ public final class StackTrie {
         return out.reversed()
     }
 
+    /// Every stack flipped (leaf first), as flamegraph.pl's `--reverse` draws them.
+    public func reversed() -> StackTrie {
+        let flipped = StackTrie(chartMode: chartMode)
+        for node in 1..<max(nodeCount, 1) where selfSamples[node] > 0 || selfWeight[node] > 0 {
+            flipped.add(stack: path(to: Int32(node)).reversed(), weight: selfWeight[node], samples: selfSamples[node])
+        }
+        return flipped
+    }
+
     /// Sum of all self weights.
     public var totalWeight: UInt64 { selfWeight.reduce(0, &+) }
     /// Sum of all self sample counts.

@@ -77,6 +77,11 @@ public struct PerfEvent: Sendable {
     public var sampleFreq: UInt64? { freq ? samplePeriodOrFreq : nil }
     /// Fixed sample period when `freq` is clear, else nil.
     public var samplePeriod: UInt64? { freq ? nil : samplePeriodOrFreq }
+    /// The period every sample of a fixed-period event stands for when the samples do not record
+    /// one (no PERIOD in sample_type), as perf fills it in; nil when samples carry their own.
+    public var fixedPeriod: UInt64? {
+        sampleType.contains(.period) || freq ? nil : samplePeriodOrFreq
+    }
     /// Non-sample records carry the sample_id trailer.
     public var sampleIDAll: Bool { flags & (1 << 18) != 0 }
     public var mmapData: Bool { flags & (1 << 17) != 0 }

@@ -63,6 +63,16 @@ public struct PerfHeaderInfo: Sendable {
     /// Tracepoint formats from TRACING_DATA (feature 1 or pipe record 66).
     public var tracing: TracingData?
 
+    /// The event an on-CPU graph of a capture that mixes a sampling event with tracepoints
+    /// (`-e cpu-clock/period=N/ -e sched:sched_switch`) is about: its first event that is neither
+    /// a tracepoint nor perf's side-band "dummy" event; nil when there are no tracepoints to
+    /// choose against, or no such event.
+    public var samplingEventAmongTracepoints: PerfEvent? {
+        let (software, tracepoint, dummy): (UInt32, UInt32, UInt64) = (1, 2, 9)
+        guard events.contains(where: { $0.type == tracepoint }) else { return nil }
+        return events.first { $0.type != tracepoint && !($0.type == software && $0.config == dummy) }
+    }
+
     /// The format of event `index` when it is a tracepoint with a known format.
     public func tracepointFormat(event index: Int) -> TracepointFormat? {
         guard index >= 0, index < events.count, events[index].type == 2 else { return nil }

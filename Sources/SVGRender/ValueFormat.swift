@@ -70,4 +70,34 @@ public enum ValueFormat {
                     "self: \(grouped(selfWeight)) \(name) (\(selfPct)), \(grouped(selfSamples)) samples")
         }
     }
+
+    /// The tooltip lines of a hot/cold frame (weights in nanoseconds): the time and how much of
+    /// it was on-CPU and off-CPU.
+    static func hotColdLines(total: UInt64, cold: UInt64, selfWeight: UInt64, selfCold: UInt64,
+                             grandTotal: UInt64) -> (String, String) {
+        func split(_ all: UInt64, _ off: UInt64) -> String {
+            "\(duration(nanoseconds: all &- off)) on-CPU, \(duration(nanoseconds: off)) off-CPU"
+        }
+        return ("\(duration(nanoseconds: total)) (\(percent(total, of: grandTotal))): \(split(total, cold))",
+                "self: \(duration(nanoseconds: selfWeight)) (\(percent(selfWeight, of: grandTotal)))"
+                    + (selfWeight > 0 ? ": \(split(selfWeight, selfCold))" : ""))
+    }
+
+    /// Tooltip lines of a differential frame: both sides with their shares, then the change.
+    static func diffLines(before: UInt64, after: UInt64, beforeTotal: UInt64, afterTotal: UInt64,
+                          beforeSelf: UInt64, afterSelf: UInt64, amount: (UInt64) -> String) -> (String, String) {
+        let delta = Int64(bitPattern: after &- before)
+        let sign = delta >= 0 ? "+" : "-"
+        let change: String
+        if before == 0 {
+            change = "new"
+        } else if after == 0 {
+            change = "gone"
+        } else {
+            change = sign + fixed(abs(Double(delta)) / Double(before) * 100, decimals: 1) + "%"
+        }
+        return ("before \(amount(before)) (\(percent(before, of: beforeTotal))), after \(amount(after)) "
+                    + "(\(percent(after, of: afterTotal))): \(sign)\(amount(delta.magnitude)) (\(change))",
+                "self: before \(amount(beforeSelf)), after \(amount(afterSelf))")
+    }
 }

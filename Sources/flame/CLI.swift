@@ -4,6 +4,7 @@ import Glibc
 import Fold
 import PerfScript
 import Symbolize
+import SVGRender
 
 /// A failure to write the output.
 struct OutputError: Error, CustomStringConvertible {
@@ -25,6 +26,20 @@ enum CLI {
         options.symbolizer?.saveCache()
         for n in profile.notes { say(n) }
         return profile
+    }
+
+    /// Loads an input as on-CPU samples, or with `offcpu` as off-CPU time, printing its notes (and
+    /// for off-CPU the summary of what was counted) on stderr.
+    static func loadProfile(_ path: String, offcpu: Bool, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
+                            threads: Int? = nil) throws -> Profile {
+        guard offcpu else { return try load(path, collapse, threads: threads) }
+        let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpuOptions)
+        collapse.symbolizer?.saveCache()
+        for n in result.profile.notes { say(n) }
+        if let summary = result.summary {
+            for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { say(line) }
+        }
+        return result.profile
     }
 
     /// Where output goes: the given path, else standard output unless it is a terminal,
@@ -52,6 +67,16 @@ enum CLI {
     static func write(_ bytes: [UInt8], to path: String?) throws {
         guard let path, path != "-" else {
             try writeAll(fd: 1, bytes, name: "<stdout>")
+            return
+        }
+        // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written as it is: renaming a
+        // temporary file over it would replace the device with a regular file.
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR {
+            let fd = open(path, O_WRONLY)
+            if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            try writeAll(fd: fd, bytes, name: path)
             return
         }
         let tmp = path + ".tmp.\(getpid())"

@@ -15,8 +15,6 @@ struct OffCPUFlags: ParsableArguments {
     var splitWakeup = false
     @Option(name: .customLong("min-block-us"), help: "Ignore waits shorter than this many microseconds (offcputime's -m).")
     var minBlockUs: UInt64 = 0
-    @Flag(help: "Write folded stacks in microseconds (as offcputime -f) instead of an SVG.")
-    var folded = false
     @Option(help: ArgumentHelp("The bpftrace map to read, e.g. @offcpu (default: the first whose key holds a stack).", valueName: "name"))
     var map: String?
 
@@ -56,6 +54,9 @@ struct OffCPUCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file ('-' for standard output; default: standard output, or offcpu.svg when it is a terminal).")
     var output: String?
 
+    @Flag(help: "Write folded stacks in microseconds (as offcputime -f) instead of an SVG.")
+    var folded = false
+
     @OptionGroup(title: "Off-CPU") var offcpu: OffCPUFlags
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
@@ -63,20 +64,14 @@ struct OffCPUCommand: ParsableCommand {
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     func run() throws {
-        let target = CLI.outputPath(output, defaultFile: offcpu.folded ? "offcpu.folded" : "offcpu.svg")
+        let target = CLI.outputPath(output, defaultFile: folded ? "offcpu.folded" : "offcpu.svg")
         try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let collapseOptions = collapse.options(symbols: symbols, filter: filter)
-        let result = try OffCPULoader.load(path: input, collapse: collapseOptions, options: offcpu.options)
-        collapseOptions.symbolizer?.saveCache()
-        let profile = result.profile
-        for n in profile.notes { CLI.say(n) }
-        if let summary = result.summary {
-            for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { CLI.say(line) }
-        }
+        let profile = try CLI.loadProfile(input, offcpu: true, collapse: collapse.options(symbols: symbols, filter: filter),
+                                          offcpuOptions: offcpu.options)
         guard profile.totalWeight > 0 else {
             throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: "no off-CPU time was counted")
         }
-        if offcpu.folded {
+        if folded {
             try CLI.write(FoldedWriter.bytes(profile, divisor: 1000), to: target)
         } else {
             let tree = FlameTree(profile, reverse: render.reverse)

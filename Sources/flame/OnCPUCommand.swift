@@ -14,8 +14,8 @@ struct RenderFlags: ParsableArguments {
     var subtitle: String?
     @Option(help: "Notes stored in the SVG's description.")
     var notes: String?
-    @Option(help: "Image width in pixels.")
-    var width: Double = 1200
+    @Option(help: "Image width in pixels (default: 1200; 1800 for `flame both` side by side).")
+    var width: Double?
     @Option(help: "Height of each frame in pixels.")
     var height: Double = 16
     @Option(help: "Omit frames narrower than this many pixels, or percent of the total with '%' (merged into a placeholder).")
@@ -51,7 +51,7 @@ struct RenderFlags: ParsableArguments {
         if let bg = bgcolors, Background(bg) == nil {
             throw ValidationError("--bgcolors takes yellow, blue, green, grey or #rrggbb")
         }
-        guard width >= 50, width <= 1_000_000 else { throw ValidationError("--width must be between 50 and 1000000") }
+        if let width, !(width >= 50 && width <= 1_000_000) { throw ValidationError("--width must be between 50 and 1000000") }
         guard height >= 1, height <= 1000 else { throw ValidationError("--height must be between 1 and 1000") }
         guard fontsize > 0, fontsize <= 200, fontwidth > 0, fontwidth <= 10 else {
             throw ValidationError("--fontsize and --fontwidth must be positive")
@@ -66,7 +66,7 @@ struct RenderFlags: ParsableArguments {
         o.title = title ?? defaultTitle
         o.subtitle = subtitle
         o.notes = notes
-        o.width = width
+        o.width = width ?? 1200
         o.frameHeight = height
         o.minWidth = MinWidth(minwidth) ?? .pixels(0.1)
         o.fontType = fonttype

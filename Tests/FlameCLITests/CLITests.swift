@@ -81,6 +81,16 @@ final class CLITests: XCTestCase {
         return dir
     }
 
+    /// `-o /dev/null` writes to the device: a temporary file renamed over it would turn the
+    /// device into a regular file for the whole machine.
+    func testOutputToADeviceWritesTheDevice() throws {
+        let r = try flame(["oncpu", CLITests.testdata.appendingPathComponent("cpuburn.perf.txt").path, "-o", "/dev/null"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var st = stat()
+        XCTAssertEqual(stat("/dev/null", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "/dev/null must stay a character device")
+    }
+
     func testFoldFromFileAndStandardInputAgree() throws {
         let compat = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/compat/flamegraph")
         let input = compat.appendingPathComponent("perf-numa-stacks-01.txt")

@@ -27,16 +27,30 @@ struct SVGDocument {
         elements = delegate.elements
     }
 
-    /// The frame groups in document order: (depth, total, self, title, rect attributes, label).
-    var frames: [(depth: Int, total: UInt64, selfWeight: UInt64, title: String, rect: [String: String], label: String, pruned: Bool)] {
-        elements.compactMap { e in
-            guard e.name == "g", let cls = e.attributes["class"], cls.hasPrefix("f") else { return nil }
-            let title = e.children.map { elements[$0] }.first { $0.name == "title" }?.text ?? ""
-            let rect = e.children.map { elements[$0] }.first { $0.name == "rect" }?.attributes ?? [:]
-            let label = e.children.map { elements[$0] }.first { $0.name == "text" }?.text ?? ""
-            return (Int(e.attributes["data-d"] ?? "") ?? -1, UInt64(e.attributes["data-v"] ?? "") ?? 0,
-                    UInt64(e.attributes["data-s"] ?? "") ?? 0, title, rect, label, cls == "f pruned")
-        }
+    typealias Frame = (depth: Int, total: UInt64, selfWeight: UInt64, title: String, rect: [String: String], label: String, pruned: Bool)
+
+    /// The frame groups in document order (of every pane): depth, total, self, title, rect attributes, label.
+    var frames: [Frame] { elements.compactMap(frame) }
+
+    /// The frames of pane `k` (the groups in its `.graph`).
+    func frames(pane k: Int) -> [Frame] {
+        guard let pane = elements.first(where: { $0.attributes["id"] == "pane\(k)" }),
+              let graph = pane.children.first(where: { elements[$0].attributes["class"] == "graph" }) else { return [] }
+        return elements[graph].children.compactMap { frame(elements[$0]) }
+    }
+
+    /// Elements of a class, in document order.
+    func elements(class name: String) -> [Element] {
+        elements.filter { ($0.attributes["class"] ?? "").split(separator: " ").contains { $0 == name } }
+    }
+
+    private func frame(_ e: Element) -> Frame? {
+        guard e.name == "g", let cls = e.attributes["class"], cls == "f" || cls == "f pruned" else { return nil }
+        let title = e.children.map { elements[$0] }.first { $0.name == "title" }?.text ?? ""
+        let rect = e.children.map { elements[$0] }.first { $0.name == "rect" }?.attributes ?? [:]
+        let label = e.children.map { elements[$0] }.first { $0.name == "text" }?.text ?? ""
+        return (Int(e.attributes["data-d"] ?? "") ?? -1, UInt64(e.attributes["data-v"] ?? "") ?? 0,
+                UInt64(e.attributes["data-s"] ?? "") ?? 0, title, rect, label, cls == "f pruned")
     }
 
     func element(id: String) -> Element? { elements.first { $0.attributes["id"] == id } }

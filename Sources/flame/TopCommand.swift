@@ -1,0 +1,56 @@
+import ArgumentParser
+import Fold
+import PerfScript
+import SVGRender
+
+struct TopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "top",
+        abstract: "Print the processes and the functions with the most self and total weight, as tables.")
+
+    @Argument(help: "Any input flame reads; '-' reads standard input.")
+    var input: String = "perf.data"
+
+    @Flag(help: "Read the input as off-CPU time (scheduler events, offcputime, timehist, bpftrace).")
+    var offcpu = false
+
+    @Option(help: "Rows per table.")
+    var limit: Int = 20
+
+    @Option(help: "text (aligned), md (GitHub Markdown), csv or tsv (one table, raw numbers).")
+    var format: TableFormat = .text
+
+    @OptionGroup(title: "Off-CPU") var offcpuFlags: OffCPUFlags
+    @OptionGroup(title: "Folding") var collapse: CollapseFlags
+    @OptionGroup(title: "Threads") var filter: FilterFlags
+    @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let profile = try CLI.loadProfile(input, offcpu: offcpu, collapse: collapse.options(symbols: symbols, filter: filter),
+                                          offcpuOptions: offcpuFlags.options, threads: collapse.threads)
+        guard profile.totalWeight > 0 else {
+            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: "nothing to list")
+        }
+        let tables = ProfileTables(profile, limit: limit)
+        var out = ""
+        switch format {
+        case .csv, .tsv:
+            out = tables.rawTable.render(format)
+        case .text, .md:
+            let heading = { (s: String) in format == .md ? "### \(s)\n\n" : "\(s)\n" }
+            out += "\(input): \(tables.amount(tables.totals.total)) \(tables.quantity)"
+                + (profile.event.map { " (\($0))" } ?? "") + "\n\n"
+            out += heading("Processes and threads (first frame)") + tables.processTable.render(format) + "\n"
+            out += heading("Top \(limit) functions by \(tables.selfMeaning) \(tables.quantity)") + tables.selfTable.render(format) + "\n"
+            out += heading("Top \(limit) functions by total \(tables.quantity)") + tables.totalTable.render(format)
+            if let line = tables.unresolvedLine { out += "\n" + line + "\n" }
+        }
+        try CLI.writeChunk(Array(out.utf8))
+    }
+}
+
+extension TableFormat: ExpressibleByArgument {}

@@ -1,0 +1,86 @@
+import XCTest
+
+/// `flame report` and `flame top` on committed captures: the folder holds what summary.md links
+/// to, and its tables, read back, agree with the totals flame prints elsewhere.
+final class ReportCommandTests: XCTestCase {
+    let mixed = CLITests.testdata.appendingPathComponent("offcpu/waiter.mixed.data").path
+
+    /// Rows of the Markdown tables (cells unescaped, code spans opened).
+    static func tables(_ md: String) -> [[[String]]] {
+        var tables: [[[String]]] = [], current: [[String]] = []
+        for line in md.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("|") else {
+                if !current.isEmpty { tables.append(current); current = [] }
+                continue
+            }
+            var cells: [String] = [], cell = "", escaped = false
+            for c in line.dropFirst() {
+                if escaped { cell.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "|" {
+                    cells.append(cell.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")))
+                    cell = ""
+                } else { cell.append(c) }
+            }
+            if !cells.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { current.append(cells) }
+        }
+        if !current.isEmpty { tables.append(current) }
+        return tables
+    }
+
+    func foldedTotal(_ args: [String]) throws -> Double {
+        let r = try CLITests.run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").reduce(0.0) { $0 + Double($1.split(separator: " ").last!)! }
+    }
+
+    func testReportFolderAndSummaryAgreeWithFlame() throws {
+        let dir = try CLITests.makeTemporaryDirectory().appendingPathComponent("report").path
+        let r = try CLITests.run(["report", "--oncpu", mixed, "--offcpu", mixed, "-o", dir, "--limit", "50"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let md = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8)
+        for file in ["oncpu.svg", "offcpu.svg", "both.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + file), file)
+            XCTAssertTrue(md.contains("(\(file))"), "summary.md links \(file)")
+        }
+        let rsvg = (try CLITests.shell("command -v rsvg-convert")).0 == 0
+        for png in ["oncpu.png", "offcpu.png", "both.png"] {
+            XCTAssertEqual(FileManager.default.fileExists(atPath: dir + "/" + png), rsvg, png)
+            XCTAssertEqual(md.contains("(\(png))"), rsvg, png)
+        }
+        if !rsvg { XCTAssertTrue(md.contains("rsvg-convert is not installed"), md) }
+
+        // On-CPU: 155 samples of 1 ms; off-CPU: what `flame offcpu --folded` measures (µs).
+        XCTAssertTrue(md.contains("CPU time: **155 ms** · samples: 155"), md)
+        let offMicroseconds = try foldedTotal(["offcpu", mixed, "--folded", "-o", "-"])
+        let tables = ReportCommandTests.tables(md)
+        XCTAssertEqual(tables.count, 6, md)
+        func ms(_ s: String) -> Double {
+            let parts = s.split(separator: " ")
+            let v = Double(parts[0])!
+            switch parts[1] { case "s": return v * 1000; case "ms": return v; case "µs": return v / 1000; default: return v / 1e6 }
+        }
+        // Each process table adds up to its graph's total; shares to 100%.
+        for (k, total) in [(0, 155.0), (3, offMicroseconds / 1000)] {
+            let rows = tables[k].dropFirst()
+            XCTAssertEqual(rows.reduce(0.0) { $0 + ms($1[0]) }, total, accuracy: total * 0.01 + Double(rows.count) * 0.05, "table \(k)")
+            XCTAssertEqual(rows.reduce(0.0) { $0 + Double($1[1].dropLast())! }, 100, accuracy: 0.05 * Double(rows.count))
+        }
+        // Off-CPU self is where threads blocked: the napper's nanosleep is there.
+        XCTAssertTrue(tables[4].contains { $0[4] == "do_nanosleep" }, "\(tables[4])")
+    }
+
+    func testTopFormats() throws {
+        let text = try CLITests.run(["top", mixed, "--limit", "5"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        let out = String(decoding: text.stdout, as: UTF8.self)
+        XCTAssertTrue(out.contains("155 ms CPU time (cpu-clock/period=1000000/)"), out)
+        XCTAssertTrue(out.contains("Top 5 functions by self CPU time"), out)
+        let csv = try CLITests.run(["top", mixed, "--format", "csv"])
+        let rows = String(decoding: csv.stdout, as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(rows.first, "kind,name,self_ns,total_ns")
+        // Process totals add up to the profile: 155 samples of 1 ms.
+        let processes = rows.filter { $0.hasPrefix("process,") }.map { UInt64($0.split(separator: ",")[3])! }
+        XCTAssertEqual(processes.reduce(0, +), 155_000_000)
+        let md = try CLITests.run(["top", mixed, "--offcpu", "--format", "md", "--limit", "3"])
+        XCTAssertEqual(ReportCommandTests.tables(String(decoding: md.stdout, as: UTF8.self)).count, 3)
+    }
+}

@@ -1,0 +1,125 @@
+import XCTest
+import Fold
+@testable import SVGRender
+
+/// Documents of several panes, and the single graph as the one-pane case of the same renderer.
+final class DocumentTests: XCTestCase {
+    private func pane(_ p: Profile, title: String, unit: WeightUnit = .samples, palette: Palette = .hot,
+                      summary: String? = nil) -> FlamePane {
+        FlamePane(tree: FlameTree(p), unit: unit, title: title, summary: summary, palette: palette)
+    }
+
+    private func render(_ panes: [FlamePane], layout: PaneLayout = .sideBySide, headline: String? = nil,
+                        _ configure: (inout FlameGraphOptions) -> Void = { _ in }) throws -> SVGDocument {
+        var o = FlameGraphOptions()
+        o.width = 1800
+        o.title = "Both"
+        configure(&o)
+        let (svg, _) = FlameGraphRenderer.render(FlameDocument(options: o, layout: layout, headline: headline, panes: panes))
+        return try SVGDocument(svg)
+    }
+
+    func testSingleGraphIsOnePaneWithTheSharedControls() throws {
+        let (svg, _) = FlameGraphRenderer().render(FlameTree(profile([("app;main;work", 3)])))
+        let doc = try SVGDocument(svg)
+        let root = try XCTUnwrap(doc.elements.first)
+        XCTAssertEqual(root.attributes["data-panes"], "1")
+        XCTAssertEqual(doc.elements(class: "pane").map { $0.attributes["id"] }, ["pane0"])
+        XCTAssertEqual(doc.elements(class: "pane").first?.attributes["data-width"], "1200")
+        XCTAssertEqual(doc.frames(pane: 0).count, 4)
+        XCTAssertEqual(doc.element(id: "unzoom")?.text, "Reset Zoom")
+        XCTAssertTrue(doc.elements(class: "ptitle").isEmpty, "one pane: its title is the document's")
+        XCTAssertEqual(doc.elements(class: "details").count, 1)
+        XCTAssertEqual(doc.elements(class: "matched").count, 1)
+        XCTAssertNil(doc.frames[0].rect["rx"], "corners come from the stylesheet")
+        XCTAssertNotNil(doc.element(id: "bg"))
+    }
+
+    func testSideBySidePanesAreScaledOnTheirOwnAndShareABaseline() throws {
+        let on = profile([("app;main;work", 30), ("app;main;idle", 10)])
+        let off = profile([("app;read;schedule;a;b;c", 7000)])
+        let doc = try render([pane(on, title: "On-CPU", summary: "40 samples"),
+                              pane(off, title: "Off-CPU", unit: .offCPU, palette: .io, summary: "waiting")],
+                             headline: "on-CPU 40 · off-CPU 7 µs")
+        XCTAssertEqual(doc.elements.first?.attributes["data-panes"], "2")
+        let panes = doc.elements(class: "pane")
+        XCTAssertEqual(panes.map { $0.attributes["data-x"] }, ["0", "900"])
+        XCTAssertEqual(panes.map { $0.attributes["data-width"] }, ["900", "900"])
+        XCTAssertEqual(panes.map { $0.attributes["data-unit-ns"] }, ["0", "1"])
+        let (a, b) = (doc.frames(pane: 0), doc.frames(pane: 1))
+        XCTAssertEqual(a.count, 5)
+        XCTAssertEqual(b.count, 7)
+        XCTAssertEqual(a[0].rect["width"], "880", "each root spans its own pane")
+        XCTAssertEqual(b[0].rect["width"], "880")
+        XCTAssertEqual(b[0].rect["x"], "910")
+        XCTAssertEqual(a[0].rect["y"], b[0].rect["y"], "roots on one baseline")
+        XCTAssertEqual(b[2].title, "read\n7.00 µs off-CPU (100.00%), 7,000 intervals\nself: 0 ns (0.00%)", "% of the pane")
+        XCTAssertEqual(doc.elements(class: "ptitle").map(\.text), ["On-CPU", "Off-CPU"])
+        XCTAssertEqual(doc.elements(class: "psub").map(\.text), ["40 samples", "waiting"])
+        XCTAssertEqual(doc.element(id: "title")?.text, "Both")
+        XCTAssertEqual(doc.element(id: "subtitle")?.text, "on-CPU 40 · off-CPU 7 µs")
+        XCTAssertEqual(doc.element(id: "unzoom")?.text, "Reset all zooms")
+        XCTAssertEqual(doc.elements(class: "punzoom").count, 2, "a reset per pane")
+        XCTAssertEqual(doc.elements(class: "sep").count, 1)
+        // Colours: warm in the first pane, blues in the second.
+        let rgb = { (s: String) -> [Int] in s.dropFirst(4).dropLast().split(separator: ",").map { Int($0)! } }
+        XCTAssertTrue(a.dropFirst().allSatisfy { rgb($0.rect["fill"]!)[0] >= 205 })
+        XCTAssertTrue(b.dropFirst().allSatisfy { let c = rgb($0.rect["fill"]!); return c[0] == c[1] && c[2] >= 190 })
+    }
+
+    func testStackedPanesAreAsWideAsTheImage() throws {
+        let doc = try render([pane(profile([("a;b", 1)]), title: "One"), pane(profile([("c;d;e", 1)]), title: "Two")],
+                             layout: .stacked) { $0.width = 1200 }
+        let panes = doc.elements(class: "pane")
+        XCTAssertEqual(panes.map { $0.attributes["data-x"] }, ["0", "0"])
+        XCTAssertEqual(panes.map { $0.attributes["data-width"] }, ["1200", "1200"])
+        let (a, b) = (doc.frames(pane: 0), doc.frames(pane: 1))
+        XCTAssertEqual(a[0].rect["width"], "1180")
+        XCTAssertLessThan(Double(a[0].rect["y"]!)!, Double(b.last!.rect["y"]!)!, "the second pane is below the first")
+        let height = Double(doc.elements.first!.attributes["height"]!)!
+        XCTAssertLessThan(Double(b[0].rect["y"]!)!, height)
+    }
+
+    func testHotColdFramesAreColouredByTheirOffCPUShare() throws {
+        let on = profile([("app;main;spin", 3_000_000)])
+        let off = profile([("app;main;read;schedule", 9_000_000), ("app;sleeper;nanosleep", 1_000_000)])
+        let merged = Profile()
+        merged.absorb(on)
+        merged.absorb(off)
+        let cold = Profile(names: merged.names)
+        cold.absorb(off)
+        let tree = FlameTree(merged)
+        let share = ColdShare(merged: tree, cold: FlameTree(cold))
+        let doc = try render([FlamePane(tree: tree, unit: .nanoseconds("hot/cold"), title: "Hot/Cold", cold: share)]) {
+            $0.width = 1200
+        }
+        let byName = Dictionary(uniqueKeysWithValues: doc.frames.map { (String($0.title.split(separator: "\n")[0]), $0) })
+        let rgb = { (name: String) -> [Int] in byName[name]!.rect["fill"]!.dropFirst(4).dropLast().split(separator: ",").map { Int($0)! } }
+        XCTAssertGreaterThanOrEqual(rgb("spin")[0], 205, "on-CPU frames are warm")
+        XCTAssertEqual(rgb("read")[0], rgb("read")[1], "off-CPU frames are blue")
+        XCTAssertEqual(rgb("main")[0], rgb("main")[1], "main is 9 of 12 ms off-CPU: blue")
+        XCTAssertEqual(byName["main"]?.title, "main\n12.0 ms (92.31%): 3.00 ms on-CPU, 9.00 ms off-CPU\nself: 0 ns (0.00%)")
+        XCTAssertEqual(byName["spin"]?.title, "spin\n3.00 ms (23.08%): 3.00 ms on-CPU, 0 ns off-CPU\nself: 3.00 ms (23.08%): 3.00 ms on-CPU, 0 ns off-CPU")
+        XCTAssertEqual(share.total[0], 10_000_000)
+    }
+
+    func testPaneTextsAreEscaped() throws {
+        let doc = try render([pane(profile([("a", 1)]), title: "<img src=x onerror=alert(1)>", summary: "\"];alert(1);//"),
+                              pane(profile([("b", 1)]), title: "two")], headline: "<script>x</script>")
+        XCTAssertEqual(doc.elements(class: "ptitle").first?.text, "<img src=x onerror=alert(1)>")
+        XCTAssertEqual(doc.elements(class: "psub").first?.text, "\"];alert(1);//")
+        XCTAssertEqual(doc.element(id: "subtitle")?.text, "<script>x</script>")
+        XCTAssertEqual(doc.elements(class: "pane").first?.attributes["aria-label"], "<img src=x onerror=alert(1)>")
+        XCTAssertFalse(doc.elements.contains { $0.name == "img" })
+        XCTAssertEqual(doc.elements.filter { $0.name == "script" }.count, 1)
+    }
+
+    func testPruningNoteSaysWhenNothingIsDrawn() throws {
+        var stacks: [(String, UInt64)] = [("app;big", 100_000_000)]
+        stacks.append(("app;tiny", 1))
+        let (svg, pruned) = FlameGraphRenderer().render(FlameTree(profile(stacks)))
+        XCTAssertEqual(pruned.placeholders, 0)
+        XCTAssertEqual(try SVGDocument(svg).element(id: "subtitle")?.text,
+                       "1 frames narrower than 0.10 px (1 samples) are not drawn (each parent's share under 0.1 px)")
+    }
+}

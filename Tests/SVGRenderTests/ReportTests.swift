@@ -1,0 +1,92 @@
+import XCTest
+@testable import SVGRender
+@testable import Fold
+
+/// Tables and Markdown reports, read back the way GitHub reads them.
+final class ReportTests: XCTestCase {
+    func profile(_ text: String, unit: WeightUnit = .nanoseconds("cpu-clock")) throws -> Profile {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rt-\(UUID().uuidString).folded").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        let p = try ProfileLoader.load(path: path).0
+        p.unit = unit
+        return p
+    }
+
+    /// The tables of a GitHub Markdown document: rows of cells with escapes and code spans undone.
+    static func tables(_ md: String) -> [[[String]]] {
+        var tables: [[[String]]] = [], current: [[String]] = []
+        for line in md.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix("|") else {
+                if !current.isEmpty { tables.append(current); current = [] }
+                continue
+            }
+            var cells: [String] = [], cell = "", escaped = false
+            for c in line.dropFirst() {
+                if escaped { cell.append(c); escaped = false; continue }
+                if c == "\\" { escaped = true; continue }
+                if c == "|" { cells.append(cell.trimmingCharacters(in: .whitespaces)); cell = ""; continue }
+                cell.append(c)
+            }
+            let row = cells.map { c -> String in
+                var s = c
+                while s.hasPrefix("`") && s.hasSuffix("`") && s.count >= 2 { s = String(s.dropFirst().dropLast()) }
+                return s.count >= 2 && c.hasPrefix("`") && s.hasPrefix(" ") && s.hasSuffix(" ") ? String(s.dropFirst().dropLast()) : s
+            }
+            if !row.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { current.append(row) }
+        }
+        if !current.isEmpty { tables.append(current) }
+        return tables
+    }
+
+    func testTableFormatsKeepHostileNamesInert() {
+        let evil = "<img src=x onerror=alert(1)>|`x`[link](http://e)\nnext"
+        let t = TextTable(header: ["Self", "Function"], rows: [["1.00 ms", evil], ["2.00 ms", "a,\"b\""]],
+                          rightAligned: [0], code: [1])
+        let md = t.render(.md)
+        XCTAssertEqual(md.split(separator: "\n").count, 4, md)
+        // The name is one code span (no link, image or HTML is rendered from it), on one line.
+        XCTAssertTrue(md.contains("``<img src=x onerror=alert(1)>\\|`x`[link](http://e)\\u{a}next``"), md)
+        let back = ReportTests.tables(md)
+        XCTAssertEqual(back.first?.count, 3)
+        XCTAssertEqual(t.render(.csv), "Self,Function\n1.00 ms,<img src=x onerror=alert(1)>|`x`[link](http://e)\\u{a}next\n2.00 ms,\"a,\"\"b\"\"\"\n")
+        XCTAssertEqual(t.render(.tsv).split(separator: "\n").count, 3)
+        let text = t.render(.text).split(separator: "\n")
+        XCTAssertEqual(text.count, 4)
+        XCTAssertTrue(text[2].hasPrefix("1.00 ms  "))
+    }
+
+    func testSummaryTablesAddUpToTheTotal() throws {
+        let p = try profile("app;main;parse 30000000\napp;main;render;blend 50000000\napp;main 5000000\ntool;run 15000000\n")
+        let md = MarkdownReport.summary(title: "CPU", graphs: [ReportGraph(title: "On-CPU", profile: p, svg: "oncpu.svg")], limit: 10)
+        XCTAssertTrue(md.contains("CPU time: **100 ms**"), md)
+        let tables = ReportTests.tables(md)
+        XCTAssertEqual(tables.count, 3, md)
+        // Processes: totals add up to the profile's total, shares to 100%.
+        let processes = tables[0].dropFirst()
+        XCTAssertEqual(processes.map { $0[2] }, ["app", "tool"])
+        XCTAssertEqual(processes.map { $0[0] }, ["85.0 ms", "15.0 ms"])
+        XCTAssertEqual(processes.reduce(0.0) { $0 + Double($1[1].dropLast())! }, 100, accuracy: 0.01)
+        // Functions by self: every sample ends in one function or its process.
+        let selfRows = tables[1].dropFirst()
+        XCTAssertEqual(selfRows.map { $0[4] }, ["blend", "parse", "run", "main"])
+        XCTAssertEqual(selfRows.reduce(0.0) { $0 + Double($1[1].dropLast())! }, 100, accuracy: 0.01)
+        XCTAssertEqual(tables[2].dropFirst().first?[4], "main")
+        XCTAssertEqual(tables[2].dropFirst().first?[0], "85.0 ms")
+        XCTAssertTrue(md.contains("every frame has a name and is drawn"), md)
+    }
+
+    func testComparisonListsIncreasesAndDecreases() throws {
+        let before = try profile("p;main;spin_a 100\np;main;spin_b 100\np;main;old_path 50\n", unit: .samples)
+        let after = try profile("p;main;spin_a 200\np;main;spin_b 100\np;main;new_path 50\n", unit: .samples)
+        let diff = ProfileDiff(before: before, after: after, normalize: false)
+        let md = MarkdownReport.comparison(title: "before vs after", before: ReportGraph(title: "before", profile: before, svg: "before.svg"),
+                                           after: ReportGraph(title: "after", profile: after, svg: "after.svg"),
+                                           diff: diff, diffSVG: "diff.svg", diffPNG: nil, limit: 5)
+        let tables = ReportTests.tables(md)
+        let increases = tables[0].dropFirst().map { [$0[4], $0[2], $0[3]] }
+        XCTAssertEqual(increases, [["main", "+100", "+40.0%"], ["spin_a", "+100", "+100.0%"], ["new_path", "+50", "new"]])
+        let decreases = tables[1].dropFirst().map { [$0[4], $0[2], $0[3]] }
+        XCTAssertEqual(decreases, [["old_path", "-50", "gone"]])
+    }
+}
