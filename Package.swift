@@ -29,10 +29,13 @@ let package = Package(
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
         .target(name: "Fold", dependencies: ["PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
         .target(name: "SVGRender", dependencies: ["Fold"]),
+        // Makes captures: `flame record` runs perf itself (preflight checks, the command line, the
+        // child process and its signals). Apart from the readers so that they never run programs.
+        .target(name: "Record", dependencies: ["PerfData"]),
         .executableTarget(
             name: "flame",
             dependencies: [
-                "PerfScript", "Symbolize", "Fold", "SVGRender",
+                "PerfScript", "Symbolize", "Fold", "SVGRender", "Record",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,5 +45,6 @@ let package = Package(
         .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
         .testTarget(name: "FlameCLITests", dependencies: ["flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
+        .testTarget(name: "RecordTests", dependencies: ["Record"]),
     ]
 )

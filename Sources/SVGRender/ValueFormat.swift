@@ -36,7 +36,8 @@ public enum ValueFormat {
         return fixed(v, decimals: 2)
     }
 
-    static func fixed(_ v: Double, decimals: Int) -> String {
+    /// `v` with `decimals` digits after the point ("1.50").
+    public static func fixed(_ v: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = UInt64((v * scale).rounded())

@@ -28,6 +28,11 @@ enum CLI {
         return profile
     }
 
+    /// A status line on stderr that the next one replaces (a terminal only; nil clears it).
+    static func progress(_ message: String?) {
+        FileHandleStderr.write("\r\u{1B}[K" + (message.map { "flame: \($0)" } ?? ""))
+    }
+
     /// Loads an input as on-CPU samples, or with `offcpu` as off-CPU time, printing its notes (and
     /// for off-CPU the summary of what was counted) on stderr.
     static func loadProfile(_ path: String, offcpu: Bool, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
@@ -114,6 +119,20 @@ enum CLI {
                 offset += n
             }
         }
+    }
+}
+
+/// This process's environment as a dictionary.
+enum ProcessEnvironment {
+    static var current: [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
     }
 }
 

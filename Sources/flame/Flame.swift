@@ -11,7 +11,7 @@ struct Flame: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
-        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
+        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
     /// Runs the command; input errors are one line on stderr and exit status 2.
     static func main() {
@@ -34,6 +34,8 @@ struct Flame: ParsableCommand {
     /// names that put ids into process names. With a number after them (or `=N`) they are the
     /// filters (`--only-pid`, `--only-tid`), bare they are the flags.
     static func rewriteFilterArguments(_ args: [String]) -> [String] {
+        // `flame record --pid N` attaches to a process; its arguments after `--` are a program's.
+        if args.first == "record" { return args }
         var out: [String] = []
         var i = 0
         func ids(_ s: Substring) -> Bool { !s.isEmpty && s.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) } }

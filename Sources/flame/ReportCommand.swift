@@ -1,7 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import Fold
 import PerfScript
 import SVGRender
@@ -50,87 +47,40 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try makeDirectory(output)
+        var folder = try ReportFolder(path: output, render: render)
         let options = collapse.options(symbols: symbols, filter: filter)
-        var notes: [String] = []
         let markdown: String
         if let before, let after {
             let a = try CLI.loadProfile(before, offcpu: offcpuRuns, collapse: options, offcpuOptions: offFlags.options)
             let b = try CLI.loadProfile(after, offcpu: offcpuRuns, collapse: options, offcpuOptions: offFlags.options)
             let palette: Palette = offcpuRuns ? .io : .hot
-            let graphs = [try graph(a, title: "Before", file: "before", palette: palette, notes: &notes),
-                          try graph(b, title: "After", file: "after", palette: palette, notes: &notes)]
+            let graphs = [try folder.graph(a, title: "Before", file: "before", palette: palette),
+                          try folder.graph(b, title: "After", file: "after", palette: palette)]
             let diff = ProfileDiff(before: a, after: b, normalize: normalize ?? (a.totalWeight != b.totalWeight))
             let document = DiffView.single.document(diff, before: a, after: b, countName: render.countname,
                                                     options: render.options(palette: .hot, title: "Differential Flame Graph"))
-            let png = try write(FlameGraphRenderer.render(document).svg, name: "diff", notes: &notes)
+            let png = try folder.write(FlameGraphRenderer.render(document).svg, name: "diff")
             markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: graphs[0], after: graphs[1],
-                                                 diff: diff, diffSVG: "diff.svg", diffPNG: png, limit: limit, notes: notes)
+                                                 diff: diff, diffSVG: "diff.svg", diffPNG: png, limit: limit, notes: folder.notes)
         } else {
             var graphs: [ReportGraph] = []
-            var on: Profile?, off: (Profile, OffCPUSummary?)?
-            var bothIndex: Int?
+            var on: Profile?
             if let oncpu {
                 let p = try CLI.load(oncpu, options, threads: collapse.threads)
                 on = p
-                graphs.append(try graph(p, title: "On-CPU", file: "oncpu", palette: .hot, notes: &notes))
+                graphs.append(try folder.graph(p, title: "On-CPU", file: "oncpu", palette: .hot))
             }
             if let offcpu {
                 let result = try OffCPULoader.load(path: offcpu, collapse: options, options: offFlags.options)
                 for n in result.profile.notes { CLI.say(n) }
-                off = (result.profile, result.summary)
-                graphs.append(try graph(result.profile, title: "Off-CPU", file: "offcpu", palette: .io, notes: &notes))
+                graphs.append(try folder.graph(result.profile, title: "Off-CPU", file: "offcpu", palette: .io))
+                if let on { graphs.insert(try folder.both(on: on, off: result.profile, summary: result.summary), at: 0) }
             }
-            if let on, let (p, summary) = off {
-                var drawing = render.options(palette: .hot, title: "On-CPU and Off-CPU Time")
-                drawing.width = render.width ?? 1800
-                let document = BothView.sideBySide(on: on, off: p, summary: summary, reverse: render.reverse,
-                                                   layout: .sideBySide, countName: render.countname, options: drawing)
-                let png = try write(FlameGraphRenderer.render(document).svg, name: "both", notes: &notes)
-                graphs.insert(ReportGraph(title: "On-CPU and off-CPU side by side", profile: on, svg: "both.svg", png: png), at: 0)
-                bothIndex = 0
-            }
-            markdown = MarkdownReport.summary(title: heading ?? "Profile", graphs: graphs, limit: limit, notes: notes,
-                                              pictureOnly: bothIndex.map { [$0] } ?? [])
+            markdown = MarkdownReport.summary(title: heading ?? "Profile", graphs: graphs, limit: limit, notes: folder.notes,
+                                              pictureOnly: graphs.count == 3 ? [0] : [])
         }
         options.symbolizer?.saveCache()
-        try CLI.write(Array(markdown.utf8), to: output + "/summary.md")
+        try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
-    }
-
-    /// Draws one profile to `file.svg` (and its PNG) and describes it for the report.
-    private func graph(_ p: Profile, title: String, file: String, palette: Palette, notes: inout [String]) throws -> ReportGraph {
-        guard p.totalWeight > 0 else { throw InputError.noSamples(file: title, detail: "nothing to draw") }
-        let (svg, pruned) = FlameGraphRenderer(options: render.options(palette: palette, title: title), unit: p.unit)
-            .render(FlameTree(p, reverse: render.reverse))
-        let png = try write(svg, name: file, notes: &notes)
-        return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned)
-    }
-
-    /// Writes `name.svg` and its PNG preview; the PNG's name, or nil with the reason noted once.
-    private func write(_ svg: [UInt8], name: String, notes: inout [String]) throws -> String? {
-        try CLI.write(svg, to: "\(output)/\(name).svg")
-        if let why = PNGPreview.write(svg: "\(output)/\(name).svg", png: "\(output)/\(name).png") {
-            if !notes.contains(why) {
-                notes.append(why)
-                CLI.say("warning: \(why)")
-            }
-            return nil
-        }
-        return "\(name).png"
-    }
-
-    private func makeDirectory(_ path: String) throws {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw OutputError(path: path, reason: String(cString: strerror(errno)))
-            }
-        }
-        var st = stat()
-        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
-            throw OutputError(path: path, reason: "not a directory")
-        }
     }
 }

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `flame record` finds out before it starts perf: where perf is, whether this user may
+/// record what is asked, and which CPU event the machine can sample. Every problem comes with
+/// what to do about it, in one or two lines.
+public struct Preflight: Sendable {
+    /// `PATH` to look for perf in.
+    public var searchPath: String
+    /// The kernel's `perf_event_paranoid` (a file, so tests can point elsewhere).
+    public var paranoidFile = "/proc/sys/kernel/perf_event_paranoid"
+    /// Where tracefs may be mounted.
+    public var tracingDirectories = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+    /// sysfs PMU directories: any of them means a hardware `cycles` event exists.
+    public var pmuDirectories = ["/sys/bus/event_source/devices/cpu", "/sys/bus/event_source/devices/cpu_core"]
+    /// Root (or a process with CAP_PERFMON, which perf treats alike) is not limited by paranoid.
+    public var privileged: Bool
+
+    /// The environment of this process: `PATH`, and privileged when the effective user is root.
+    /// `FLAME_PARANOID_FILE` and `FLAME_ASSUME_UNPRIVILEGED=1` stand in for the kernel's
+    /// setting and an unprivileged user in tests.
+    public init(environment: [String: String]) {
+        searchPath = environment["PATH"] ?? "/usr/bin:/bin"
+        privileged = geteuid() == 0 && environment["FLAME_ASSUME_UNPRIVILEGED"] != "1"
+        if let f = environment["FLAME_PARANOID_FILE"] { paranoidFile = f }
+    }
+
+    /// What was found: the perf binary and event choices, or the problems that stop recording.
+    public struct Result: Sendable {
+        public var perf: String?
+        /// `cycles` when the CPU has a PMU, else `cpu-clock`.
+        public var cpuEvent = "cpu-clock"
+        /// The scheduler tracepoints present (sched_stat_runtime is missing on some kernels).
+        public var tracepoints: [String] = []
+        /// Lines that stop recording, each saying what to do.
+        public var problems: [String] = []
+        /// Lines worth knowing that do not stop it.
+        public var notes: [String] = []
+    }
+
+    /// Checks for a recording with scheduler events (`offCPU`) or without, system-wide or not.
+    public func check(offCPU: Bool, systemWide: Bool) -> Result {
+        var r = Result()
+        r.perf = find("perf")
+        if r.perf == nil {
+            r.problems.append("perf is not installed (or not on PATH): install it, e.g. `apt-get install linux-perf` on Debian")
+        }
+        if pmuDirectories.contains(where: { access($0, F_OK) == 0 }) {
+            r.cpuEvent = "cycles"
+        } else {
+            r.notes.append("no hardware PMU here (a VM?): sampling cpu-clock, a timer, instead of cycles")
+        }
+        if !privileged, let level = paranoidLevel() {
+            // perf_event_open(2): -1 allows raw tracepoint samples, 0 system-wide events, 1 kernel
+            // frames; 2 only the user's own processes in user space.
+            let needed = offCPU ? -1 : (systemWide ? 0 : 1)
+            if level > needed {
+                let what = offCPU ? "scheduler tracepoints on every CPU" : (systemWide ? "every CPU" : "kernel frames")
+                r.problems.append("kernel.perf_event_paranoid is \(level): recording \(what) needs root, or "
+                    + "`sysctl kernel.perf_event_paranoid=\(needed)`")
+            }
+        }
+        if offCPU {
+            let events = ["sched_switch", "sched_wakeup", "sched_stat_runtime"]
+            if let dir = tracingDirectories.first(where: { access("\($0)/events/sched/sched_switch/id", R_OK) == 0 }) {
+                r.tracepoints = events.filter { access("\(dir)/events/sched/\($0)/id", R_OK) == 0 }.map { "sched:\($0)" }
+                if !r.tracepoints.contains("sched:sched_stat_runtime") {
+                    r.notes.append("this kernel has no sched:sched_stat_runtime: waits that end on an idle CPU may stay undated")
+                }
+            } else {
+                r.problems.append("the scheduler tracepoints are not readable (\(tracingDirectories[0])/events/sched): "
+                    + "mount tracefs (`mount -t tracefs nodev /sys/kernel/tracing`) or run as root; --oncpu-only records without them")
+            }
+        }
+        return r
+    }
+
+    func paranoidLevel() -> Int? {
+        let fd = open(paranoidFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        return Int(String(decoding: buffer[0..<n], as: UTF8.self).trimmingWhitespace)
+    }
+
+    func find(_ name: String) -> String? {
+        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            var st = stat()
+            if stat(candidate, &st) == 0, st.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
+        while let c = s.last, c.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,69 @@
+/// What `flame record` asks perf for, and the perf command line that does it.
+///
+/// Off-CPU time needs every context switch, so the scheduler tracepoints are recorded one by one
+/// (period 1) on every CPU (a switch-in fires in the context of the task that ran before, which a
+/// per-task recording never sees); `sched_wakeup` splits blocked from run-queue time and
+/// `sched_stat_runtime` dates switch-ins the kernel does not report. The CPU event samples at a
+/// rate of its own, given as an event term: a global `-F` would put the tracepoints in frequency
+/// mode too and lose most switches.
+public struct RecordPlan: Sendable, Equatable {
+    /// The program to run, or empty when attaching to `attachPID`.
+    public var command: [String] = []
+    /// A running process to profile (with its threads and the processes it starts meanwhile).
+    public var attachPID: Int?
+    /// How long to record when attaching, in seconds.
+    public var duration: Double?
+    /// On-CPU samples per second.
+    public var frequency = 997
+    /// Only on-CPU samples: no tracepoints, no system-wide recording.
+    public var onCPUOnly = false
+    /// perf's `--call-graph` (`fp`, `dwarf`, `dwarf,16384`, `lbr`).
+    public var callGraph = "fp"
+    /// Where perf writes.
+    public var output: String
+
+    public init(output: String) {
+        self.output = output
+    }
+
+    /// Records on every CPU (needed for the scheduler events), filtering afterwards.
+    public var systemWide: Bool { !onCPUOnly }
+
+    /// The CPU sampling event: a fixed period for the cpu-clock timer (so each sample stands for
+    /// an exact time), a frequency for cycles.
+    public func cpuEventSpec(_ event: String) -> String {
+        if event == "cpu-clock" { return "cpu-clock/period=\(max(1, 1_000_000_000 / max(frequency, 1)))/" }
+        return "\(event)/freq=\(frequency)/"
+    }
+
+    /// `perf record …` for this plan: `cpuEvent` and `tracepoints` as preflight found them.
+    public func arguments(perf: String, cpuEvent: String, tracepoints: [String]) -> [String] {
+        var args = [perf, "record", "--quiet", "-o", output, "-e", cpuEventSpec(cpuEvent)]
+        if !onCPUOnly {
+            for t in tracepoints { args += ["-e", t] }
+        }
+        args += callGraph == "fp" ? ["-g"] : ["--call-graph", callGraph]
+        if systemWide {
+            args.append("-a")
+        } else if let pid = attachPID {
+            args += ["-p", String(pid)]
+        }
+        args.append("--")
+        if attachPID != nil {
+            // Attaching: perf records while a timer runs; the filter keeps the process afterwards.
+            args += ["sleep", duration.map { String($0) } ?? "30"]
+        } else {
+            args += command
+        }
+        return args
+    }
+
+    /// A folder name for the results: `flame-<program>-<YYYYMMDD-HHMMSS>`.
+    public static func folderName(command: [String], attachPID: Int?, time: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)) -> String {
+        let base = attachPID.map { "pid\($0)" }
+            ?? command.first.map { String($0.split(separator: "/").last ?? "run") } ?? "run"
+        let safe = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "flame-\(safe.isEmpty ? "run" : safe)-\(time.year)\(two(time.month))\(two(time.day))-\(two(time.hour))\(two(time.minute))\(two(time.second))"
+    }
+}

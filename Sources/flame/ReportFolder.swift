@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Fold
+import PerfScript
+import SVGRender
+
+/// A folder of graphs (SVG, with a PNG preview each) and the summary.md that links them; what
+/// could not be made (no rasterizer) is kept as notes for the summary and said once on stderr.
+struct ReportFolder {
+    let path: String
+    let render: RenderFlags
+    private(set) var notes: [String] = []
+
+    /// Creates the folder (and its parents) when missing.
+    init(path: String, render: RenderFlags) throws {
+        self.path = path
+        self.render = render
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw OutputError(path: path, reason: String(cString: strerror(errno)))
+            }
+        }
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { throw OutputError(path: path, reason: "not a directory") }
+    }
+
+    /// Draws one profile to `file.svg` (and its PNG) and describes it for the summary.
+    mutating func graph(_ p: Profile, title: String, file: String, palette: Palette) throws -> ReportGraph {
+        guard p.totalWeight > 0 else { throw InputError.noSamples(file: title, detail: "nothing to draw") }
+        let (svg, pruned) = FlameGraphRenderer(options: render.options(palette: palette, title: title), unit: p.unit)
+            .render(FlameTree(p, reverse: render.reverse))
+        let png = try write(svg, name: file)
+        return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned)
+    }
+
+    /// Both views side by side in `both.svg`, described as a picture-only entry of the summary.
+    mutating func both(on: Profile, off: Profile, summary: OffCPUSummary?) throws -> ReportGraph {
+        var drawing = render.options(palette: .hot, title: "On-CPU and Off-CPU Time")
+        drawing.width = render.width ?? 1800
+        let document = BothView.sideBySide(on: on, off: off, summary: summary, reverse: render.reverse,
+                                           layout: .sideBySide, countName: render.countname, options: drawing)
+        let png = try write(FlameGraphRenderer.render(document).svg, name: "both")
+        return ReportGraph(title: "On-CPU and off-CPU side by side", profile: on, svg: "both.svg", png: png)
+    }
+
+    /// Writes `name.svg` and its PNG preview; the PNG's name, or nil with the reason noted once.
+    mutating func write(_ svg: [UInt8], name: String) throws -> String? {
+        try CLI.write(svg, to: "\(path)/\(name).svg")
+        if let why = PNGPreview.write(svg: "\(path)/\(name).svg", png: "\(path)/\(name).png") {
+            if !notes.contains(why) {
+                notes.append(why)
+                CLI.say("warning: \(why)")
+            }
+            return nil
+        }
+        return "\(name).png"
+    }
+
+    func writeSummary(_ markdown: String) throws {
+        try CLI.write(Array(markdown.utf8), to: path + "/summary.md")
+    }
+}

@@ -1,0 +1,86 @@
+import XCTest
+
+/// `flame record` end to end (needs perf and root, else skipped), and its refusals, simulated.
+final class RecordCommandTests: XCTestCase {
+    func prepare() throws -> String {
+        let dir = try CLITests.makeTemporaryDirectory().path
+        let (probe, log) = try CLITests.shell("cd '\(dir)' && perf sched record -o probe.data -- true 2>&1")
+        guard probe == 0 else { throw XCTSkip("perf cannot record scheduler events here (not installed, or not root): \(log)") }
+        let src = CLITests.root.appendingPathComponent("testdata/src").path
+        let (built, buildLog) = try CLITests.shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
+        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        return dir
+    }
+
+    /// The root frame's total (`data-v` of the first frame) of each pane of an SVG.
+    func rootTotals(_ svg: String) -> [UInt64] {
+        var out: [UInt64] = []
+        var rest = Substring(svg)
+        while let r = rest.range(of: "<g class=\"f\" data-d=\"0\" data-v=\"") {
+            rest = rest[r.upperBound...]
+            out.append(UInt64(rest.prefix { $0.isNumber })!)
+        }
+        return out
+    }
+
+    func testRecordsAProgramAndDrawsBothViewsOfItsProcessesOnly() throws {
+        let dir = try prepare()
+        let out = dir + "/run"
+        let r = try CLITests.run(["record", "-o", out, "--", dir + "/bin/waiter", dir])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for f in ["perf.data", "oncpu.svg", "offcpu.svg", "both.svg", "summary.md"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f), f)
+        }
+        let oncpu = try String(contentsOfFile: out + "/oncpu.svg", encoding: .utf8)
+        let offcpu = try String(contentsOfFile: out + "/offcpu.svg", encoding: .utf8)
+        let summary = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
+        XCTAssertTrue(oncpu.contains("<title>crunch\n"), "the compute function is on-CPU")
+        XCTAssertTrue(offcpu.contains("<title>do_nanosleep\n"), "the sleep is off-CPU")
+        XCTAssertTrue(offcpu.contains("<title>do_fsync\n"), "the fsync is off-CPU")
+        // Only the program's threads: none of perf's, no kernel threads.
+        let threads = Set(offcpu.components(separatedBy: "<g class=\"f\" data-d=\"1\"").dropFirst().compactMap {
+            $0.components(separatedBy: "<title>").dropFirst().first?.components(separatedBy: "\n").first
+        })
+        XCTAssertEqual(threads, ["waiter", "cruncher", "napper", "syncer", "reader", "condwait"])
+        // The summary's totals are the graphs'.
+        let on = try XCTUnwrap(rootTotals(oncpu).first), off = try XCTUnwrap(rootTotals(offcpu).first)
+        func formatted(_ ns: UInt64) -> String {
+            let v = Double(ns)
+            let (x, unit) = v >= 1e9 ? (v / 1e9, "s") : (v / 1e6, "ms")
+            return (x >= 100 ? String(format: "%.0f", x) : x >= 10 ? String(format: "%.1f", x) : String(format: "%.2f", x)) + " " + unit
+        }
+        XCTAssertTrue(summary.contains("CPU time: **\(formatted(on))**"), "\(formatted(on)) in\n\(summary)")
+        XCTAssertTrue(summary.contains("off-CPU time: **\(formatted(off))**"), "\(formatted(off)) in\n\(summary)")
+        XCTAssertEqual(rootTotals(try String(contentsOfFile: out + "/both.svg", encoding: .utf8)), [on, off])
+    }
+
+    func testExitStatusAndInterruptedRecordings() throws {
+        let dir = try prepare()
+        let failing = try CLITests.run(["record", "-o", dir + "/fail", "--", "sh", "-c", "sleep 0.2; exit 3"])
+        XCTAssertEqual(failing.status, 3, "the program's status passes through")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/fail/summary.md"), failing.stderr)
+        // SIGINT to flame while the program runs: perf stops, flame still draws what was recorded.
+        let flame = CLITests.binary.path
+        let (status, log) = try CLITests.shell("'\(flame)' record -o '\(dir)/int' -- sleep 5 & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo \"status=$?\"")
+        XCTAssertTrue(log.contains("interrupted: drawing what was recorded"), log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/int/summary.md"), log)
+        XCTAssertFalse(log.contains("status=0"), log)
+        XCTAssertEqual(status, 0)
+    }
+
+    func testRefusalsSayWhatToDo() throws {
+        let flame = CLITests.binary.path
+        let dir = try CLITests.makeTemporaryDirectory().path
+        let (noPerf, log1) = try CLITests.shell("PATH=/nonexistent '\(flame)' record -o '\(dir)/x' -- true")
+        XCTAssertEqual(noPerf, 1)
+        XCTAssertTrue(log1.contains("perf is not installed") && log1.contains("apt-get install linux-perf"), log1)
+        try "2\n".write(toFile: dir + "/paranoid", atomically: true, encoding: .utf8)
+        let (paranoid, log2) = try CLITests.shell("FLAME_ASSUME_UNPRIVILEGED=1 FLAME_PARANOID_FILE='\(dir)/paranoid' '\(flame)' record -o '\(dir)/y' -- true")
+        XCTAssertEqual(paranoid, 1)
+        XCTAssertTrue(log2.contains("kernel.perf_event_paranoid is 2") && log2.contains("sysctl kernel.perf_event_paranoid=-1"), log2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/y/perf.data"))
+        let (usage, log3) = try CLITests.shell("'\(flame)' record")
+        XCTAssertNotEqual(usage, 0)
+        XCTAssertTrue(log3.contains("give a program to run after `--`, or --pid to attach"), log3)
+    }
+}
