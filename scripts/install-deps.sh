@@ -13,6 +13,13 @@ command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
 { pkg-config --exists libelf 2>/dev/null && [ -f /usr/include/libelf.h ]; } || need_pkgs+=(libelf-dev)
 # PerfData decompresses `perf record -z` files with libzstd (pkg-config libzstd).
 { pkg-config --exists libzstd 2>/dev/null && [ -f /usr/include/zstd.h ]; } || need_pkgs+=(libzstd-dev)
+# Export gzips pprof files with zlib (pkg-config zlib).
+{ pkg-config --exists zlib 2>/dev/null && [ -f /usr/include/zlib.h ]; } || need_pkgs+=(zlib1g-dev)
+# The export tests read pprof files back with `go tool pprof` (and protoc --decode), and check
+# speedscope files against its JSON schema with Python's jsonschema.
+command -v go >/dev/null 2>&1 || need_pkgs+=(golang-go)
+command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
+/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || need_pkgs+=(python3-jsonschema)
 # Tests compare inline chains with eu-addr2line and strip binaries they build.
 command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)

@@ -13,6 +13,15 @@ public enum OffCPUPart: Sendable {
 /// the switch-out) and which part of the interval it is.
 public protocol OffCPUCharges: AnyObject {
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart)
+    /// The same charge with when the part began and whose it is, for inputs that keep a timeline;
+    /// the accountant calls this one. By default, `charge(_:nanoseconds:part:)`.
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?)
+}
+
+extension OffCPUCharges {
+    public func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+        charge(node, nanoseconds: nanoseconds, part: part)
+    }
 }
 
 /// Turns scheduler events, merged across CPUs in time order, into off-CPU intervals: from a
@@ -34,6 +43,8 @@ public final class OffCPUAccountant {
         var wake: UInt64?
         var firstSeen: UInt64?
         var thread: Int32
+        var tid: Int32
+        var pid: Int32?
     }
 
     private let options: OffCPUOptions
@@ -72,7 +83,8 @@ public final class OffCPUAccountant {
                 let first = prevState.first
                 open[prev] = Open(start: time, node: outgoing(), preempted: first == UInt8(ascii: "R"),
                                   exiting: first == UInt8(ascii: "X") || first == UInt8(ascii: "Z"),
-                                  thread: summary.thread(tid: prev, pid: t.pid, comm: t.comm))
+                                  thread: summary.thread(tid: prev, pid: t.pid, comm: t.comm), tid: prev,
+                                  pid: t.pid.map { Int32(truncatingIfNeeded: $0) })
             } else {
                 summary.filtered += 1
             }
@@ -155,9 +167,11 @@ public final class OffCPUAccountant {
                 (blocked, runqueue) = (wake - o.start, end - wake)
             }
         }
-        if blocked > 0 { charges.charge(o.node, nanoseconds: blocked, part: .blocked) }
-        if runqueue > 0 { charges.charge(o.node, nanoseconds: runqueue, part: .runqueue) }
-        if undated > 0 { charges.charge(o.node, nanoseconds: undated, part: .undated) }
+        if blocked > 0 { charges.charge(o.node, nanoseconds: blocked, part: .blocked, start: o.start, tid: o.tid, pid: o.pid) }
+        if runqueue > 0 {
+            charges.charge(o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked, tid: o.tid, pid: o.pid)
+        }
+        if undated > 0 { charges.charge(o.node, nanoseconds: undated, part: .undated, start: end, tid: o.tid, pid: o.pid) }
         summary.add(thread: o.thread, nanoseconds: total, undated: undated)
     }
 }

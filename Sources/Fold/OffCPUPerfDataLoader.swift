@@ -113,11 +113,18 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {
+        charge(node, nanoseconds: nanoseconds, part: part, start: 0, tid: 0, pid: nil)
+    }
+
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+        let leaf: Int32
         switch part {
-        case .blocked: stacks.add(node, weight: nanoseconds)
-        case .runqueue: stacks.add(stacks.child(of: node, key: runqueueKey), weight: nanoseconds)
-        case .undated: stacks.add(stacks.child(of: node, key: undatedKey), weight: nanoseconds)
+        case .blocked: leaf = node
+        case .runqueue: leaf = stacks.child(of: node, key: runqueueKey)
+        case .undated: leaf = stacks.child(of: node, key: undatedKey)
         }
+        stacks.add(leaf, weight: nanoseconds)
+        stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
     }
 }
 

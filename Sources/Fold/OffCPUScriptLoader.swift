@@ -118,11 +118,21 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {
-        let trie = collapser.profile.trie
+        charge(node, nanoseconds: nanoseconds, part: part, start: 0, tid: 0, pid: nil)
+    }
+
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+        let profile = collapser.profile
+        let trie = profile.trie
+        let leaf: Int32
         switch part {
-        case .blocked: trie.add(node: node, weight: nanoseconds, samples: 1)
-        case .runqueue: trie.add(node: trie.child(of: node, frame: runqueueID), weight: nanoseconds, samples: 1)
-        case .undated: trie.add(node: trie.child(of: node, frame: undatedID), weight: nanoseconds, samples: 1)
+        case .blocked: leaf = node
+        case .runqueue: leaf = trie.child(of: node, frame: runqueueID)
+        case .undated: leaf = trie.child(of: node, frame: undatedID)
+        }
+        trie.add(node: leaf, weight: nanoseconds, samples: 1)
+        if collapser.options.keepTimeline {
+            profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
         }
     }
 }

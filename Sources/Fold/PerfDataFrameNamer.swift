@@ -57,13 +57,21 @@ final class PerfDataFrameNamer {
         case .unmapped:
             return viaCollapser(address, unknown[...], unknown, java)
         case .user:
-            guard perFunction else { return viaCollapser(address, unknown[...], text(dso, kernel: false), java) }
             let f = functions[k]
+            guard perFunction else {
+                let names = viaCollapser(address, unknown[...], text(dso, kernel: false), java)
+                if let f, let origins = collapser.profile.origins, let outer = names.first {
+                    origins.noteAddress(outer, address &- (f.offset ?? 0))
+                }
+                return names
+            }
             // Every address in no function of a file folds to `[file]` (unless `--addrs`).
             let function = Function(dso: dso, start: f.map { address &- ($0.offset ?? 0) } ?? .max, java: java)
             return shared(function, unnamed: f == nil) {
                 if let f {
-                    return text(dso, kernel: false).withUnsafeBufferPointer { [collapser.foldedName(f, dso: $0, java: java)] }
+                    let id = text(dso, kernel: false).withUnsafeBufferPointer { collapser.foldedName(f, dso: $0, java: java) }
+                    collapser.profile.origins?.noteAddress(id, function.start)
+                    return [id]
                 }
                 return viaCollapser(address, unknown[...], text(dso, kernel: false), java)
             }
@@ -72,7 +80,9 @@ final class PerfDataFrameNamer {
             if start == nil { kernelUnnamed = true }
             return shared(Function(dso: dso, start: start ?? .max, java: java), unnamed: start == nil) {
                 let symbol = symbols.kernelSymbol(at: address).map { Array($0.name.utf8) } ?? unknown
-                return viaCollapser(address, symbol[...], text(dso, kernel: true), java)
+                let names = viaCollapser(address, symbol[...], text(dso, kernel: true), java)
+                if let start, let origins = collapser.profile.origins, let first = names.first { origins.noteAddress(first, start) }
+                return names
             }
         }
     }

@@ -40,7 +40,11 @@ public final class PerfDataReplay {
             }
             guard let weight, filter.isEmpty || stacks.admits(s, filter) else { return }
             if hasTime[index] { collapser.profile.noteTime(s.time) }
-            stacks.add(stacks.node(of: s, root: stacks.root(of: s)), weight: weight)
+            let node = stacks.node(of: s, root: stacks.root(of: s))
+            stacks.add(node, weight: weight)
+            if stacks.keepsTimeline {
+                stacks.log(time: hasTime[index] ? s.time : nil, pid: s.pid, tid: s.tid, node: node, weight: weight)
+            }
         }, other: stacks.apply)
         let profile = stacks.profile()
         for m in report.messages { profile.notes.append("warning: \(m)") }

@@ -29,6 +29,8 @@ final class PerfDataStacks {
     private let tablesReady = DispatchGroup()
     private var preloaded: [Bool] = []
     private let unmappedAddresses: Bool
+    /// Samples in walk order, nodes of the raw trie (`CollapseOptions.keepTimeline`).
+    private var timeline: SampleTimeline?
 
     init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
         self.file = file
@@ -38,6 +40,7 @@ final class PerfDataStacks {
         collapser = PerfScriptCollapser(options: o)
         raw = StackTrie(chartMode: options.chartMode)
         unmappedAddresses = options.naming.includeAddrs
+        if options.keepTimeline { timeline = SampleTimeline() }
         scratch.reserveCapacity(256)
         // Reading kallsyms (tens of ms) overlaps the walk on another core.
         let symbols = self.symbols
@@ -124,6 +127,19 @@ final class PerfDataStacks {
         raw.add(node: node, weight: weight, samples: samples)
     }
 
+    /// Whether samples should also be logged with `log` (`CollapseOptions.keepTimeline`).
+    var keepsTimeline: Bool { timeline != nil }
+
+    /// Logs a sample added with `add` (time nil: the event has none), or an off-CPU interval part.
+    func log(time: UInt64?, duration: UInt64 = 0, pid: Int32, tid: Int32, node: Int32, weight: UInt64) {
+        guard timeline != nil else { return }
+        if let time {
+            timeline!.append(time: time, duration: duration, pid: pid, tid: tid, node: node, weight: weight)
+        } else {
+            timeline!.untimed += 1
+        }
+    }
+
     private var kernelFramesUnnamed = false
 
     /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`.
@@ -161,6 +177,10 @@ final class PerfDataStacks {
             }
         }
         collapser.finish()
+        if let timeline { profile.timeline = timeline.remapped(mapped) }
+        if let origins = profile.origins {
+            for b in origins.binaries { if let id = symbols.buildIDs[b.path] { origins.setBuildID(id, path: b.path) } }
+        }
         kernelFramesUnnamed = namer.kernelUnnamed
         symbols.symbolizer.saveCacheInBackground()
         return profile

@@ -14,6 +14,8 @@ final class PerfDataSymbols: @unchecked Sendable {
     private let file: PerfDataFile
     private let perfCache: String?
     private var expected: Set<String> = []
+    /// Build-ids the file recorded, by the path frames are symbolized in (header and MMAP2).
+    private(set) var buildIDs: [String: String] = [:]
     private var kernel: KernelSymbols?
     private var kernelLooked = false
     /// Why kernel frames stay `[unknown]`, once the kernel symbols were looked for and not found.
@@ -40,6 +42,12 @@ final class PerfDataSymbols: @unchecked Sendable {
         vdso = image
         symbolizer.expectBuildIDs(ids)
         expected = Set(ids.keys)
+        buildIDs = ids
+        for entry in file.header.buildIDs where buildIDs[entry.filename] == nil {
+            // The kernel is named `[kernel.kallsyms]` in frames, whatever its entry's suffix.
+            let name = entry.filename.hasPrefix("[kernel.kallsyms]") ? "[kernel.kallsyms]" : entry.filename
+            buildIDs[name] = entry.buildID
+        }
     }
 
     /// Learns a build-id from an MMAP2 record (`perf record --buildid-mmap`) before its first lookup.
@@ -47,6 +55,7 @@ final class PerfDataSymbols: @unchecked Sendable {
         guard case .mmap(let m) = record, let id = m.buildID, m.filename.hasPrefix("/"),
               !expected.contains(m.filename) else { return }
         expected.insert(m.filename)
+        buildIDs[m.filename] = id
         symbolizer.expectBuildIDs([m.filename: id])
     }
 

@@ -25,6 +25,10 @@ public struct CollapseOptions: Sendable {
     public var demangleSwift = true
     /// Keep only these processes, threads or comms (`--pid N`, `--tid N`, `--comm NAME`).
     public var filter = ProcessFilter()
+    /// Keep every sample's time, thread and stack in `Profile.timeline` (for timeline exports).
+    public var keepTimeline = false
+    /// Keep where each frame name came from in `Profile.origins` (for exports that describe code).
+    public var keepOrigins = false
 
     public init() {}
 }
@@ -54,6 +58,9 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private var rootFrame: Int32 = 0
     private var weight: UInt64 = 1
     private var pending: [Int32] = []
+    private var time: UInt64?
+    private var pid: Int32 = -1
+    private var tid: Int32 = 0
 
     // Events.
     private var filter: [UInt8]?
@@ -68,6 +75,8 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         self.profile = profile ?? Profile(trie: StackTrie(chartMode: options.chartMode))
         names = self.profile.names
         trie = self.profile.trie
+        if options.keepTimeline && self.profile.timeline == nil { self.profile.timeline = SampleTimeline() }
+        if options.keepOrigins && self.profile.origins == nil { self.profile.origins = FrameOrigins() }
         if let f = options.eventFilter { filter = Array(f.utf8) }
         pending.reserveCapacity(256)
         rootBytes.reserveCapacity(512)
@@ -83,6 +92,9 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         pending.removeAll(keepingCapacity: true)
         weight = w
         if let t = header.timeNanos { profile.noteTime(t) }
+        time = header.timeNanos
+        pid = header.pid.map { Int32(truncatingIfNeeded: $0) } ?? -1
+        tid = Int32(truncatingIfNeeded: header.tid)
         rootFrame = rootName(comm: header.comm, pid: header.pid, tid: header.tid)
         java = isJava(rootFrame)
     }
@@ -207,6 +219,13 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
             i -= 1
         }
         trie.add(node: node, weight: weight, samples: 1)
+        if options.keepTimeline {
+            if let time {
+                profile.timeline!.append(time: time, pid: pid, tid: tid, node: node, weight: weight)
+            } else {
+                profile.timeline!.untimed += 1
+            }
+        }
     }
 
     public func discardRecord() {
@@ -278,25 +297,40 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         var text = raw.withUnsafeBufferPointer { buf in
             options.naming.names(symbol: buf, dso: frame.dso, address: frame.address, java: java).first ?? raw
         }
+        let function = text
         if options.srcline, let file = f.file, let line = f.line {
             let base = file.split(separator: "/").last.map(String.init) ?? file
             text += Array(":\(base):\(line)".utf8)
         }
         if f.inlined && !text.ends(with: Array("_[i]".utf8)) { text += Array("_[i]".utf8) }
-        return text.withUnsafeBufferPointer { names.intern($0) }
+        let id = text.withUnsafeBufferPointer { names.intern($0) }
+        profile.origins?.note(id, binary: frame.dso) { o in
+            o.function = String(decoding: function, as: UTF8.self)
+            o.file = f.file
+            o.line = f.line
+            o.inlined = f.inlined
+        }
+        return id
     }
 
     private func resolve(_ frame: FrameLine) -> [Int32] {
+        var ids: [Int32]
         if options.demangleSwift, let readable = swiftDemangled(frame.symbol) {
-            return readable.withUnsafeBufferPointer { symbol in
+            ids = readable.withUnsafeBufferPointer { symbol in
                 options.naming.names(symbol: symbol, dso: frame.dso, address: frame.address, java: java).map { name in
                     name.withUnsafeBufferPointer { names.intern($0) }
                 }
             }
+        } else {
+            ids = options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
+                name.withUnsafeBufferPointer { names.intern($0) }
+            }
         }
-        return options.naming.names(symbol: frame.symbol, dso: frame.dso, address: frame.address, java: java).map { name in
-            name.withUnsafeBufferPointer { names.intern($0) }
+        if let origins = profile.origins {
+            // After the first, perf's `a->b` names are calls inlined into the one before.
+            for (i, id) in ids.enumerated() { origins.note(id, binary: frame.dso) { $0.inlined = i > 0 } }
         }
+        return ids
     }
 }
 

@@ -25,6 +25,11 @@ public final class Profile {
     public var notes: [String] = []
     /// First and last sample time (ns of perf's clock), when the input has times.
     public private(set) var timeRange: ClosedRange<UInt64>?
+    /// Every sample with its time and thread, when `CollapseOptions.keepTimeline` asked for it.
+    public internal(set) var timeline: SampleTimeline?
+    /// Binaries, functions and source lines of the frame names, when `CollapseOptions.keepOrigins`
+    /// asked for them.
+    public internal(set) var origins: FrameOrigins?
 
     /// Widens `timeRange` to include `time`.
     @inline(__always)
@@ -64,6 +69,8 @@ public final class Profile {
                 trie.add(node: mapped, weight: theirs.selfWeight[node], samples: theirs.selfSamples[node])
             }
         }
+        if let t = other.timeline { timeline?.append(t, nodeMap: nodeMap) }
+        if let o = other.origins { origins?.absorb(o, nameMap: nameMap) }
     }
 
     /// The same profile with every stack flipped (leaf first; `--reverse`), sharing the names.

@@ -11,7 +11,7 @@ struct Flame: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
-        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
+        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, ExportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
     /// Runs the command; input errors are one line on stderr and exit status 2.
     static func main() {

@@ -114,7 +114,8 @@ final class OffCPUCaptureTests: XCTestCase {
 
         // State frames regroup the same time under [state X] frames.
         let (states, _) = try folded([data, "--tid", "--state-frames"])
-        XCTAssertEqual(states.reduce(0) { $0 + $1.us }, total)
+        // Each folded line is rounded to µs on its own: regrouped lines may differ by 1 µs each.
+        XCTAssertLessThanOrEqual(abs(states.reduce(0) { $0 + $1.us } - total), states.count + all.count)
         XCTAssertTrue(states.allSatisfy { $0.frames.count > 1 && $0.frames[1].hasPrefix("[state ") })
         let syncer = truth.first { $0.comm == "syncer" }!
         XCTAssertTrue(states.contains { $0.frames[0].hasSuffix("/\(syncer.tid)") && $0.frames[1] == "[state D]" })
@@ -137,8 +138,10 @@ final class OffCPUCaptureTests: XCTestCase {
         XCTAssertFalse(only.isEmpty)
         XCTAssertTrue(only.allSatisfy { $0.frames[0].hasSuffix("/\(napper.tid)") })
         let (byComm, _) = try folded([data, "--tid", "--comm", "waiter"])
-        XCTAssertEqual(Set(byComm.map { $0.frames[0].split(separator: "-")[0] }),
-                       ["waiter", "cruncher", "napper", "syncer", "reader", "condwait"])
+        // The cruncher only waits when it is preempted, which may not happen in a short run.
+        let comms = Set(byComm.map { String($0.frames[0].split(separator: "-")[0]) })
+        XCTAssertTrue(comms.isSubset(of: ["waiter", "cruncher", "napper", "syncer", "reader", "condwait"]), "\(comms)")
+        XCTAssertTrue(comms.isSuperset(of: ["waiter", "napper", "syncer", "reader", "condwait"]), "\(comms)")
 
         // --min-block-us drops short waits only.
         let (long, _) = try folded([data, "--tid", "--min-block-us", "5000"])

@@ -41,7 +41,9 @@ final class RecordCommandTests: XCTestCase {
         let threads = Set(offcpu.components(separatedBy: "<g class=\"f\" data-d=\"1\"").dropFirst().compactMap {
             $0.components(separatedBy: "<title>").dropFirst().first?.components(separatedBy: "\n").first
         })
-        XCTAssertEqual(threads, ["waiter", "cruncher", "napper", "syncer", "reader", "condwait"])
+        // The cruncher only waits when it is preempted, which may not happen in a short run.
+        XCTAssertTrue(threads.isSubset(of: ["waiter", "cruncher", "napper", "syncer", "reader", "condwait"]), "\(threads)")
+        XCTAssertTrue(threads.isSuperset(of: ["waiter", "napper", "syncer", "reader", "condwait"]), "\(threads)")
         // The summary's totals are the graphs'.
         let on = try XCTUnwrap(rootTotals(oncpu).first), off = try XCTUnwrap(rootTotals(offcpu).first)
         func formatted(_ ns: UInt64) -> String {
