@@ -25,6 +25,8 @@ command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)
 command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v c++ >/dev/null 2>&1 || need_pkgs+=(g++)
+# The DWARF-unwinding tests build a Rust release-style workload (testdata/src/build-nofp.sh).
+command -v rustc >/dev/null 2>&1 || need_pkgs+=(rustc)
 # The browser tests (Tests/FlameCLITests/BrowserTests.swift) open the SVGs in headless Chromium,
 # driven by chromedriver and Selenium; Selenium comes from PyPI into a venv (Debian's python3 is
 # externally managed, so no pip --user), which needs python3-venv.

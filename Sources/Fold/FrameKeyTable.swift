@@ -13,6 +13,12 @@ struct FrameKeyTable {
         case kernel = 2
         /// A frame name given as is: `address` is its id in the profile's names.
         case literal = 3
+        /// A user frame found by DWARF unwinding (as `user`): perf names these with their inline
+        /// chains, which frame-pointer frames do not get.
+        case unwound = 4
+        /// The whole user stack of a DWARF-mode sample, unwound after the walk: `address` is the
+        /// sample's ticket; its frames are `.unwound` (and `.unmapped`, `.literal`) keys.
+        case unwoundStack = 5
     }
 
     private(set) var kinds: [Kind] = []

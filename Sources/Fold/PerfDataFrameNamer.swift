@@ -10,8 +10,9 @@ import Symbolize
 /// are made once per (file, function start) and shared by that function's addresses.
 final class PerfDataFrameNamer {
     private let keys: FrameKeyTable
-    /// The function the symbolizer found for each user frame id (nil: none, or not a user frame).
-    private let functions: [SymbolFrame?]
+    /// What the symbolizer found for each user frame id: the function, then the calls inlined
+    /// into it when inline chains were looked up (nil: none, or not a user frame).
+    private let functions: [[SymbolFrame]?]
     private let machine: MachineState
     private let symbols: PerfDataSymbols
     private let collapser: PerfScriptCollapser
@@ -27,8 +28,14 @@ final class PerfDataFrameNamer {
     /// Whether a kernel frame had no kallsyms name.
     private(set) var kernelUnnamed = false
 
-    init(keys: FrameKeyTable, functions: [SymbolFrame?], machine: MachineState, symbols: PerfDataSymbols,
-         collapser: PerfScriptCollapser) {
+    private let inlinedText = Array("inlined".utf8)
+
+    /// The frame keys of an unwound user stack by ticket, outermost first.
+    private let unwound: (Int) -> ArraySlice<Int32>
+
+    init(keys: FrameKeyTable, functions: [[SymbolFrame]?], machine: MachineState, symbols: PerfDataSymbols,
+         collapser: PerfScriptCollapser, unwound: @escaping (Int) -> ArraySlice<Int32> = { _ in [] }) {
+        self.unwound = unwound
         self.keys = keys
         self.functions = functions
         self.machine = machine
@@ -56,25 +63,15 @@ final class PerfDataFrameNamer {
             return [Int32(truncatingIfNeeded: address)]
         case .unmapped:
             return viaCollapser(address, unknown[...], unknown, java)
+        case .unwoundStack:
+            var ids: [Int32] = []
+            for k in unwound(Int(address)) { ids += names(k, java: java) }
+            return ArraySlice(ids)
+        case .unwound:
+            if let chain = functions[k], let f = chain.first, f.perfName != nil { return inlineList(chain, address, dso, java) }
+            return userNames(key, java: java)
         case .user:
-            let f = functions[k]
-            guard perFunction else {
-                let names = viaCollapser(address, unknown[...], text(dso, kernel: false), java)
-                if let f, let origins = collapser.profile.origins, let outer = names.first {
-                    origins.noteAddress(outer, address &- (f.offset ?? 0))
-                }
-                return names
-            }
-            // Every address in no function of a file folds to `[file]` (unless `--addrs`).
-            let function = Function(dso: dso, start: f.map { address &- ($0.offset ?? 0) } ?? .max, java: java)
-            return shared(function, unnamed: f == nil) {
-                if let f {
-                    let id = text(dso, kernel: false).withUnsafeBufferPointer { collapser.foldedName(f, dso: $0, java: java) }
-                    collapser.profile.origins?.noteAddress(id, function.start)
-                    return [id]
-                }
-                return viaCollapser(address, unknown[...], text(dso, kernel: false), java)
-            }
+            return userNames(key, java: java)
         case .kernel:
             let start = symbols.kernelFunctionStart(at: address)
             if start == nil { kernelUnnamed = true }
@@ -84,6 +81,50 @@ final class PerfDataFrameNamer {
                 if let start, let origins = collapser.profile.origins, let first = names.first { origins.noteAddress(first, start) }
                 return names
             }
+        }
+    }
+
+    /// The names of a DWARF-unwound frame as perf's `append_inlines` makes them: each entry of
+    /// the inline chain at the frame's address, named as binutils' addr2line names it (see
+    /// `SymbolFrame.perfName`); an entry named otherwise than the ELF symbol is a made-up symbol
+    /// perf prints in `(inlined)`.
+    private func inlineList(_ chain: [SymbolFrame], _ address: UInt64, _ dso: Int32, _ java: Bool) -> ArraySlice<Int32> {
+        let elfName = chain[0].name
+        let file = text(dso, kernel: false)
+        var ids: [Int32] = []
+        for f in chain {
+            let name = f.perfName ?? f.name
+            let bytes = Array(name.utf8)
+            ids += viaCollapser(address, bytes[...], name == elfName ? file : inlinedText, java)
+        }
+        if let origins = collapser.profile.origins, let outer = ids.first {
+            origins.noteAddress(outer, address &- (chain[0].offset ?? 0))
+        }
+        return ArraySlice(ids)
+    }
+
+    /// The names of a user frame as perf script names it (a function, or `[unknown]` in its file).
+    private func userNames(_ key: Int32, java: Bool) -> ArraySlice<Int32> {
+        let k = Int(key)
+        let address = keys.addresses[k]
+        let dso = keys.dsos[k]
+        let f = functions[k]?.first
+        guard perFunction else {
+            let names = viaCollapser(address, unknown[...], text(dso, kernel: false), java)
+            if let f, let origins = collapser.profile.origins, let outer = names.first {
+                origins.noteAddress(outer, address &- (f.offset ?? 0))
+            }
+            return names
+        }
+        // Every address in no function of a file folds to `[file]` (unless `--addrs`).
+        let function = Function(dso: dso, start: f.map { address &- ($0.offset ?? 0) } ?? .max, java: java)
+        return shared(function, unnamed: f == nil) {
+            if let f {
+                let id = text(dso, kernel: false).withUnsafeBufferPointer { collapser.foldedName(f, dso: $0, java: java) }
+                collapser.profile.origins?.noteAddress(id, function.start)
+                return [id]
+            }
+            return viaCollapser(address, unknown[...], text(dso, kernel: false), java)
         }
     }
 

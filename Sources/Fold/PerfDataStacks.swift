@@ -31,10 +31,24 @@ final class PerfDataStacks {
     private let unmappedAddresses: Bool
     /// Samples in walk order, nodes of the raw trie (`CollapseOptions.keepTimeline`).
     private var timeline: SampleTimeline?
+    /// Unwinds `--call-graph dwarf` samples (made at the first one).
+    private var dwarf: DwarfUserStacks?
+    private var truncatedKey: Int32?
+    /// The maps of each queued DWARF sample at its time, to place its frames after unwinding.
+    private var queuedSpaces: [AddressSpace] = []
+    /// Tickets before the queued ones.
+    private var ticketBase = 0
+    /// Unwound stacks by ticket: frame keys outermost first, in one array.
+    private var unwoundKeys: [Int32] = []
+    private var unwoundStart: [Int32] = []
+    private var unwoundSamples = 0
+    private var truncatedSamples = 0
 
     init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
         self.file = file
-        symbols = PerfDataSymbols(file: file, options: symbolOptions, inlineAndLines: options.inline || options.srcline)
+        // DWARF-unwound frames are named with their inline chains, as perf names them.
+        let dwarfMode = file.header.events.contains { $0.sampleType.contains(.stackUser) }
+        symbols = PerfDataSymbols(file: file, options: symbolOptions, inlineAndLines: options.inline || options.srcline || dwarfMode)
         var o = options
         o.symbolizer = symbols.symbolizer
         collapser = PerfScriptCollapser(options: o)
@@ -51,6 +65,7 @@ final class PerfDataStacks {
     func apply(_ record: PerfRecord) {
         symbols.learn(record)
         machine.apply(record)
+        dwarf?.apply(record)
     }
 
     /// The root frame of a sample: its thread's comm now, with pid and tid as the options ask.
@@ -84,15 +99,10 @@ final class PerfDataStacks {
     func node(of s: PerfSample, root: Int32, base: [Int32] = [], leaf: [Int32] = []) -> Int32 {
         let space = machine.addressSpace(pid: s.pid)
         scratch.removeAll(keepingCapacity: true)
-        for f in s.frames {
-            if let hit = space.lookup(f.address, cpumode: f.cpumode) {
-                if !hit.isKernel { preload(hit.dso) }
-                scratch.append(keys.intern(hit.isKernel ? .kernel : .user, dso: hit.dso, address: hit.fileOffset))
-            } else {
-                // Unmapped frames all fold to `[unknown]` unless `--addrs` names the address; one
-                // key keeps stacks under garbage frames (libc without frame pointers) shared.
-                scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
-            }
+        if DwarfUserStacks.applies(to: s) {
+            appendUnwound(s, space)
+        } else {
+            appendCallchain(s, space)
         }
         var node = raw.child(of: 0, frame: root)
         for b in base { node = raw.child(of: node, frame: b) }
@@ -103,6 +113,77 @@ final class PerfDataStacks {
         }
         for l in leaf.reversed() { node = raw.child(of: node, frame: l) }
         return node
+    }
+
+    /// The frames of a sample's callchain, leaf first, as keys.
+    private func appendCallchain(_ s: PerfSample, _ space: AddressSpace) {
+        for f in s.frames {
+            if let hit = space.lookup(f.address, cpumode: f.cpumode) {
+                if !hit.isKernel { preload(hit.dso) }
+                scratch.append(keys.intern(hit.isKernel ? .kernel : .user, dso: hit.dso, address: hit.fileOffset))
+            } else {
+                // Unmapped frames all fold to `[unknown]` unless `--addrs` names the address; one
+                // key keeps stacks under garbage frames (libc without frame pointers) shared.
+                scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
+            }
+        }
+    }
+
+    /// A `--call-graph dwarf` sample's frames, leaf first: the kernel part of its callchain, then
+    /// its user stack unwound, then `[truncated]` when the stack went on beyond the saved copy.
+    private func appendUnwound(_ s: PerfSample, _ space: AddressSpace) {
+        if !s.callchain.isEmpty {
+            for f in s.frames where f.isKernel {
+                if let hit = space.lookup(f.address, cpumode: f.cpumode) {
+                    scratch.append(keys.intern(.kernel, dso: hit.dso, address: hit.fileOffset))
+                } else {
+                    scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
+                }
+            }
+        }
+        if dwarf == nil { dwarf = DwarfUserStacks(symbols: symbols) }
+        let ticket = ticketBase + dwarf!.enqueue(s, machine: machine)
+        queuedSpaces.append(space)
+        // The user frames are outer to the kernel ones: the stack key goes last (root side).
+        scratch.append(keys.intern(.unwoundStack, dso: -1, address: UInt64(ticket)))
+        if dwarf!.shouldFlush { flushUnwinding() }
+    }
+
+    /// Unwinds the queued DWARF samples (on all cores) and records their frames by ticket.
+    private func flushUnwinding() {
+        guard let dwarf else { return }
+        let stacks = dwarf.flush()
+        for (i, stack) in stacks.enumerated() {
+            let space = queuedSpaces[i]
+            unwoundStart.append(Int32(unwoundKeys.count))
+            unwoundSamples += 1
+            if stack.truncated {
+                truncatedSamples += 1
+                if truncatedKey == nil { truncatedKey = literal("[truncated]") }
+                unwoundKeys.append(truncatedKey!)
+            }
+            for pc in stack.pcs.reversed() {
+                if let hit = space.lookup(pc, cpumode: PerfRecordMisc.user) {
+                    if hit.isKernel {
+                        unwoundKeys.append(keys.intern(.kernel, dso: hit.dso, address: hit.fileOffset))
+                    } else {
+                        preload(hit.dso)
+                        unwoundKeys.append(keys.intern(.unwound, dso: hit.dso, address: hit.fileOffset))
+                    }
+                } else {
+                    unwoundKeys.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? pc : 0))
+                }
+            }
+        }
+        ticketBase += stacks.count
+        queuedSpaces.removeAll(keepingCapacity: true)
+    }
+
+    /// The frame keys of an unwound stack, outermost first.
+    private func unwound(_ ticket: Int) -> ArraySlice<Int32> {
+        let start = Int(unwoundStart[ticket])
+        let end = ticket + 1 < unwoundStart.count ? Int(unwoundStart[ticket + 1]) : unwoundKeys.count
+        return unwoundKeys[start..<end]
     }
 
     /// Starts building the symbol table of a binary the first time a sample hits it.
@@ -146,16 +227,22 @@ final class PerfDataStacks {
     var warnings: [String] {
         var out: [String] = []
         if kernelFramesUnnamed, let w = symbols.kernelWarning { out.append("warning: \(w)") }
+        if truncatedSamples > 0 {
+            let share = Double(truncatedSamples) / Double(max(unwoundSamples, 1)) * 100
+            out.append("warning: \(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "
+                       + "than the user stack perf copied: their stacks start at [truncated] (record with --call-graph dwarf,65528 for more)")
+        }
         return out + symbols.symbolizer.warnings.map { "warning: \($0)" }
     }
 
     /// Names every frame and returns the folded profile.
     func profile() -> Profile {
+        flushUnwinding()
         let answers = prefetch()
         tablesReady.wait()
         kernelReady.wait()
         let namer = PerfDataFrameNamer(keys: keys, functions: answers, machine: machine, symbols: symbols,
-                                       collapser: collapser)
+                                       collapser: collapser, unwound: { self.unwound($0) })
         let profile = collapser.profile
         let trie = profile.trie
         var mapped = [Int32](repeating: 0, count: raw.nodeCount)
@@ -188,11 +275,12 @@ final class PerfDataStacks {
 
     /// Looks up every distinct user address once: sorted per binary (neighbours share CUs and
     /// line tables), binaries in parallel (the symbolizer locks per binary, as libdw needs), so
-    /// naming finds every answer cached. Returns the function found for each frame id.
-    private func prefetch() -> [SymbolFrame?] {
+    /// naming finds every answer cached. Returns what was found for each frame id: the function,
+    /// then (with inline chains looked up) each call inlined into it.
+    private func prefetch() -> [[SymbolFrame]?] {
         var byPath: [String: [Int32]] = [:]
         var pathOf: [Int32: String] = [:]
-        for k in 0..<keys.count where keys.kinds[k] == .user {
+        for k in 0..<keys.count where keys.kinds[k] == .user || keys.kinds[k] == .unwound {
             let dso = keys.dsos[k]
             guard let path = pathOf[dso] ?? symbols.symbolFile(filename: machine.dso(dso).filename) else { continue }
             pathOf[dso] = path
@@ -202,7 +290,7 @@ final class PerfDataStacks {
         let work = byPath.map { path, ids in
             (path, ids.sorted { addresses[Int($0)] < addresses[Int($1)] })
         }.sorted { $0.1.count > $1.1.count }
-        final class Answers: @unchecked Sendable { var functions: [SymbolFrame?] = [] }
+        final class Answers: @unchecked Sendable { var functions: [[SymbolFrame]?] = [] }
         let answers = Answers()
         answers.functions = Array(repeating: nil, count: keys.count)
         let shared = symbols.symbolizer
@@ -211,7 +299,7 @@ final class PerfDataStacks {
             let found = shared.frames(path: work[i].0, fileOffsets: ids.map { addresses[Int($0)] })
             // Each key belongs to one binary: the writes never overlap.
             answers.functions.withUnsafeMutableBufferPointer { out in
-                for (j, id) in ids.enumerated() { out[Int(id)] = found[j]?.first }
+                for (j, id) in ids.enumerated() { out[Int(id)] = found[j] }
             }
         }
         return answers.functions

@@ -41,6 +41,9 @@ public final class MachineState {
     private var commIndex: [String: Int32] = [:]
     /// perf's `:tid` names of threads never announced, by tid.
     private var anonymousComms: [Int32: Int32] = [:]
+    /// A number that changes whenever a process's maps change, by pid.
+    private var mapsVersions: [Int32: Int] = [:]
+    private var lastMapsVersion = 0
 
     /// Starts with perf's idle thread: pid/tid 0 is `swapper`.
     public init() {
@@ -86,14 +89,28 @@ public final class MachineState {
         let entry = MapTree.Entry(start: m.start, end: end, pgoff: m.pgoff, dso: internDSO(m.filename, m.buildID),
                                   prot: m.prot, flags: m.flags, isExecutable: m.isExecutable)
         spaces[m.pid, default: MapTree()].insert(entry)
+        lastMapsVersion += 1
+        mapsVersions[m.pid] = lastMapsVersion
     }
 
     private func applyFork(_ f: TaskRecord) {
         let parentComm = threads[f.ptid]?.comm ?? threads[f.ppid]?.comm ?? internComm(":\(f.ptid)")
         threads[f.tid] = Thread(pid: f.pid, comm: parentComm)
         // A new process starts with a copy of its parent's address space; a new thread shares it (same pid).
-        if f.pid != f.ppid, let parent = spaces[f.ppid] { spaces[f.pid] = parent }
+        if f.pid != f.ppid, let parent = spaces[f.ppid] {
+            spaces[f.pid] = parent
+            lastMapsVersion += 1
+            mapsVersions[f.pid] = lastMapsVersion
+        }
     }
+
+    /// The executable user maps of process `pid` now, each with its file id (`dso(_:)`).
+    public func executableMaps(pid: Int32) -> [(dso: Int32, start: UInt64, end: UInt64, pgoff: UInt64)] {
+        (spaces[pid]?.entries ?? []).filter(\.isExecutable).map { ($0.dso, $0.start, $0.end, $0.pgoff) }
+    }
+
+    /// A number that changes whenever the maps of process `pid` change (0: none seen yet).
+    public func mapsVersion(pid: Int32) -> Int { mapsVersions[pid] ?? 0 }
 
     /// The comm of thread `tid` now (perf's `:tid` when none was seen).
     public func comm(tid: Int32) -> String { comms[Int(commID(tid: tid))] }

@@ -88,6 +88,25 @@ struct DebugFileLocator {
         choice.layout = original ?? found
         return choice
     }
+
+    /// The file with the code of `path` (see `Symbolizer.codeFile`): debug-only files have no
+    /// loaded `.eh_frame`, so they are not candidates.
+    func locateCode(profilePath path: String, expectedBuildID: String?) -> String? {
+        func matches(_ file: ELFFile) -> Bool {
+            guard let expected = expectedBuildID, let id = file.buildID else { return true }
+            return id == expected
+        }
+        if let original = try? ELFFile(path: path), matches(original) { return path }
+        guard let expected = expectedBuildID, expected.count > 2 else { return nil }
+        for b in binaries {
+            if let f = try? ELFFile(path: b), f.buildID == expected, f.hasCode { return b }
+        }
+        if let cache = perfCache {
+            let elf = "\(cache)/.build-id/\(expected.prefix(2))/\(expected.dropFirst(2))/elf"
+            if let f = try? ELFFile(path: elf), f.buildID == expected { return elf }
+        }
+        return nil
+    }
 }
 
 func basename(_ path: String) -> String {

@@ -19,12 +19,37 @@ public enum Demangler {
             return RustDemangler.demangleV0(name) ?? name
         }
         if name.hasPrefix("_Z") {
-            guard var text = cxx(name) else { return name }
+            // LLVM's ThinLTO renames local functions `<mangled>.llvm.<digits>`, a suffix
+            // __cxa_demangle refuses; perf shows the Rust path alone.
+            guard var text = cxx(name) ?? withoutLLVMSuffix(name).flatMap(cxx) else { return name }
             if let rust = RustDemangler.cleanLegacy(text) { return rust }
+            if text.hasSuffix("]"), let rust = RustDemangler.cleanLegacy(withoutCloneSuffix(text)) { return rust }
             if !parameters { text = dropReturnType(dropParameters(text)) }
             return text
         }
         return name
+    }
+
+    /// `_ZN...E.llvm.1234` -> `_ZN...E`; nil without such a suffix.
+    static func withoutLLVMSuffix(_ name: String) -> String? {
+        let b = Array(name.utf8)
+        let marker = Array(".llvm.".utf8)
+        guard b.count > marker.count else { return nil }
+        for i in 0...(b.count - marker.count) where b[i] == marker[0] && b[i..<i + marker.count].elementsEqual(marker) {
+            return String(decoding: b[..<i], as: UTF8.self)
+        }
+        return nil
+    }
+
+    /// `name [clone .llvm.1234]` -> `name` (the first ` [clone .` starts the suffixes).
+    static func withoutCloneSuffix(_ text: String) -> String {
+        let b = Array(text.utf8)
+        let marker = Array(" [clone .".utf8)
+        guard b.count > marker.count else { return text }
+        for i in 0...(b.count - marker.count) where b[i] == marker[0] && b[i..<i + marker.count].elementsEqual(marker) {
+            return String(decoding: b[..<i], as: UTF8.self)
+        }
+        return text
     }
 
     /// Swift's mangling prefixes (Swift 5+, Embedded, Swift 4).

@@ -73,6 +73,9 @@ struct FunctionSymbols {
         /// Into libelf's string table (alive as long as the module) or `pltNames`.
         var namePointer: UnsafePointer<CChar>
         var name: String { String(cString: namePointer) }
+        /// The alias binutils (addr2line) names the function by, when it differs from perf's.
+        var bfdNamePointer: UnsafePointer<CChar>?
+        var bfdName: String { String(cString: bfdNamePointer ?? namePointer) }
     }
     private(set) var entries: [Entry] = []
     /// Synthesized `f@plt` names, kept alive for `Entry.namePointer`.
@@ -138,6 +141,18 @@ struct FunctionSymbols {
         entries.reserveCapacity(order.count)
         var kept: [Int] = []
         kept.reserveCapacity(order.count)
+        var bfdKept: [Int] = []
+        bfdKept.reserveCapacity(order.count)
+        // binutils' `better_fit` among aliases: typed over STT_NOTYPE, sized over size 0, the
+        // smaller size, then the first in the symbol table.
+        func bfdChoice(_ group: ArraySlice<Int>) -> Int {
+            func key(_ i: Int) -> (Int, Int, UInt64, Int) {
+                if i >= symbolCount { return (1, 1, 0, i) }
+                let typed = Int32(infos[i] & 0xF) != STT_NOTYPE
+                return (typed ? 0 : 1, sizes[i] > 0 ? 0 : 1, sizes[i], i)
+            }
+            return group.min { key($0) < key($1) }!
+        }
         while j < order.count {
             let start = starts[order[j]]
             var best = order[j]
@@ -151,12 +166,14 @@ struct FunctionSymbols {
                 }
             }
             kept.append(best)
+            bfdKept.append(k - j > 1 ? bfdChoice(order[j..<k]) : best)
             j = k
         }
         for (n, i) in kept.enumerated() {
             let next = n + 1 < kept.count ? starts[kept[n + 1]] : UInt64.max
             let end = sizes[i] > 0 ? starts[i] &+ sizes[i] : next
-            entries.append(Entry(start: starts[i], end: end, namePointer: names[i]))
+            let b = bfdKept[n]
+            entries.append(Entry(start: starts[i], end: end, namePointer: names[i], bfdNamePointer: b == i ? nil : names[b]))
         }
     }
 

@@ -25,14 +25,24 @@ public struct ELFFile: Sendable {
     public let hasSymbolTable: Bool
     /// Whether the file has DWARF (`.debug_info` with contents).
     public let hasDebugInfo: Bool
+    /// Whether `.text` has contents (false for a separate debug file, whose code sections are NOBITS).
+    public let hasCode: Bool
 
     /// Reads the headers of `path`. Throws `SymbolizeError` for missing or non-ELF files.
     public init(path: String) throws {
         self.path = path
         _ = elf_version(UInt32(EV_CURRENT))
-        let fd = open(path, O_RDONLY)
+        // Paths come from profiles made elsewhere: opening a FIFO would block for ever, and opening
+        // a device can act (a watchdog starts on open), so only regular files are opened.
+        var st = stat()
+        if stat(path, &st) != 0 { throw SymbolizeError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw SymbolizeError.notELF(path: path, reason: "not a regular file") }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw SymbolizeError.unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw SymbolizeError.notELF(path: path, reason: "not a regular file")
+        }
         guard let elf = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
             throw SymbolizeError.notELF(path: path, reason: String(cString: elf_errmsg(-1)))
         }
@@ -67,7 +77,7 @@ public struct ELFFile: Sendable {
         var crc: GElf_Word = 0
         debugLink = dwelf_elf_gnu_debuglink(elf, &crc).map { String(cString: $0) }
 
-        var symtab = false, debugInfo = false
+        var symtab = false, debugInfo = false, code = false
         var shstrndx = 0
         _ = elf_getshdrstrndx(elf, &shstrndx)
         var scn = elf_nextscn(elf, nil)
@@ -79,11 +89,16 @@ public struct ELFFile: Sendable {
                    strcmp(name, ".debug_info") == 0, sh.sh_type != UInt32(SHT_NOBITS), sh.sh_size > 0 {
                     debugInfo = true
                 }
+                if let name = elf_strptr(elf, shstrndx, Int(sh.sh_name)), strcmp(name, ".text") == 0,
+                   sh.sh_type == UInt32(SHT_PROGBITS) {
+                    code = true
+                }
             }
             scn = elf_nextscn(elf, section)
         }
         hasSymbolTable = symtab
         hasDebugInfo = debugInfo
+        hasCode = code
     }
 
     /// The ELF virtual address of a file offset, through the PT_LOAD segment containing it.

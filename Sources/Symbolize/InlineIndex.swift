@@ -1,10 +1,11 @@
 import CLibDW
 
 /// Address ranges of every subprogram and inlined-subroutine instance in a module's DWARF,
-/// built in one pass over all CUs and binary-searched per address.
+/// indexed one CU at a time and binary-searched per address.
 ///
 /// `dwarf_getscopes` walks a whole CU on every call (milliseconds per address on large CUs);
-/// this index costs one walk in total and then microseconds per address.
+/// this index walks each CU once, and only the CUs whose ranges hold a looked-up address
+/// (glibc's debug file has thousands of CUs; a profile touches a few dozen).
 final class InlineIndex {
     struct Range {
         var low: UInt64
@@ -23,13 +24,32 @@ final class InlineIndex {
         /// For inlined instances: where the caller called it.
         var callFile: String?
         var callLine: Int
+        /// binutils' `is_linkage`: the name is a linkage name, or the CU's language does not
+        /// mangle (C, Fortran 77, assembler...), so no better name exists in the symbol table.
+        var isLinkage = false
+    }
+
+    /// A compile unit: where its DIE is, and its function ranges once indexed.
+    private struct Unit {
+        var offset: Dwarf_Off
+        var bias: Dwarf_Addr
+        var ranges: [Range]?
+    }
+
+    /// A piece of a CU's address range (its DIE's low/high pc or DW_AT_ranges).
+    private struct Span {
+        var low: UInt64
+        var high: UInt64
+        var unit: Int32
     }
 
     private let module: OpaquePointer
     private let dwarf: OpaquePointer
-    private var ranges: [Range] = []
-    /// Module address minus DWARF address (0 for modules reported at base 0 without relocation).
-    private var bias: Dwarf_Addr = 0
+    private var units: [Unit] = []
+    private var unitByOffset: [Dwarf_Off: Int] = [:]
+    /// CU ranges sorted by start; CUs that state none are indexed at once into `unspanned`.
+    private var spans: [Span] = []
+    private var unspanned: [Range] = []
 
     init?(module: OpaquePointer) {
         var moduleBias: Dwarf_Addr = 0
@@ -39,15 +59,65 @@ final class InlineIndex {
         var cuBias: Dwarf_Addr = 0
         var cu = dwfl_module_nextcu(module, nil, &cuBias)
         while let cuDie = cu {
-            self.bias = cuBias
-            index(cu: cuDie, bias: cuBias)
+            let unit = Int32(units.count)
+            units.append(Unit(offset: dwarf_dieoffset(cuDie), bias: cuBias, ranges: nil))
+            unitByOffset[units[Int(unit)].offset] = Int(unit)
+            var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
+            var offset = dwarf_ranges(cuDie, 0, &base, &start, &end)
+            var pieces = 0
+            while offset > 0 && pieces < 100_000 {
+                if end > start {
+                    spans.append(Span(low: start &+ cuBias, high: end &+ cuBias, unit: unit))
+                    pieces += 1
+                }
+                offset = dwarf_ranges(cuDie, offset, &base, &start, &end)
+            }
+            if pieces == 0 {
+                var found: [Range] = []
+                index(cu: cuDie, bias: cuBias, into: &found)
+                unspanned += found
+            }
             cu = dwfl_module_nextcu(module, cuDie, &cuBias)
         }
-        ranges.sort { $0.low != $1.low ? $0.low < $1.low : $0.depth < $1.depth }
-        if ranges.isEmpty { return nil }
+        if units.isEmpty { return nil }
+        spans.sort { $0.low < $1.low }
+        Self.sortRanges(&unspanned)
     }
 
-    private func index(cu: UnsafeMutablePointer<Dwarf_Die>, bias: Dwarf_Addr) {
+    private static func sortRanges(_ ranges: inout [Range]) {
+        ranges.sort { $0.low != $1.low ? $0.low < $1.low : $0.depth < $1.depth }
+    }
+
+    /// The indexed ranges of the CUs whose span holds `vaddr` (indexing them on first use).
+    private func unitRanges(covering vaddr: UInt64, _ body: ([Range]) -> Bool) {
+        var lo = 0, hi = spans.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if spans[mid].low <= vaddr { lo = mid + 1 } else { hi = mid }
+        }
+        var i = lo - 1
+        var budget = 256
+        while i >= 0 && budget > 0 {
+            if vaddr < spans[i].high {
+                let u = Int(spans[i].unit)
+                if units[u].ranges == nil {
+                    var cuDie = Dwarf_Die()
+                    var found: [Range] = []
+                    if dwarf_offdie(dwarf, units[u].offset, &cuDie) != nil {
+                        index(cu: &cuDie, bias: units[u].bias, into: &found)
+                    }
+                    Self.sortRanges(&found)
+                    units[u].ranges = found
+                }
+                if body(units[u].ranges!) { return }
+            }
+            i -= 1
+            budget -= 1
+        }
+        _ = body(unspanned)
+    }
+
+    private func index(cu: UnsafeMutablePointer<Dwarf_Die>, bias: Dwarf_Addr, into ranges: inout [Range]) {
         let cuOffset = dwarf_dieoffset(cu)
         var child = Dwarf_Die()
         guard dwarf_child(cu, &child) == 0 else { return }
@@ -62,8 +132,11 @@ final class InlineIndex {
                 let tag = dwarf_tag(&die)
                 var nestedDepth = depth
                 if tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine {
-                    addRanges(&die, cu: cuOffset, depth: depth, inlined: tag == DW_TAG_inlined_subroutine, bias: bias)
-                    nestedDepth = depth + 1
+                    // A subprogram is a function of its own even when its DIE sits inside another
+                    // function's (Swift nests closures and thunks so): its chain starts at depth 0.
+                    let own = tag == DW_TAG_subprogram ? 0 : depth
+                    addRanges(&die, cu: cuOffset, depth: own, inlined: tag == DW_TAG_inlined_subroutine, bias: bias, into: &ranges)
+                    nestedDepth = own + 1
                 }
                 if tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block
                     || tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type
@@ -78,7 +151,8 @@ final class InlineIndex {
         }
     }
 
-    private func addRanges(_ die: inout Dwarf_Die, cu: Dwarf_Off, depth: Int32, inlined: Bool, bias: Dwarf_Addr) {
+    private func addRanges(_ die: inout Dwarf_Die, cu: Dwarf_Off, depth: Int32, inlined: Bool, bias: Dwarf_Addr,
+                           into ranges: inout [Range]) {
         var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
         var offset = dwarf_ranges(&die, 0, &base, &start, &end)
         let dieOffset = dwarf_dieoffset(&die)
@@ -99,6 +173,15 @@ final class InlineIndex {
 
     /// The ranges covering `vaddr`, one per depth, outermost first; empty without a subprogram.
     private func chainRanges(_ vaddr: UInt64) -> [Range] {
+        var result: [Range] = []
+        unitRanges(covering: vaddr) { ranges in
+            result = Self.chain(vaddr, in: ranges)
+            return !result.isEmpty
+        }
+        return result
+    }
+
+    private static func chain(_ vaddr: UInt64, in ranges: [Range]) -> [Range] {
         // Last range starting at or before vaddr, then back over candidates that may contain it.
         var lo = 0, hi = ranges.count
         while lo < hi {
@@ -129,6 +212,7 @@ final class InlineIndex {
     /// come without `.debug_aranges`, and then libdw's own address-to-CU lookup finds nothing.
     func sourceLine(_ vaddr: UInt64) -> (file: String, line: Int)? {
         guard let outer = chainRanges(vaddr).first else { return nil }
+        let bias = unitByOffset[outer.cu].map { units[$0].bias } ?? 0
         var cuDie = Dwarf_Die()
         guard dwarf_offdie(dwarf, outer.cu, &cuDie) != nil,
               let l = dwarf_getsrc_die(&cuDie, vaddr &- bias) else { return nil }
@@ -140,7 +224,7 @@ final class InlineIndex {
     private func frame(_ r: Range) -> Frame {
         var die = Dwarf_Die()
         guard dwarf_offdie(dwarf, r.die, &die) != nil else {
-            return Frame(name: nil, linkageName: nil, inlined: r.inlined, callFile: nil, callLine: 0)
+            return Frame(name: nil, linkageName: nil, inlined: r.inlined, callFile: nil, callLine: 0, isLinkage: false)
         }
         let name = dwarf_diename(&die).map { String(cString: $0) }
         var attr = Dwarf_Attribute()
@@ -164,6 +248,23 @@ final class InlineIndex {
                 }
             }
         }
-        return Frame(name: name, linkageName: linkage, inlined: r.inlined, callFile: callFile, callLine: Int(callLine))
+        return Frame(name: name, linkageName: linkage, inlined: r.inlined, callFile: callFile, callLine: Int(callLine),
+                     isLinkage: linkage != nil || unmangledLanguage(cu: r.cu))
+    }
+
+    private var unmangled: [Dwarf_Off: Bool] = [:]
+
+    /// binutils' `non_mangled`: the languages whose DWARF names are the symbols' names.
+    private func unmangledLanguage(cu: Dwarf_Off) -> Bool {
+        if let known = unmangled[cu] { return known }
+        var cuDie = Dwarf_Die()
+        var result = false
+        if dwarf_offdie(dwarf, cu, &cuDie) != nil {
+            let lang = dwarf_srclang(&cuDie)
+            // C89, C, Ada83, Cobol74, Cobol85, Fortran77, Pascal83, C99, Ada95, PLI, UPC, C11, Mips_Assembler.
+            result = [0x1, 0x2, 0x3, 0x5, 0x6, 0x7, 0x9, 0xc, 0xd, 0xf, 0x12, 0x1d, 0x8001].contains(lang)
+        }
+        unmangled[cu] = result
+        return result
     }
 }

@@ -14,13 +14,20 @@ public struct SymbolFrame: Equatable, Sendable {
     public var line: Int?
     /// For the function frame: the address minus the symbol's start (perf script's `+0x…`).
     public var offset: UInt64?
+    /// When DWARF covers the address: the name perf's inline list (DWARF-unwound frames) gives
+    /// this entry, which is what binutils' `addr2line -f -i` prints, demangled: the linkage
+    /// name, else the DWARF name (`hash` for `hash.constprop.0`); the innermost entry of a
+    /// language that mangles takes the ELF symbol's name when it has no linkage name.
+    public var perfName: String?
 
-    public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil, offset: UInt64? = nil) {
+    public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil, offset: UInt64? = nil,
+                perfName: String? = nil) {
         self.name = name
         self.inlined = inlined
         self.file = file
         self.line = line
         self.offset = offset
+        self.perfName = perfName
     }
 }
 
@@ -164,6 +171,14 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
+    /// The file holding the code mapped from `path` as the profile recorded it (what unwinding
+    /// reads `.eh_frame` from): the file itself when its build-id matches, else a `--binary`
+    /// or perf's build-id cache copy with that build-id; nil when none is found.
+    public func codeFile(path: String) -> String? {
+        let expected = lock.locked { expectedIDs[path] }
+        return locator.locateCode(profilePath: path, expectedBuildID: expected)
+    }
+
     /// Locates the symbol file of `path` and builds its function table ahead of the lookups, so a
     /// caller can do it on another thread while it does other work. Does nothing more when the
     /// disk cache holds answers for that file (a warm run may never need its DWARF).
@@ -279,11 +294,29 @@ public final class Symbolizer: @unchecked Sendable {
                 frames.append(SymbolFrame(name: name, inlined: true))
             }
         }
+        for (i, f) in chain.enumerated() where i < frames.count {
+            // binutils names the innermost entry by the symbol table when it has no linkage
+            // name. (It then also renames the function for later lookups when the symbol starts
+            // where the function does, so perf's names of outer entries depend on the order of
+            // its lookups; the DWARF name is what a first lookup gives.)
+            if !f.isLinkage && i == chain.count - 1 {
+                frames[i].perfName = bfdName(function, name, module)
+            } else {
+                frames[i].perfName = f.linkageName.map { displayName(symbol: $0, dropVersion: false) } ?? f.name ?? "??"
+            }
+        }
         if let (file, line) = module.sourceLine(vaddr) {
             frames[frames.count - 1].file = file
             frames[frames.count - 1].line = line
+            // A line but no DWARF function: addr2line names the address by the symbol table.
+            if chain.isEmpty { frames[0].perfName = bfdName(function, name, module) }
         }
         return frames
+    }
+
+    /// The name binutils gives `function` from the symbol table (its alias choice differs from perf's).
+    private func bfdName(_ function: FunctionSymbols.Entry, _ name: String, _ module: DwarfModule) -> String {
+        function.bfdNamePointer == nil ? name : displayName(symbol: function.bfdName, dropVersion: module.functions.fromDynsym)
     }
 
     /// perf's names: C++ without parameters, (unlike perf) Swift and Rust demangled, and the

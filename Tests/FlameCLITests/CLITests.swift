@@ -29,7 +29,7 @@ final class CLITests: XCTestCase {
     }
 
     /// Runs the flame binary with `args`; stdout and stderr are collected.
-    static func run(_ args: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Result {
+    static func run(_ args: [String], stdin: Data? = nil, cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = CLITests.binary
         process.arguments = args
@@ -37,6 +37,7 @@ final class CLITests: XCTestCase {
         // Keep flame's symbol cache out of the user's home, one per test run.
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.appendingPathComponent("flame-cli-cache-\(getpid())").path
+        env.merge(environment) { _, new in new }
         process.environment = env
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out

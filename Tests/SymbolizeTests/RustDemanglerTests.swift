@@ -249,6 +249,11 @@ final class RustDemanglerTests: XCTestCase {
         XCTAssertEqual(Demangler.demangle("_ZN4core3fmt5write17h0123456789abcdefE"), "core::fmt::write")
         XCTAssertEqual(Demangler.demangle("_RNvCs15kBYyAo9fc_7mycrate7example"), "mycrate::example")
         XCTAssertEqual(Demangler.demangle("_RX"), "_RX")
+        // ThinLTO's local renaming, seen in a rustc 1.95 -C opt-level=3 binary (perf prints the path alone).
+        XCTAssertEqual(Demangler.demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h7a1ecbf1273d3403E.llvm.5234336914349402751"),
+                       "std::rt::lang_start::{{closure}}")
+        // A C++ clone keeps its suffix-free name as before.
+        XCTAssertEqual(Demangler.demangle("_ZL4hashPKhmm.constprop.0"), "hash")
     }
 
     // MARK: Hostile input
