@@ -78,6 +78,10 @@ VENV = os.path.join(BENCH, "venv")
 FAKE_PERF = os.path.join(BENCH, "fakeperf", "perf")
 FLAME_SCRATCH = os.path.join(ROOT, ".build-bench")
 RESULTS_MD = os.path.join(BENCH, "results.md")
+DWARF_DIR = os.path.join(BENCH, "dwarf")
+DWARF_DATA = os.path.join(BENCH, "dwarf.perf.data")
+DWARF_META = DWARF_DATA + ".json"
+DWARF_SCALE = 12
 
 CORPUS_REPO = "apple/swift-argument-parser"
 CORPUS_TAG = "1.8.2"
@@ -274,6 +278,38 @@ def ensure_capture():
     with open(CAPTURE_META, "w") as f:
         json.dump(meta, f, indent=1)
     note(f"corpus recorded in {build_seconds:.0f} s")
+    return True
+
+
+def ensure_dwarf_capture():
+    """A `--call-graph dwarf` capture (tens of MB) of testdata/src/rustwork.rs built like
+    `cargo build --release` with debug info: no frame pointers, so its stacks exist only
+    through DWARF unwinding. Recorded once, then cached."""
+    if os.path.exists(DWARF_DATA) and not FORCE:
+        return True
+    if not shutil.which("perf"):
+        note("case 6 needs perf to record its capture; skipped")
+        return False
+    if not ensure_command("rustc", "rustc", "to build the DWARF-unwinding workload (case 6)"):
+        note("case 6 needs rustc; skipped")
+        return False
+    os.makedirs(DWARF_DIR, exist_ok=True)
+    binary = os.path.join(DWARF_DIR, "rustwork-g")
+    r = subprocess.run(["rustc", "-C", "opt-level=3", "-g", "-o", binary,
+                        os.path.join(ROOT, "testdata", "src", "rustwork.rs")], capture_output=True, text=True)
+    if r.returncode != 0:
+        note(f"rustc failed for case 6: {r.stderr.strip()}")
+        return False
+    cmd = ["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf", "-o", DWARF_DATA, "--", binary, str(DWARF_SCALE)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0 or not os.path.exists(DWARF_DATA):
+        note(f"perf record for case 6 failed: {r.stderr.strip()}")
+        return False
+    with open(DWARF_META, "w") as f:
+        json.dump({"what": " ".join(cmd[:-2]) + " -- rustwork-g " + str(DWARF_SCALE)
+                   + " (testdata/src/rustwork.rs, rustc -C opt-level=3 -g)",
+                   "recorded": datetime.datetime.now().isoformat(timespec="seconds")}, f, indent=1)
+    note(f"case 6 capture recorded: {fmt_bytes(os.path.getsize(DWARF_DATA))}")
     return True
 
 
@@ -825,6 +861,43 @@ def main():
                   "removed before every run; warm: answers from $XDG_CACHE_HOME/flame); the peers run "
                   "`perf script` (inferno's flamegraph runs it itself) and fold its text"]
         cases.append(("perf.data -> SVG, end to end", notes5, r5))
+
+    # --- case 6: a --call-graph dwarf capture -> SVG, end to end
+    if ensure_dwarf_capture():
+        log(f"\n[6] --call-graph dwarf perf.data -> SVG, end to end ({fmt_bytes(os.path.getsize(DWARF_DATA))})")
+        data = shlex.quote(DWARF_DATA)
+        r6 = []
+        if flame:
+            cold = (f"rm -rf {shlex.quote(SYMBOL_CACHE)} && "
+                    f"{shlex.quote(flame)} oncpu {data} -o {shlex.quote(o('flame-dwarf.svg'))}")
+            r6.append(measure("flame oncpu perf.data (first run)", "", ["bash", "-c", cold], DWARF_DATA,
+                              out_path=o("flame-dwarf.svg"), env={"XDG_CACHE_HOME": SYMBOL_CACHE}))
+            r6.append(measure("flame oncpu perf.data (warm symbol cache)", "",
+                              [flame, "oncpu", DWARF_DATA, "-o", o("flame-dwarf.svg")], DWARF_DATA,
+                              out_path=o("flame-dwarf.svg"), env={"XDG_CACHE_HOME": SYMBOL_CACHE}))
+        else:
+            r6.append(skipped("flame oncpu perf.data", "", flame_skip))
+        if perl_collapse:
+            pipe = (f"set -o pipefail; perf script -i {data} 2>/dev/null | perl {shlex.quote(perl_collapse)} | "
+                    f"perl {shlex.quote(perl_render)} > {shlex.quote(o('perl-dwarf.svg'))}")
+            r6.append(measure("perf script | stackcollapse-perf.pl | flamegraph.pl", "", ["bash", "-c", pipe],
+                              DWARF_DATA, out_path=o("perl-dwarf.svg")))
+        else:
+            r6.append(skipped("perf script | stackcollapse-perf.pl | flamegraph.pl", "", fg_skip))
+        if inferno:
+            r6.append(measure("perf script | inferno (flamegraph-rs)", "",
+                              [inferno, "--perfdata", DWARF_DATA, "-o", o("inferno-dwarf.svg")], DWARF_DATA,
+                              out_path=o("inferno-dwarf.svg"), env={"PERF": shutil.which("perf") or "perf"}))
+        else:
+            r6.append(skipped("perf script | inferno (flamegraph-rs)", "", inferno_skip))
+        what = ""
+        if os.path.exists(DWARF_META):
+            with open(DWARF_META) as f:
+                what = json.load(f).get("what", "")
+        notes6 = [f"input: {what}; flame unwinds the user stacks itself (libdwfl, one address space per "
+                  "process per worker thread), the peers through `perf script` (libunwind, and binutils "
+                  "addr2line for inlined frames)"]
+        cases.append(("`--call-graph dwarf` perf.data -> SVG, end to end", notes6, r6))
 
     # --- report
     inferno_threads = next((r.threads for r in r2[2:3] if r.threads), None)

@@ -7,25 +7,40 @@ import Symbolize
 
 /// The user stacks of `perf record --call-graph dwarf` samples, unwound on all cores.
 ///
-/// The walk hands each such sample over with `enqueue` (its registers and a copy of its stack,
-/// and the process's executable maps at its time) and gets a ticket; `flush` unwinds the
-/// waiting samples in parallel, one `StackUnwinder` per worker (libdw 0.188 must not share a
-/// Dwfl between threads), and returns their stacks by ticket. Copies are bounded: the owner
-/// flushes when `shouldFlush` says so.
+/// The walk hands each such sample over with `enqueue` (its registers, its stack and the
+/// process's executable maps at its time); `submit` unwinds the waiting samples on the
+/// workers while the walk goes on, one `StackUnwinder` per worker (libdw 0.188 must not share
+/// a Dwfl between threads), and `collect` returns their stacks in the order they came. Stacks are read where the file
+/// holds them (copied only out of decompressed `-z` chunks); the owner flushes when
+/// `shouldFlush` says so, which bounds copies and queued jobs.
 ///
 /// Each process between two execs is one address space for the unwinders; its files are given
 /// as the code the profile recorded (build-id checked, perf's cache copy when the path moved).
 final class DwarfUserStacks {
     /// One sample waiting to be unwound.
-    private struct Job {
+    private struct Job: @unchecked Sendable {
         var space: UInt64
         var pid: Int32
         var registers: [UInt64]
-        var stack: [UInt8]
+        /// The stack copy: in the mapped file itself, or copied out of a decompressed chunk
+        /// that is reused once the walk moves on.
+        var stack: Stack
         /// perf copied all it was asked for: unwinding past the copy means a cut stack.
         var stackFull: Bool
         var maps: Maps
         var ip: UInt64
+    }
+
+    private enum Stack: @unchecked Sendable {
+        case borrowed(UnsafeRawBufferPointer)
+        case owned([UInt8])
+
+        func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            switch self {
+            case .borrowed(let b): return body(b)
+            case .owned(let a): return a.withUnsafeBytes(body)
+            }
+        }
     }
 
     /// A process's executable mappings at one version of its maps, shared by its jobs.
@@ -74,8 +89,8 @@ final class DwarfUserStacks {
         retired.append(old)
     }
 
-    /// Queues a sample (see `applies`) and returns its ticket, its index in `flush()`'s result.
-    func enqueue(_ s: PerfSample, machine: MachineState) -> Int {
+    /// Queues a sample (see `applies`).
+    func enqueue(_ s: PerfSample, machine: MachineState) {
         let regs = s.regsUser
         let space: UInt64
         if let known = spaceOf[s.pid] {
@@ -100,45 +115,69 @@ final class DwarfUserStacks {
         }
         let registers = StackUnwinder.dwarfRegisters(perfValue: { regs.value(register: $0) }) ?? []
         let valid = s.stackUser.valid
-        jobs.append(Job(space: space, pid: s.pid, registers: registers, stack: Array(valid),
+        // Records of the file itself stay mapped as long as the file; a decompressed chunk does not.
+        let stack: Stack = s.fromCompressed ? .owned(Array(valid)) : .borrowed(valid)
+        jobs.append(Job(space: space, pid: s.pid, registers: registers, stack: stack,
                         stackFull: s.stackUser.dynSize >= UInt64(s.stackUser.data.count), maps: maps, ip: s.ip))
-        pendingBytes += valid.count + 256
-        return jobs.count - 1
+        pendingBytes += (s.fromCompressed ? valid.count : 0) + 256
     }
 
-    /// Whether enough stack copies wait that they should be unwound before more are read.
-    var shouldFlush: Bool { pendingBytes >= batchBytes }
+    /// Whether enough samples wait that they should be unwound while the walk goes on.
+    var shouldFlush: Bool { pendingBytes >= batchBytes || jobs.count >= 4096 }
 
-    /// 64 MB of stack copies per batch; `FLAME_UNWIND_BATCH_BYTES` lets the tests make batches
+    /// 64 MB of stack copies (or jobs) per batch; `FLAME_UNWIND_BATCH_BYTES` lets the tests make batches
     /// small enough to cross several on a small capture.
     private let batchBytes: Int = getenv("FLAME_UNWIND_BATCH_BYTES").flatMap { Int(String(cString: $0)) } ?? 64 << 20
 
-    /// Unwinds every queued sample, workers in parallel; the stacks come back by ticket and
-    /// the queue starts again at ticket 0.
-    func flush() -> [StackUnwinder.Stack] {
+    /// Starts unwinding the queued samples on the workers, in the background, while the walk
+    /// reads on; `collect` returns their stacks. One batch runs at a time: `collect` first.
+    func submit() {
+        precondition(running == nil, "collect the running batch first")
         let batch = jobs
         jobs.removeAll(keepingCapacity: true)
         pendingBytes = 0
-        guard !batch.isEmpty else { return [] }
-        final class Results: @unchecked Sendable { var stacks: [StackUnwinder.Stack] = [] }
-        let results = Results()
-        results.stacks = Array(repeating: StackUnwinder.Stack(), count: batch.count)
+        guard !batch.isEmpty else { return }
+        let results = Results(count: batch.count)
         let workers = self.workers
         let n = min(workers.count, batch.count)
-        // Interleaved, so that every worker gets its share of every phase of the capture.
-        DispatchQueue.concurrentPerform(iterations: n) { w in
-            let worker = workers[w]
-            var j = w
-            while j < batch.count {
-                let stack = worker.unwind(batch[j])
-                results.stacks.withUnsafeMutableBufferPointer { $0[j] = stack }
-                j += n
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            // Interleaved, so that every worker gets its share of every phase of the capture.
+            DispatchQueue.concurrentPerform(iterations: n) { w in
+                let worker = workers[w]
+                var j = w
+                while j < batch.count {
+                    let stack = worker.unwind(batch[j])
+                    results.stacks.withUnsafeMutableBufferPointer { $0[j] = stack }
+                    j += n
+                }
             }
         }
-        for space in retired { for w in workers { w.forget(space) } }
-        retired.removeAll()
+        running = (group, results)
+    }
+
+    /// Waits for the batch `submit` started and returns its stacks in ticket order (none when
+    /// no batch runs).
+    func collect() -> [StackUnwinder.Stack] {
+        guard let (group, results) = running else { return [] }
+        group.wait()
+        running = nil
+        // A process that exec'd is dropped once no batch needs its old address space.
+        let queued = Set(jobs.map(\.space))
+        retired.removeAll { space in
+            guard !queued.contains(space) else { return false }
+            for w in workers { w.forget(space) }
+            return true
+        }
         return results.stacks
     }
+
+    private final class Results: @unchecked Sendable {
+        var stacks: [StackUnwinder.Stack]
+        init(count: Int) { stacks = Array(repeating: StackUnwinder.Stack(), count: count) }
+    }
+
+    private var running: (DispatchGroup, Results)?
 
     private func codeFile(_ dso: Int32, _ machine: MachineState) -> String? {
         if let known = codeFiles[dso] { return known }
@@ -166,7 +205,7 @@ final class DwarfUserStacks {
                 reported[job.space] = job.maps.version
                 fresh = job.maps.list
             }
-            var stack = job.stack.withUnsafeBytes {
+            var stack = job.stack.withBytes {
                 unwinder.unwind(space: job.space, pid: job.pid, registers: job.registers, stack: $0, newMaps: fresh)
             }
             // A copy shorter than asked for ended at the end of the stack's memory: nothing was cut.

@@ -29,6 +29,9 @@ final class PerfDataFrameNamer {
     private(set) var kernelUnnamed = false
 
     private let inlinedText = Array("inlined".utf8)
+    /// binutils' naming state per binary (see `Addr2LineNames`): name DWARF-unwound frames in
+    /// perf's order of lookups (`names` of each in `PerfDataStacks`' first-seen order) first.
+    private var addr2line: [Int32: Addr2LineNames] = [:]
 
     /// The frame keys of an unwound user stack by ticket, outermost first.
     private let unwound: (Int) -> ArraySlice<Int32>
@@ -68,7 +71,9 @@ final class PerfDataFrameNamer {
             for k in unwound(Int(address)) { ids += names(k, java: java) }
             return ArraySlice(ids)
         case .unwound:
-            if let chain = functions[k], let f = chain.first, f.perfName != nil { return inlineList(chain, address, dso, java) }
+            if let chain = functions[k], let names = addr2line[dso, default: Addr2LineNames()].names(chain) {
+                return inlineList(chain, names, address, dso, java)
+            }
             return userNames(key, java: java)
         case .user:
             return userNames(key, java: java)
@@ -86,14 +91,13 @@ final class PerfDataFrameNamer {
 
     /// The names of a DWARF-unwound frame as perf's `append_inlines` makes them: each entry of
     /// the inline chain at the frame's address, named as binutils' addr2line names it (see
-    /// `SymbolFrame.perfName`); an entry named otherwise than the ELF symbol is a made-up symbol
+    /// `Addr2LineNames`); an entry named otherwise than the ELF symbol is a made-up symbol
     /// perf prints in `(inlined)`.
-    private func inlineList(_ chain: [SymbolFrame], _ address: UInt64, _ dso: Int32, _ java: Bool) -> ArraySlice<Int32> {
+    private func inlineList(_ chain: [SymbolFrame], _ names: [String], _ address: UInt64, _ dso: Int32, _ java: Bool) -> ArraySlice<Int32> {
         let elfName = chain[0].name
         let file = text(dso, kernel: false)
         var ids: [Int32] = []
-        for f in chain {
-            let name = f.perfName ?? f.name
+        for name in names {
             let bytes = Array(name.utf8)
             ids += viaCollapser(address, bytes[...], name == elfName ? file : inlinedText, java)
         }

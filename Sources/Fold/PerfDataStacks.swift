@@ -34,14 +34,20 @@ final class PerfDataStacks {
     /// Unwinds `--call-graph dwarf` samples (made at the first one).
     private var dwarf: DwarfUserStacks?
     private var truncatedKey: Int32?
-    /// The maps of each queued DWARF sample at its time, to place its frames after unwinding.
+    /// The maps of each queued DWARF sample at its time, to place its frames after unwinding;
+    /// and those of the batch being unwound.
     private var queuedSpaces: [AddressSpace] = []
-    /// Tickets before the queued ones.
-    private var ticketBase = 0
+    private var runningSpaces: [AddressSpace] = []
+    /// DWARF samples queued so far: the next one's ticket.
+    private var tickets = 0
     /// Unwound stacks by ticket: frame keys outermost first, in one array.
     private var unwoundKeys: [Int32] = []
     private var unwoundStart: [Int32] = []
     private var unwoundSamples = 0
+    /// `.unwound` keys in perf's order of first lookup (samples in time order, each from its
+    /// leaf), so that they are named in that order (see `Addr2LineNames`).
+    private var unwoundOrder: [Int32] = []
+    private var unwoundSeen: Set<Int32> = []
     private var truncatedSamples = 0
 
     init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
@@ -142,19 +148,33 @@ final class PerfDataStacks {
             }
         }
         if dwarf == nil { dwarf = DwarfUserStacks(symbols: symbols) }
-        let ticket = ticketBase + dwarf!.enqueue(s, machine: machine)
+        dwarf!.enqueue(s, machine: machine)
+        let ticket = tickets
+        tickets += 1
         queuedSpaces.append(space)
         // The user frames are outer to the kernel ones: the stack key goes last (root side).
         scratch.append(keys.intern(.unwoundStack, dso: -1, address: UInt64(ticket)))
         if dwarf!.shouldFlush { flushUnwinding() }
     }
 
-    /// Unwinds the queued DWARF samples (on all cores) and records their frames by ticket.
-    private func flushUnwinding() {
+    /// Hands the queued DWARF samples to the unwinders (on all cores, while the walk goes on)
+    /// after recording the frames of the batch before; `last`: waits for this one too.
+    private func flushUnwinding(last: Bool = false) {
         guard let dwarf else { return }
-        let stacks = dwarf.flush()
+        place(dwarf.collect(), runningSpaces)
+        runningSpaces = queuedSpaces
+        queuedSpaces.removeAll(keepingCapacity: true)
+        dwarf.submit()
+        if last {
+            place(dwarf.collect(), runningSpaces)
+            runningSpaces.removeAll()
+        }
+    }
+
+    /// Records unwound stacks as frame keys by ticket (batches come back in ticket order).
+    private func place(_ stacks: [StackUnwinder.Stack], _ spaces: [AddressSpace]) {
         for (i, stack) in stacks.enumerated() {
-            let space = queuedSpaces[i]
+            let space = spaces[i]
             unwoundStart.append(Int32(unwoundKeys.count))
             unwoundSamples += 1
             if stack.truncated {
@@ -162,21 +182,24 @@ final class PerfDataStacks {
                 if truncatedKey == nil { truncatedKey = literal("[truncated]") }
                 unwoundKeys.append(truncatedKey!)
             }
-            for pc in stack.pcs.reversed() {
+            let first = unwoundKeys.count
+            for pc in stack.pcs {
                 if let hit = space.lookup(pc, cpumode: PerfRecordMisc.user) {
                     if hit.isKernel {
                         unwoundKeys.append(keys.intern(.kernel, dso: hit.dso, address: hit.fileOffset))
                     } else {
                         preload(hit.dso)
-                        unwoundKeys.append(keys.intern(.unwound, dso: hit.dso, address: hit.fileOffset))
+                        let key = keys.intern(.unwound, dso: hit.dso, address: hit.fileOffset)
+                        if unwoundSeen.insert(key).inserted { unwoundOrder.append(key) }
+                        unwoundKeys.append(key)
                     }
                 } else {
                     unwoundKeys.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? pc : 0))
                 }
             }
+            // Stored outermost first.
+            unwoundKeys[first...].reverse()
         }
-        ticketBase += stacks.count
-        queuedSpaces.removeAll(keepingCapacity: true)
     }
 
     /// The frame keys of an unwound stack, outermost first.
@@ -237,12 +260,13 @@ final class PerfDataStacks {
 
     /// Names every frame and returns the folded profile.
     func profile() -> Profile {
-        flushUnwinding()
+        flushUnwinding(last: true)
         let answers = prefetch()
         tablesReady.wait()
         kernelReady.wait()
         let namer = PerfDataFrameNamer(keys: keys, functions: answers, machine: machine, symbols: symbols,
                                        collapser: collapser, unwound: { self.unwound($0) })
+        for key in unwoundOrder { _ = namer.names(key, java: false) }
         let profile = collapser.profile
         let trie = profile.trie
         var mapped = [Int32](repeating: 0, count: raw.nodeCount)

@@ -38,7 +38,11 @@ final class ByteStorage: @unchecked Sendable {
                 self.init(copying: [])
                 return
             }
-            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
+            // MAP_POPULATE: the walk reads every page anyway; mapping them all at once costs a
+            // fraction of one page fault each (a warm 43 MB DWARF capture: 0.13 s -> 0.12 s).
+            // Not for files of gigabytes, whose reading should overlap the walk.
+            let populate = size <= 1 << 30 ? MAP_POPULATE : 0
+            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE | populate, fd, 0), m != MAP_FAILED else {
                 throw PerfDataError.io(file: path, message: "cannot mmap: \(ByteStorage.lastError())")
             }
             self.init(mapping: m, count: size)

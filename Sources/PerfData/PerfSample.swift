@@ -79,7 +79,9 @@ public struct PerfReadData: Sendable, Equatable {
     public var values: [ReadValue] = []
 }
 
-/// A decoded PERF_RECORD_SAMPLE. Views point into the file's bytes: valid only during the visit.
+/// A decoded PERF_RECORD_SAMPLE. Views point into the file's bytes: those of a record of the
+/// file itself stay valid as long as its `PerfDataFile`; those of a record out of a compressed
+/// (`-z`) chunk (`fromCompressed`) only during the visit.
 public struct PerfSample {
     /// Byte offset of the record (of its COMPRESSED container when `fromCompressed`).
     public var offset: Int = 0

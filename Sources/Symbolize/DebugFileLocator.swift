@@ -26,9 +26,16 @@ struct DebugFileLocator {
 
     func locate(profilePath path: String, expectedBuildID: String?) -> Choice {
         var choice = Choice()
-        let original = try? ELFFile(path: path)
-        let expected = expectedBuildID ?? original?.buildID
+        let found0 = try? ELFFile(path: path)
+        let expected = expectedBuildID ?? found0?.buildID
         let name = basename(path)
+        // The file at the profile's path may have been rebuilt since: then it is not the code
+        // that ran (perf's build-id cache may still hold that).
+        var original = found0
+        if let o = found0, let expected, let id = o.buildID, id != expected {
+            choice.warnings.append("\(path) has build-id \(id), but the profile recorded \(expected) (rebuilt since?): not used")
+            original = nil
+        }
 
         func acceptable(_ file: ELFFile, _ origin: String) -> Bool {
             if let expected, let id = file.buildID, id != expected {

@@ -24,7 +24,8 @@ public enum Demangler {
             guard var text = cxx(name) ?? withoutLLVMSuffix(name).flatMap(cxx) else { return name }
             if let rust = RustDemangler.cleanLegacy(text) { return rust }
             if text.hasSuffix("]"), let rust = RustDemangler.cleanLegacy(withoutCloneSuffix(text)) { return rust }
-            if !parameters { text = dropReturnType(dropParameters(text)) }
+            // perf prints `hash` for `hash(...) [clone .constprop.0]`.
+            if !parameters { text = dropReturnType(dropParameters(withoutCloneSuffix(text))) }
             return text
         }
         return name

@@ -27,6 +27,10 @@ final class InlineIndex {
         /// binutils' `is_linkage`: the name is a linkage name, or the CU's language does not
         /// mangle (C, Fortran 77, assembler...), so no better name exists in the symbol table.
         var isLinkage = false
+        /// The DIE of this function or inlined instance.
+        var die: Dwarf_Off = 0
+        /// Its first range's start (binutils' `arange.low`), in module addresses.
+        var low: UInt64 = 0
     }
 
     /// A compile unit: where its DIE is, and its function ranges once indexed.
@@ -248,8 +252,11 @@ final class InlineIndex {
                 }
             }
         }
+        var base: Dwarf_Addr = 0, start: Dwarf_Addr = 0, end: Dwarf_Addr = 0
+        let bias = unitByOffset[r.cu].map { units[$0].bias } ?? 0
+        let low = dwarf_ranges(&die, 0, &base, &start, &end) > 0 ? start &+ bias : r.low
         return Frame(name: name, linkageName: linkage, inlined: r.inlined, callFile: callFile, callLine: Int(callLine),
-                     isLinkage: linkage != nil || unmangledLanguage(cu: r.cu))
+                     isLinkage: linkage != nil || unmangledLanguage(cu: r.cu), die: r.die, low: low)
     }
 
     private var unmangled: [Dwarf_Off: Bool] = [:]

@@ -16,7 +16,7 @@ final class SymbolDiskCache {
     private static let magic = Array("FLAMESYM1\n".utf8)
     /// Part of every file name: bump it whenever what the symbolizer answers changes (naming,
     /// demangling or symbol-selection rules), so answers of an older flame are never served.
-    static let rulesVersion = 6
+    static let rulesVersion = 8
 
     /// `$XDG_CACHE_HOME/flame/symbols`, else `~/.cache/flame/symbols`.
     static func defaultDirectory() -> String? {
@@ -84,8 +84,10 @@ final class SymbolDiskCache {
     }
 
     // Format: magic, u32 number of addresses, then per address: u64 vaddr, u32 frame count, per frame: u8 flags
-    // (1 inlined, 2 has file, 4 has line, 8 has offset, 16 has DWARF name), u32 length + name,
-    // [u32 length + file], [u32 line], [u64 offset], [u32 length + DWARF name].
+    // (1 inlined, 2 has file, 4 has line, 8 has offset, 16 perf name, 32 perf alias and instance,
+    // 64 perf renames),
+    // u32 length + name, [u32 length + file], [u32 line], [u64 offset], [u32 length + perf name],
+    // [u32 length + perf alias, u64 instance].
     static func encode(_ entries: [UInt64: [SymbolFrame]]) -> [UInt8] {
         var out = magic
         out.reserveCapacity(entries.count * 64)
@@ -97,12 +99,17 @@ final class SymbolDiskCache {
             withUnsafeBytes(of: vaddr.littleEndian) { out += $0 }
             u32(frames.count)
             for f in frames {
-                out.append((f.inlined ? 1 : 0) | (f.file != nil ? 2 : 0) | (f.line != nil ? 4 : 0) | (f.offset != nil ? 8 : 0) | (f.perfName != nil ? 16 : 0))
+                out.append((f.inlined ? 1 : 0) | (f.file != nil ? 2 : 0) | (f.line != nil ? 4 : 0) | (f.offset != nil ? 8 : 0) | (f.perfName != nil ? 16 : 0)
+                           | (f.perfAlias != nil && f.perfInstance != nil ? 32 : 0) | (f.perfRenames ? 64 : 0))
                 text(f.name)
                 if let file = f.file { text(file) }
                 if let line = f.line { u32(line) }
                 if let offset = f.offset { withUnsafeBytes(of: offset.littleEndian) { out += $0 } }
                 if let d = f.perfName { text(d) }
+                if let a = f.perfAlias, let id = f.perfInstance {
+                    text(a)
+                    withUnsafeBytes(of: id.littleEndian) { out += $0 }
+                }
             }
         }
         return out
@@ -147,6 +154,15 @@ final class SymbolDiskCache {
                     frame.offset = offset
                 }
                 if flags & 16 != 0 { guard let d = text() else { return nil }; frame.perfName = d }
+                if flags & 32 != 0 {
+                    guard let a = text(), p + 8 <= b.count else { return nil }
+                    var id: UInt64 = 0
+                    for i in 0..<8 { id |= UInt64(b[p + i]) << (8 * UInt64(i)) }
+                    p += 8
+                    frame.perfAlias = a
+                    frame.perfInstance = id
+                }
+                frame.perfRenames = flags & 64 != 0
                 frames.append(frame)
             }
             result[vaddr] = frames

@@ -16,12 +16,21 @@ public struct SymbolFrame: Equatable, Sendable {
     public var offset: UInt64?
     /// When DWARF covers the address: the name perf's inline list (DWARF-unwound frames) gives
     /// this entry, which is what binutils' `addr2line -f -i` prints, demangled: the linkage
-    /// name, else the DWARF name (`hash` for `hash.constprop.0`); the innermost entry of a
-    /// language that mangles takes the ELF symbol's name when it has no linkage name.
+    /// name, else the DWARF name (`hash` for `hash.constprop.0`). See `Addr2LineNames`.
     public var perfName: String?
+    /// For a function (or inlined instance) without a linkage name, in a language that mangles:
+    /// the symbol-table name binutils gives it when it is first looked up as the innermost
+    /// entry, the instance (its DIE), and whether binutils then keeps that name for it (the
+    /// symbol starts where it does). See `Addr2LineNames`.
+    public var perfAlias: String?
+    public var perfInstance: UInt64?
+    public var perfRenames = false
 
     public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil, offset: UInt64? = nil,
-                perfName: String? = nil) {
+                perfName: String? = nil, perfAlias: String? = nil, perfInstance: UInt64? = nil, perfRenames: Bool = false) {
+        self.perfAlias = perfAlias
+        self.perfInstance = perfInstance
+        self.perfRenames = perfRenames
         self.name = name
         self.inlined = inlined
         self.file = file
@@ -295,14 +304,11 @@ public final class Symbolizer: @unchecked Sendable {
             }
         }
         for (i, f) in chain.enumerated() where i < frames.count {
-            // binutils names the innermost entry by the symbol table when it has no linkage
-            // name. (It then also renames the function for later lookups when the symbol starts
-            // where the function does, so perf's names of outer entries depend on the order of
-            // its lookups; the DWARF name is what a first lookup gives.)
-            if !f.isLinkage && i == chain.count - 1 {
-                frames[i].perfName = bfdName(function, name, module)
-            } else {
-                frames[i].perfName = f.linkageName.map { displayName(symbol: $0, dropVersion: false) } ?? f.name ?? "??"
+            frames[i].perfName = f.linkageName.map { displayName(symbol: $0, dropVersion: false) } ?? f.name ?? "??"
+            if !f.isLinkage {
+                frames[i].perfAlias = bfdName(function, name, module)
+                frames[i].perfInstance = UInt64(f.die)
+                frames[i].perfRenames = f.low == function.start
             }
         }
         if let (file, line) = module.sourceLine(vaddr) {

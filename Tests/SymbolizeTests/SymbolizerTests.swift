@@ -154,6 +154,34 @@ final class SymbolizerTests: XCTestCase {
         }
     }
 
+    /// A binary rebuilt since the profile was recorded is not the code that ran: its symbols and
+    /// CFI are refused, and perf's build-id cache copy of the recorded build is used (as perf does).
+    func testRebuiltBinaryGivesWayToPerfsCachedCopy() throws {
+        let dir = try Self.buildDirectory()
+        let recorded = try ELFFile(path: "\(dir)/c-pie")
+        let id = try XCTUnwrap(recorded.buildID)
+        let work = "\(dir)/rebuilt"
+        let cache = "\(work)/perf-cache"
+        let entry = "\(cache)/.build-id/\(id.prefix(2))/\(id.dropFirst(2))"
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(dir)/c-pie", toPath: "\(entry)/elf")
+        // The path now holds another build.
+        try FileManager.default.copyItem(atPath: "\(dir)/cpp-pie", toPath: "\(work)/prog")
+        var options = SymbolizeOptions()
+        options.buildIDCache = cache
+        options.diskCache = nil
+        let s = Symbolizer(options: options)
+        s.expectBuildIDs(["\(work)/prog": id])
+        let (start, _) = try symbol("leaf", in: "\(dir)/c-pie")
+        let offset = try XCTUnwrap(recorded.segments.first { start >= $0.vaddr && start < $0.vaddr + $0.fileSize }
+            .map { start - $0.vaddr + $0.offset })
+        XCTAssertEqual(s.frames(path: "\(work)/prog", address: offset)?.first?.name, "leaf")
+        XCTAssertEqual(s.codeFile(path: "\(work)/prog"), "\(entry)/elf")
+        let w = try XCTUnwrap(s.warnings.first { $0.contains("rebuilt since?") }, s.warnings.joined(separator: "\n"))
+        XCTAssertTrue(w.contains(id), w)
+    }
+
     func testMismatchedBuildIDIsRefusedNamingBothIDs() throws {
         let dir = try Self.buildDirectory()
         var options = SymbolizeOptions()
