@@ -84,6 +84,26 @@ final class KernelSymbolsTests: XCTestCase {
         XCTAssertNil(symbols.name(at: 0xffffffff80ffffff))
     }
 
+    /// Listed in address order (the usual kallsyms) or not, the same symbols win.
+    func testOrderOfListingDoesNotMatter() throws {
+        let lines = ["ffffffff81000000 T _text", "ffffffff81000000 T startup_64", "ffffffff81000100 t helper",
+                     "ffffffff81000100 t helper_alias", "ffffffffc0000000 t mod_fn\t[mymod]"]
+        let sorted = try XCTUnwrap(KernelSymbols(kallsyms: Array((lines.joined(separator: "\n") + "\n").utf8), source: "s"))
+        let shuffled = [lines[4], lines[2], lines[0], lines[3], lines[1]]
+        let unsorted = try XCTUnwrap(KernelSymbols(kallsyms: Array((shuffled.joined(separator: "\n") + "\n").utf8), source: "u"))
+        XCTAssertEqual(sorted.count, 3)
+        XCTAssertEqual(unsorted.count, 3)
+        for probe: UInt64 in [0xffffffff81000010, 0xffffffff81000150, 0xffffffffc0000004] {
+            XCTAssertNotNil(sorted.name(at: probe))
+            XCTAssertNotNil(unsorted.name(at: probe))
+        }
+        // The last listed alias wins in both.
+        XCTAssertEqual(sorted.name(at: 0xffffffff81000010), "startup_64")
+        XCTAssertEqual(unsorted.name(at: 0xffffffff81000010), "startup_64")
+        XCTAssertEqual(sorted.name(at: 0xffffffff81000150), "helper_alias")
+        XCTAssertEqual(unsorted.name(at: 0xffffffff81000150), "helper_alias")
+    }
+
     func testGarbageAndRestrictedKallsymsGiveNothing() {
         XCTAssertNil(KernelSymbols(kallsyms: Array("hello\nworld\n\u{0}\u{1}".utf8), source: "x"))
         // What a reader sees under kptr_restrict: every address zero.
