@@ -30,12 +30,56 @@ enum ExportSupport {
         return o
     }
 
+    /// A committed capture, by its path under testdata.
     static func load(_ capture: String, offcpu: Bool, keep: Bool) throws -> Profile {
-        let path = testdata.appendingPathComponent(capture).path
+        try load(path: testdata.appendingPathComponent(capture).path, offcpu: offcpu, keep: keep)
+    }
+
+    /// Any capture, by its absolute path (the live ones).
+    static func load(path: String, offcpu: Bool, keep: Bool) throws -> Profile {
         if offcpu {
             return try OffCPULoader.load(path: path, collapse: options(keep: keep), options: OffCPUOptions()).profile
         }
         return try ProfileLoader.load(path: path, options: options(keep: keep), threads: 1).0
+    }
+
+    /// Captures recorded during the test run, of the workloads of testdata/src built during it.
+    /// The committed captures' binaries (/tmp/flametd/...) no longer exist with the build-ids
+    /// their headers record, and the symbolizer rightly refuses a rebuilt binary at that path, so
+    /// their frames fold as `[threads]`; what needs function names is checked on these instead.
+    struct LiveCaptures: Sendable {
+        /// Where the workloads were built (`bin/threads`, `bin/cpuburn`) and recorded.
+        var dir: URL
+        var bin: URL { dir.appendingPathComponent("bin") }
+        var threads: String { dir.appendingPathComponent("threads.data").path }
+        var cpuburn: String { dir.appendingPathComponent("cpuburn.data").path }
+    }
+
+    /// The live captures, recorded once per test process (a `static let` runs its initializer
+    /// once, thread-safely); skips when perf cannot record here, as the other capture tests do.
+    static func liveCaptures() throws -> LiveCaptures { try recordedLive.get() }
+
+    private static let recordedLive = Result<LiveCaptures, any Error> {
+        let dir = try temporaryDirectory()
+        let probe = try shell("perf record -q -o probe.data -- true 2>&1", in: dir)
+        guard probe.status == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(probe.output)") }
+        // Past the probe every step must work: a failure here is a failure, not a skip.
+        let build = try shell("OUT='\(dir.path)/bin' sh '\(testdata.path)/src/build.sh' 2>&1", in: dir)
+        guard build.status == 0 else { throw LiveCaptureError(description: "testdata/src/build.sh failed: \(build.output)") }
+        for (name, args) in [("threads", ""), ("cpuburn", " 0.3")] {
+            let r = try shell("perf record -q -F 997 -g -o \(name).data -- ./bin/\(name)\(args) 2>&1 >/dev/null", in: dir)
+            guard r.status == 0 else { throw LiveCaptureError(description: "perf record of \(name) failed: \(r.output)") }
+        }
+        return LiveCaptures(dir: dir)
+    }
+
+    struct LiveCaptureError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `command` run by bash in `dir`: status and combined output.
+    static func shell(_ command: String, in dir: URL) throws -> (status: Int32, output: String) {
+        try XCTUnwrap(try run("bash", ["-c", "cd '\(dir.path)' && " + command]))
     }
 
     static func json(_ bytes: [UInt8]) throws -> [String: Any] {
