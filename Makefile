@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_INPUT ?= testdata/threads.perf.txt
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo test bench fuzz clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -22,6 +22,13 @@ test: deps
 
 bench: deps release
 	FLAME_BIN=.build/release/flame bash bench/run.sh
+
+# libFuzzer targets (Fuzz/), each FUZZ_SECONDS; FUZZ_TARGETS="PerfData Folded" runs some.
+# Crashes, hangs and inputs found go to .fuzz/<Target>/.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash scripts/fuzz.sh
 
 clean:
 	rm -rf .build demo.svg

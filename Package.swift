@@ -58,5 +58,23 @@ let package = Package(
         .testTarget(name: "FlameCLITests", dependencies: ["flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
         .testTarget(name: "RecordTests", dependencies: ["Record"]),
+        // Fuzz targets (issue 9; scripts/fuzz.sh builds and runs them, `make fuzz`). The bodies live in
+        // one library so that FuzzReplayTests run the corpora and regressions through them; each
+        // executable is one line. Built with -D FUZZING they call libFuzzer's driver (CLibFuzzer);
+        // ordinary builds make them replay tools over files, and keep them compiling.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support"),
+        .target(name: "FuzzBodies", dependencies: ["FuzzSupport", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender"],
+                path: "Fuzz/Bodies"),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzBodies", "FuzzSupport"]),
+        .executableTarget(name: "FuzzPerfData", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfData"),
+        .executableTarget(name: "FuzzPerfScript", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfScript"),
+        .executableTarget(name: "FuzzTimehist", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Timehist"),
+        .executableTarget(name: "FuzzBccOffCPU", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/BccOffCPU"),
+        .executableTarget(name: "FuzzBpftrace", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Bpftrace"),
+        .executableTarget(name: "FuzzBpftraceJSON", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/BpftraceJSON"),
+        .executableTarget(name: "FuzzFolded", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Folded"),
+        .executableTarget(name: "FuzzDemangle", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Demangle"),
+        .executableTarget(name: "FuzzRender", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Render"),
     ]
 )

@@ -99,7 +99,8 @@ public enum OffCPULoader {
         case .folded:
             // bcc's offcputime -f: one folded stack per key, in microseconds.
             let loader = FoldedLoader(chartMode: false, weightScale: 1000)
-            let report = try FoldedParser().parse(source, into: loader)
+            // Counts are µs made ns: the total in ns must fit in 64 bits.
+            let report = try FoldedParser(maxTotal: .max / 1000).parse(source, into: loader)
             loader.profile.notes += report.warnings(file: source.name)
             result = OffCPUResult(profile: loader.profile, summary: nil, format: format)
         }

@@ -250,6 +250,7 @@ final class PerfDataStacks {
     var warnings: [String] {
         var out: [String] = []
         if kernelFramesUnnamed, let w = symbols.kernelWarning { out.append("warning: \(w)") }
+        if let note = raw.overflowNote { out.append(note) }
         if truncatedSamples > 0 {
             let share = Double(truncatedSamples) / Double(max(unwoundSamples, 1)) * 100
             out.append("warning: \(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "

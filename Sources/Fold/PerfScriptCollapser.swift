@@ -249,6 +249,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     /// Call once after parsing.
     public func finish() {
         tally.apply(to: profile)
+        if let note = trie.overflowNote { profile.notes.append(note) }
     }
 
     /// Frame ids from the symbolizer, outermost first like `a->b`; nil when it finds nothing.

@@ -40,11 +40,30 @@ public final class StackTrie {
         return children.findOrInsert(key) { append(parent: node, frame: frameID) }
     }
 
-    /// Adds weight to the stack ending at `node`.
+    /// Adds weight to the stack ending at `node`; a weight that would take the total past
+    /// 2^64 - 1 (hostile periods) is not added but counted in `overflowDrops`, so that every
+    /// sum of weights the renderer makes still fits.
     @inline(__always)
     public func add(node: Int32, weight: UInt64, samples: UInt64) {
-        selfWeight[Int(node)] &+= weight
+        let (sum, overflow) = totalWeight.addingReportingOverflow(weight)
+        if overflow {
+            overflowDrops += 1
+            return
+        }
+        totalWeight = sum
+        selfWeight[Int(node)] += weight
         selfSamples[Int(node)] &+= samples
+    }
+
+    /// Sum of all self weights (never past 2^64 - 1: see `add`).
+    public private(set) var totalWeight: UInt64 = 0
+    /// Additions refused because their weight would take `totalWeight` past 2^64 - 1.
+    public private(set) var overflowDrops = 0
+
+    /// The warning for `overflowDrops`, if any.
+    public var overflowNote: String? {
+        overflowDrops == 0 ? nil
+            : "warning: \(overflowDrops) sample(s) skipped: their weights would take the total past 18446744073709551615"
     }
 
     /// Adds a stack given root first.
@@ -74,8 +93,6 @@ public final class StackTrie {
         return flipped
     }
 
-    /// Sum of all self weights.
-    public var totalWeight: UInt64 { selfWeight.reduce(0, &+) }
     /// Sum of all self sample counts.
     public var totalSamples: UInt64 { selfSamples.reduce(0, &+) }
 

@@ -205,7 +205,8 @@ public final class PerfDataFile: @unchecked Sendable {
     @discardableResult
     public func forEachRecord(ordered: Bool = true, _ visit: (PerfRecord) throws -> Void) throws -> PerfReadReport {
         try withoutActuallyEscaping(visit) { v in
-            let walker = RecordWalker(bytes: storage.bytes, name: name, table: table, ordered: ordered, visit: v)
+            let walker = RecordWalker(bytes: storage.bytes, name: name, table: table, ordered: ordered,
+                                      decompressLimit: decompressLimit, visit: v)
             return try walker.run(start: dataRange.lowerBound, end: dataRange.upperBound, declaredEnd: declaredDataEnd,
                                   pipe: header.isPipe)
         }
@@ -217,12 +218,20 @@ public final class PerfDataFile: @unchecked Sendable {
                               other: (PerfRecord) throws -> Void) throws -> PerfReadReport {
         try withoutActuallyEscaping(sample) { s in
             try withoutActuallyEscaping(other) { o in
-                let walker = RecordWalker(bytes: storage.bytes, name: name, table: table, ordered: ordered, visit: o,
-                                          visitSample: s)
+                let walker = RecordWalker(bytes: storage.bytes, name: name, table: table, ordered: ordered,
+                                          decompressLimit: decompressLimit, visit: o, visitSample: s)
                 return try walker.run(start: dataRange.lowerBound, end: dataRange.upperBound,
                                       declaredEnd: declaredDataEnd, pipe: header.isPipe)
             }
         }
+    }
+
+    /// The most one COMPRESSED record may decompress to. perf compresses what it read from one
+    /// ring buffer (the header's `mmap_len`) and decompresses into a buffer of that size; twice
+    /// that is allowed, and 64 MiB when the header does not say.
+    var decompressLimit: Int {
+        guard let m = header.compression?.mmapLength, m > 0 else { return 64 << 20 }
+        return max(2 * Int(m), 1 << 20)
     }
 
     /// The tracepoint format of event `index`, if it is a tracepoint.

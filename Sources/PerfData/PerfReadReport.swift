@@ -22,17 +22,19 @@ public struct PerfReadReport: Sendable {
     public var warnings: [PerfDataError] = []
     /// The problem that ended the walk early; records before it were delivered.
     public var error: PerfDataError?
+    /// The file's name, for the messages (every message names the file it is about).
+    public var file = "perf.data"
 
     /// One line per warning, plus the unknown-type summary and the error, for printing.
     public var messages: [String] {
         var out = warnings.map(\.description)
         if !unknownTypes.isEmpty {
             let list = unknownTypes.sorted { $0.key < $1.key }.map { "type \($0.key) x\($0.value)" }
-            out.append("perf.data: skipped records of unknown type: " + list.joined(separator: ", "))
+            out.append("\(file): skipped records of unknown type: " + list.joined(separator: ", "))
         }
-        if unknownIDSamples > 0 { out.append("perf.data: skipped \(unknownIDSamples) samples with an unknown event id") }
-        if lostRecords > 0 { out.append("perf.data: \(lostRecords) LOST records, \(lostEvents) events lost") }
-        if lostSamples > 0 { out.append("perf.data: \(lostSamples) samples lost (LOST_SAMPLES)") }
+        if unknownIDSamples > 0 { out.append("\(file): skipped \(unknownIDSamples) samples with an unknown event id") }
+        if lostRecords > 0 { out.append("\(file): \(lostRecords) LOST records, \(lostEvents) events lost") }
+        if lostSamples > 0 { out.append("\(file): \(lostSamples) samples lost (LOST_SAMPLES)") }
         if let error { out.append(error.description) }
         return out
     }

@@ -15,15 +15,19 @@ final class RecordWalker {
     private var nextChunk = 0
     /// Bytes of a record split across two COMPRESSED records.
     private var leftover: [UInt8] = []
+    /// The most one COMPRESSED record may decompress to.
+    private let decompressLimit: Int
 
-    init(bytes: UnsafeRawBufferPointer, name: String, table: EventTable, ordered: Bool,
+    init(bytes: UnsafeRawBufferPointer, name: String, table: EventTable, ordered: Bool, decompressLimit: Int = .max,
          visit: @escaping (PerfRecord) throws -> Void, visitSample: ((PerfSample) throws -> Void)? = nil) {
         self.bytes = bytes
+        self.decompressLimit = decompressLimit
         self.name = name
         self.table = table
         self.visit = visit
         self.visitSample = visitSample
         queue = ordered ? OrderedQueue() : nil
+        report.file = name
     }
 
     deinit {
@@ -277,7 +281,7 @@ final class RecordWalker {
         var buf = GrowableBuffer(capacity: leftover.count + payload.count * 8)
         leftover.withUnsafeBytes { buf.append($0) }
         let before = buf.count
-        if let message = zstd.decompress(payload, into: &buf) {
+        if let message = zstd.decompress(payload, into: &buf, limit: decompressLimit) {
             buf.free()
             return .decompression(file: name, offset: offset, message: message)
         }

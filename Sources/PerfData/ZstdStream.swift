@@ -17,12 +17,17 @@ final class ZstdStream {
     deinit { ZSTD_freeDStream(stream) }
 
     /// Appends the decompression of `input` to `output` (growing it as needed); returns nil or an error text.
-    func decompress(_ input: UnsafeRawBufferPointer, into output: inout GrowableBuffer) -> String? {
+    /// More than `limit` bytes out is an error: zstd turns 4 bytes into a 128 KB block, so one 64 KB
+    /// record could otherwise claim gigabytes.
+    func decompress(_ input: UnsafeRawBufferPointer, into output: inout GrowableBuffer, limit: Int = .max) -> String? {
         guard let src = input.baseAddress, input.count > 0 else { return nil }
         var inBuf = ZSTD_inBuffer(src: src, size: input.count, pos: 0)
+        let start = output.count
         while true {
-            output.reserve(max(input.count * 4, 1 << 16))
-            var outBuf = ZSTD_outBuffer(dst: output.base + output.count, size: output.capacity - output.count, pos: 0)
+            let room = limit - (output.count - start)
+            if room <= 0 { return "it decompresses to more than \(limit) bytes" }
+            output.reserve(min(max(input.count * 4, 1 << 16), room))
+            var outBuf = ZSTD_outBuffer(dst: output.base + output.count, size: min(output.capacity - output.count, room), pos: 0)
             let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
             if ZSTD_isError(r) != 0 { return String(cString: ZSTD_getErrorName(r)) }
             output.count += outBuf.pos

@@ -45,6 +45,13 @@ public struct BpftraceParser {
     }
 }
 
+/// A map name for a warning: as it is when it looks like one (`@offcpu`), else quoted and escaped,
+/// since JSON map names can hold any character, line breaks included.
+func mapName(_ name: [UInt8]) -> String {
+    if name.count <= 60 && name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return String(decoding: name, as: UTF8.self) }
+    return name.withUnsafeBufferPointer { InputError.excerpt($0) }
+}
+
 /// Which maps are read, decided once per map name.
 private struct MapChooser {
     enum Kind { case stacks, noStack, notNumbers }
@@ -65,14 +72,14 @@ private struct MapChooser {
             if let wanted {
                 read = name == wanted
             } else if let chosen {
-                why = "skipped: only one off-CPU map is read, \(String(decoding: chosen, as: UTF8.self)) (another can be asked for by name)"
+                why = "skipped: only one off-CPU map is read, \(mapName(chosen)) (another can be asked for by name)"
             } else {
                 chosen = name
                 read = true
             }
         }
         if let why, wanted == nil || wanted == name {
-            report.skippedMaps.append("\(String(decoding: name, as: UTF8.self)): \(why)")
+            report.skippedMaps.append("\(mapName(name)): \(why)")
         }
         decisions[name] = read
         return read
@@ -145,7 +152,7 @@ private final class BpftraceReader {
         entryStart = nil
         settlePending()
         if let wanted = maps.wanted, maps.decisions[wanted] == nil {
-            report.skippedMaps.append("\(String(decoding: wanted, as: UTF8.self)): not found in the input")
+            report.skippedMaps.append("\(mapName(wanted)): not found in the input")
         }
     }
 

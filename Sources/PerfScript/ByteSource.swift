@@ -83,21 +83,40 @@ public final class ByteSource {
         return out
     }
 
+    /// The longest line read. No profile line comes near it (a folded stack of 10,000 frames of
+    /// 200-byte names is 2 MB); past it the input is not a profile, and holding it would take
+    /// gigabytes. (Checking it needs a buffer of twice this size.)
+    public static let maxLineLength = 128 << 20
+
     /// Calls `body` for every line (without its newline; a trailing "\r" is kept)
-    /// and its 1-based number. Stops early when `body` returns false.
+    /// and its 1-based number. Stops early when `body` returns false. Throws
+    /// `InputError.lineTooLong` for a line longer than `maxLineLength`.
     public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
         var lineNumber = 0
+        // Bytes after `start` known to hold no newline: a long line arriving through a pipe in
+        // 64 KB reads is then scanned once, not once per read.
+        var scanned = 0
         while true {
             // Consume every complete line in the buffer.
             while start < end {
                 let base = buffer + start
                 let avail = end - start
-                guard let nl = memchr(base, 0x0A, avail) else { break }
+                guard let nl = memchr(base + scanned, 0x0A, avail - scanned) else {
+                    scanned = avail
+                    break
+                }
                 let len = UnsafeMutableRawPointer(nl) - UnsafeMutableRawPointer(base)
+                scanned = 0
                 lineNumber += 1
+                if len > ByteSource.maxLineLength {
+                    throw InputError.lineTooLong(file: name, line: lineNumber, limit: ByteSource.maxLineLength)
+                }
                 let line = UnsafeBufferPointer(start: UnsafePointer(base), count: len)
                 start += len + 1
                 if try !body(line, lineNumber) { return }
+            }
+            if end - start > ByteSource.maxLineLength {
+                throw InputError.lineTooLong(file: name, line: lineNumber + 1, limit: ByteSource.maxLineLength)
             }
             if atEOF {
                 if start < end {

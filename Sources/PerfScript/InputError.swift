@@ -8,11 +8,14 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case empty(file: String)
     /// The input was read but holds no sample to draw.
     case noSamples(file: String, detail: String)
+    /// A line longer than any profile has (`ByteSource.maxLineLength`): binary data or a runaway writer.
+    case lineTooLong(file: String, line: Int, limit: Int)
 
     public var description: String {
         switch self {
         case let .unreadable(file, reason):
-            return "\(file): cannot read: \(reason)"
+            // Readers' own errors (perf.data) already start with the file name.
+            return reason.hasPrefix(file + ": ") ? reason : "\(file): cannot read: \(reason)"
         case let .unknownFormat(file, line, found):
             return "\(file):\(line): unknown input format: expected perf.data, `perf script` text, folded stacks "
                 + "(`frame;frame;frame COUNT`) or off-CPU text (perf sched timehist, bcc offcputime, bpftrace), found \(found)"
@@ -20,6 +23,9 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             return "\(file): empty input: expected perf.data, `perf script` text, folded stacks or off-CPU text"
         case let .noSamples(file, detail):
             return "\(file): no samples to draw (\(detail))"
+        case let .lineTooLong(file, line, limit):
+            return "\(file):\(line): line longer than \(limit >> 20) MiB: not a profile (expected perf.data, "
+                + "`perf script` text, folded stacks or off-CPU text)"
         }
     }
 

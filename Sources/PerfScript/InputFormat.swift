@@ -32,15 +32,18 @@ public enum InputFormat: String, Sendable {
         let magic = try source.peek(8)
         // "PERFILE2" in either byte order (the byte-swapped one is refused with a clear error later).
         if magic.elementsEqual("PERFILE2".utf8) || magic.elementsEqual("2ELIFREP".utf8) { return .perfData }
+        // A perf.data cut within its magic: the perf.data reader says how short it is.
+        if magic.count >= 4 && magic.count < 8 && "PERFILE2".utf8.starts(with: magic) { return .perfData }
         var window = sniffBytes
         while true {
             let prefix = try source.peek(window)
             let whole = prefix.count < window
             if let format = try detect(prefix, file: source.name, wholeInput: whole) { return format }
-            if window >= 1 << 30 {
-                throw InputError.unknownFormat(file: source.name, line: 1, found: "a first line longer than 1 GiB")
+            if window > ByteSource.maxLineLength {
+                let lines = prefix.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+                throw InputError.lineTooLong(file: source.name, line: lines, limit: ByteSource.maxLineLength)
             }
-            window *= 8
+            window = min(window * 8, ByteSource.maxLineLength + 1)
         }
     }
 
@@ -86,7 +89,7 @@ public enum InputFormat: String, Sendable {
                 continue
             case .none: break
             }
-            if FoldedParser.split(line) != nil {
+            if FoldedParser.looksFolded(line) {
                 foldedLines += 1
                 continue
             }
@@ -138,7 +141,7 @@ public enum InputFormat: String, Sendable {
         if columns.readHeader(line) && OffCPUText.find(line, "task name") != nil { return .format(.timehist) }
         if TimehistLine.parse(OffCPUText.trimEnd(line), columns: columns) != nil { return .format(.timehist) }
         if TimehistLine.isNoise(line) { return .undecided }
-        if OffCPUText.has(line, "    ") && FoldedParser.split(line) == nil { return .undecided }
+        if OffCPUText.has(line, "    ") && !FoldedParser.looksFolded(line) { return .undecided }
         return .none
     }
 }

@@ -82,7 +82,7 @@ struct TimehistColumns {
     mutating func readHeader(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         if let task = OffCPUText.find(line, "task name"), OffCPUText.find(line, "wait time") != nil {
             // `cpu  012  task name`: -V puts one digit per CPU between the two.
-            if let cpu = OffCPUText.find(line, "cpu") {
+            if let cpu = OffCPUText.find(line, "cpu"), cpu + 3 <= task {
                 visual = slice(line, cpu + 3, task).contains(where: { !isSpace($0) })
             }
             state = OffCPUText.ends(line, "state")

@@ -17,7 +17,32 @@ struct OutputError: Error, CustomStringConvertible {
 enum CLI {
     /// One line on stderr, prefixed with the program name.
     static func say(_ message: String) {
-        FileHandleStderr.write("flame: \(message)\n")
+        FileHandleStderr.write("flame: \(printable(message))\n")
+    }
+
+    /// Messages quote the input (thread and process names, symbols, event and map names): control
+    /// characters there could move the cursor, recolour or clear the terminal, or split one message
+    /// into lines that look like others, so they are written as escapes. Tabs stay.
+    static func printable(_ message: String) -> String {
+        func hidden(_ u: Unicode.Scalar) -> Bool {
+            let v = u.value
+            return (v < 0x20 && v != 0x09) || (v >= 0x7F && v <= 0x9F) || (v >= 0x202A && v <= 0x202E)
+                || (v >= 0x2066 && v <= 0x2069) || v == 0x200E || v == 0x200F || v == 0x2028 || v == 0x2029
+        }
+        guard message.unicodeScalars.contains(where: hidden) else { return message }
+        var out = String.UnicodeScalarView()
+        for u in message.unicodeScalars {
+            guard hidden(u) else { out.append(u); continue }
+            let escape: String
+            switch u.value {
+            case 0x0A: escape = "\\n"
+            case 0x0D: escape = "\\r"
+            case 0..<0x80: escape = "\\x" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
+            default: escape = "\\u{" + String(u.value, radix: 16) + "}"
+            }
+            out.append(contentsOf: escape.unicodeScalars)
+        }
+        return String(out)
     }
 
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
@@ -30,7 +55,7 @@ enum CLI {
 
     /// A status line on stderr that the next one replaces (a terminal only; nil clears it).
     static func progress(_ message: String?) {
-        FileHandleStderr.write("\r\u{1B}[K" + (message.map { "flame: \($0)" } ?? ""))
+        FileHandleStderr.write("\r\u{1B}[K" + (message.map { "flame: \(printable($0))" } ?? ""))
     }
 
     /// Loads an input as on-CPU samples, or with `offcpu` as off-CPU time, printing its notes (and
@@ -54,17 +79,34 @@ enum CLI {
         return isatty(1) != 0 ? defaultFile : nil
     }
 
-    /// Refuses an output path that names one of the inputs (same file, by device and inode).
-    static func refuseOverwritingInput(output: String?, inputs: [String]) throws {
-        guard let output, output != "-" else { return }
-        var o = stat()
-        guard stat(output, &o) == 0 else { return }
-        for input in inputs where input != "-" {
-            var i = stat()
-            if stat(input, &i) == 0 && i.st_dev == o.st_dev && i.st_ino == o.st_ino {
-                throw OutputError(path: output, reason: "it is the input \(input); choose another -o")
-            }
+    /// The inputs of this run (device, inode, as named): `write` never replaces one of them.
+    nonisolated(unsafe) private static var inputs: [(dev: UInt64, ino: UInt64, path: String)] = []
+
+    /// Remembers `paths` as inputs, so that no output of this run replaces them (a report
+    /// folder's files, a PNG preview, as well as `-o`).
+    static func protectInputs(_ paths: [String]) {
+        for path in paths where path != "-" {
+            var st = stat()
+            if stat(path, &st) == 0 { inputs.append((UInt64(st.st_dev), UInt64(st.st_ino), path)) }
         }
+    }
+
+    /// Throws when `path` names one of the protected inputs (same file, by device and inode, so
+    /// links and other spellings of the name are caught too).
+    static func refuseInput(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return }
+        if let input = inputs.first(where: { $0.dev == UInt64(st.st_dev) && $0.ino == UInt64(st.st_ino) }) {
+            throw OutputError(path: path, reason: "it is the input \(input.path); choose another -o")
+        }
+    }
+
+    /// Refuses an output path that names one of the inputs, and keeps every output of the run
+    /// away from them.
+    static func refuseOverwritingInput(output: String?, inputs: [String]) throws {
+        protectInputs(inputs)
+        guard let output, output != "-" else { return }
+        try refuseInput(output)
     }
 
     /// Writes bytes to `path`, or standard output when nil or "-". Files are written to a
@@ -74,10 +116,13 @@ enum CLI {
             try writeAll(fd: 1, bytes, name: "<stdout>")
             return
         }
+        try refuseInput(path)
         // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is written as it is: renaming a
         // temporary file over it would replace the device with a regular file.
         var st = stat()
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR {
+        let exists = stat(path, &st) == 0
+        if exists && (st.st_mode & S_IFMT) == S_IFDIR { throw OutputError(path: path, reason: "is a directory") }
+        if exists && (st.st_mode & S_IFMT) != S_IFREG {
             let fd = open(path, O_WRONLY)
             if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
             defer { close(fd) }
@@ -85,7 +130,10 @@ enum CLI {
             return
         }
         let tmp = path + ".tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // A new file of our own: never through a link someone left at the temporary name.
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(tmp, flags, 0o644)
+        if fd < 0 && errno == EEXIST && unlink(tmp) == 0 { fd = open(tmp, flags, 0o644) }
         if fd < 0 { throw OutputError(path: path, reason: String(cString: strerror(errno))) }
         do {
             try writeAll(fd: fd, bytes, name: path)

@@ -47,6 +47,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        CLI.protectInputs([oncpu, offcpu, before, after].compactMap { $0 })
         var folder = try ReportFolder(path: output, render: render)
         let options = collapse.options(symbols: symbols, filter: filter)
         let markdown: String

@@ -49,6 +49,7 @@ struct ReportFolder {
     /// Writes `name.svg` and its PNG preview; the PNG's name, or nil with the reason noted once.
     mutating func write(_ svg: [UInt8], name: String) throws -> String? {
         try CLI.write(svg, to: "\(path)/\(name).svg")
+        try CLI.refuseInput("\(path)/\(name).png")
         if let why = PNGPreview.write(svg: "\(path)/\(name).svg", png: "\(path)/\(name).png") {
             if !notes.contains(why) {
                 notes.append(why)

@@ -74,6 +74,177 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(report.screenshots?.count ?? 0, 8, "screenshots of every view")
     }
 
+    // MARK: - hostile names in every view
+
+    /// Names that try to become markup, script, attributes or misleading text, in frames, process
+    /// names, titles, notes and labels (`;` and newlines cannot be in a folded frame's name).
+    static let hostileNames = [
+        "<script>alert('s1')</script>", "<img src=x onerror=alert('i1')>", "<svg onload=alert('v1')>",
+        "\"><g onmouseover=\"alert('g1')\">", "' onfocus='alert(\"f1\")' x='",
+        "]]><script>alert('c1')</script><![CDATA[", "</script><script>alert('e1')</script>",
+        "</title><script>alert('t1')</script>", "&ltscript&gtalert('a1')&amp&#60b&#x3e %26lt",
+        "`tick` ${alert('b1')} {{constructor.constructor('alert(1)')()}}", "“smart” ‘quotes’ « » ＜wide＞",
+        "javascript:alert('j1')", "line\u{2028}sep\u{2029}para", "bidi\u{202E}txt.exe\u{2066}iso\u{2069}",
+        "ctl\u{01}\u{1B}[31mred\u{7F}\u{85}", "%3Cscript%3Ealert('p1')%3C/script%3E", "\\u003cscript\\u003e \\x3cimg\\x3e",
+    ]
+    static let hostileComm = "<img src=x onerror=alert('comm')>"
+    static let hostileTitle = "<script>alert('title')</script> \"T\" 'q' ]]> &lt;b&gt; &amp;amp; \u{202E}x"
+    static let hostileSubtitle = "</text><script>alert('sub')</script>"
+    static let hostileNotes = "]]></desc><script>alert('notes')</script>\u{2028}"
+    static let hostileCount = "<b onmouseover=alert('count')>samples</b>"
+    static let hostileNameType = "<i>Fn:</i>\"'"
+    static let hostileFont = "Verdana\"; } svg { display: none } <x"
+
+    /// What the SVG shows for a name: characters that could hide or reorder text become U+FFFD
+    /// (tab and newline a space), everything else stays as it is, as text.
+    static func shown(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v == 0x09 || v == 0x0A || v == 0x0D { out.append(" "); continue }
+            let hidden = v < 0x20 || (v >= 0x7F && v <= 0x9F) || (v >= 0x202A && v <= 0x202E) || (v >= 0x2066 && v <= 0x2069)
+                || v == 0x200E || v == 0x200F || v == 0x2028 || v == 0x2029
+            out.append(hidden ? "\u{FFFD}" : u)
+        }
+        return String(out)
+    }
+
+    /// Every view (oncpu, icicle, offcpu, both side by side, stacked and combined, diff single and
+    /// panes, a report's SVGs for one run and for a before/after pair, a 10,000-frame stack) drawn
+    /// from hostile inputs and opened in Chromium: hovered, searched, zoomed, walked with the
+    /// keyboard, reopened from its URL and from a URL with a hostile search. No dialog may open, no
+    /// element or event handler may appear that flame did not write, no JavaScript error, and every
+    /// name, title and note is shown as the text it is.
+    func testHostileNamesInEveryViewInChromium() throws {
+        let python = try BrowserTests.python()
+        let dir = try CLITests.makeTemporaryDirectory()
+        let names = BrowserTests.hostileNames
+        var stacks: [String] = []
+        for (i, n) in names.enumerated() {
+            stacks.append("app;main;\(n);leaf \(10 + i)")
+            stacks.append("\(BrowserTests.hostileComm);\(n) \(5 + i)")
+        }
+        // Invalid UTF-8 too.
+        func folded(_ lines: [String]) -> Data {
+            Data(Array((lines.joined(separator: "\n") + "\napp;bad").utf8) + [0xFF, 0xC0, 0xAF] + Array("utf8 7\n".utf8))
+        }
+        // A file name that is itself hostile (it reaches messages and summary.md, never the SVGs).
+        let on = dir.appendingPathComponent("in <img src=x onerror=alert('file')> \"q\" 'a'.folded")
+        try folded(stacks).write(to: on)
+        let after = dir.appendingPathComponent("after.folded")
+        try folded(stacks.enumerated().map { $0.offset % 3 == 0 ? $0.element + "0" : $0.element }).write(to: after)
+        let off = dir.appendingPathComponent("off.folded")
+        try folded(stacks).write(to: off)
+        // perf script text with a hostile process name, event name, symbol and binary (cpu-clock,
+        // so that it can also be the on-CPU half of a hot/cold graph).
+        var script = ""
+        for (i, event) in ["<img/src=x/onerror=alert('ev')>:", "cpu-clock:"].enumerated() {
+            for k in 0..<4 {
+                script += "\(BrowserTests.hostileComm) 1234 [000] \(i).00000\(k):    1000000 \(event) \n"
+                    + "\t401000 <script>alert('sym')</script>+0x1 (/bin/<img src=x onerror=alert('dso')>)\n"
+                    + "\t401000 main+0x1 (/bin/app)\n\n"
+            }
+        }
+        let perfText = dir.appendingPathComponent("events.perf.txt")
+        try Data(script.utf8).write(to: perfText)
+        let clockText = dir.appendingPathComponent("clock.perf.txt")
+        let clockRecords = script.components(separatedBy: "\n\n").filter { $0.contains("cpu-clock:") }
+        try Data((clockRecords.joined(separator: "\n\n") + "\n\n").utf8).write(to: clockText)
+        let deep = dir.appendingPathComponent("deep.folded")
+        try Data(("app;" + (0..<10_000).map { "f\($0 % 5)" }.joined(separator: ";") + " 3\napp;other 1\n").utf8).write(to: deep)
+
+        let labels = ["--title", BrowserTests.hostileTitle, "--subtitle", BrowserTests.hostileSubtitle,
+                      "--notes", BrowserTests.hostileNotes, "--countname", BrowserTests.hostileCount,
+                      "--nametype", BrowserTests.hostileNameType, "--fonttype", BrowserTests.hostileFont, "--minwidth", "0"]
+        func make(_ args: [String], _ output: String) throws {
+            let r = try CLITests.run(args + ["-o", dir.appendingPathComponent(output).path])
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+        }
+        try make(["oncpu", on.path] + labels, "oncpu.svg")
+        try make(["oncpu", on.path, "--inverted", "--reverse", "--hash", "--colors", "java"] + labels, "icicle.svg")
+        try make(["offcpu", off.path] + labels, "offcpu.svg")
+        try make(["both", perfText.path, off.path] + labels, "both.svg")
+        try make(["both", on.path, off.path, "--layout", "stacked"] + labels, "stacked.svg")
+        try make(["both", clockText.path, off.path, "--combined"] + labels, "combined.svg")
+        try make(["diff", on.path, after.path] + labels, "diff.svg")
+        try make(["diff", on.path, after.path, "--view", "panes"] + labels, "diff-panes.svg")
+        try make(["oncpu", deep.path, "--minwidth", "0"], "deep.svg")
+        for (args, folder) in [(["--oncpu", on.path, "--offcpu", off.path], "report"), (["--before", on.path, "--after", after.path], "compare")] {
+            let r = try CLITests.run(["report"] + args + labels + ["-o", dir.appendingPathComponent(folder).path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertFalse(r.stderr.contains("\u{1B}") || r.stderr.contains("\u{202E}"), "messages are escaped: \(r.stderr)")
+        }
+        let summary = try String(contentsOf: dir.appendingPathComponent("compare/summary.md"), encoding: .utf8)
+        let heading = String(summary.prefix { $0 != "\n" })
+        XCTAssertTrue(heading.hasSuffix("/in \\<img src=x onerror=alert('file')\\> \"q\" 'a'.folded → \(after.path)"), heading)
+
+        let views = ["oncpu.svg", "icicle.svg", "offcpu.svg", "both.svg", "stacked.svg", "combined.svg", "diff.svg",
+                     "diff-panes.svg", "report/oncpu.svg", "report/offcpu.svg", "report/both.svg", "compare/before.svg",
+                     "compare/after.svg", "compare/diff.svg", "deep.svg"]
+        let shownNames = names.map(BrowserTests.shown)
+        let plan: [String: Any] = [
+            "mode": "hostile-views", "dir": dir.path, "outdir": BrowserTests.output.path, "views": views,
+            "hover": [shownNames[0], shownNames[1], shownNames[3], shownNames[13], BrowserTests.hostileComm],
+            "search": "alert|onerror", "click": shownNames[1], "urlSearch": "<svg onload=alert(1)>|onerror=",
+        ]
+        let planFile = dir.appendingPathComponent("plan.json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+        let r = try BrowserTests.run(python, [BrowserTests.driver.path, planFile.path], timeout: 600)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try? r.stdout.write(to: BrowserTests.output.appendingPathComponent("hostile-views.json"))
+        let report = try JSONDecoder().decode(Report.self, from: r.stdout)
+        if let reason = report.skip { throw XCTSkip(reason) }
+        XCTAssertEqual(report.errors ?? ["no report"], [], "steps that failed in the browser")
+        let severe = (report.console ?? []).filter { $0.level == "SEVERE" || $0.message.contains("Uncaught") }
+        XCTAssertEqual(severe.map { "\($0.page): \($0.message)" }, [], "JavaScript errors in the console")
+
+        let elements: Set<String> = ["svg", "desc", "defs", "linearGradient", "stop", "style", "script", "rect", "text", "g",
+                                     "title", "line"]
+        let checked = report.hostileViews ?? [:]
+        XCTAssertEqual(Set(checked.keys), Set(views), "every view was opened")
+        for (name, v) in checked.sorted(by: { $0.key < $1.key }) {
+            XCTAssertNil(v.dialog, "\(name): a dialog opened on load")
+            XCTAssertNil(v.dialogLater, "\(name): a dialog opened after hover, search, zoom, keys and reloads")
+            for audit in [v.before, v.after] {
+                XCTAssertTrue(Set(audit.tags.keys).isSubset(of: elements), "\(name): elements \(audit.tags.keys.sorted())")
+                XCTAssertEqual(audit.tags["script"], 1, "\(name): only flame's script")
+                XCTAssertEqual(audit.scripts, 1, name)
+                XCTAssertEqual(audit.handlers, ["svg@onload"], "\(name): only flame's own handler")
+            }
+            let titles = Set(v.before.titles)
+            XCTAssertEqual(Set(v.after.titles), titles, "\(name): the frames are the same after the interactions")
+            XCTAssertFalse(v.searched.isEmpty, name)
+            XCTAssertTrue(v.urlSearched.contains { $0.hasPrefix("Matched: ") && $0 != "Matched: 0.00%" } || name == "deep.svg",
+                          "\(name): a search from the URL: \(v.urlSearched)")
+            guard name != "deep.svg" else {
+                XCTAssertEqual(v.before.titles.count, 10_003, "every frame of the deep stack is drawn")
+                continue
+            }
+            if ["both.svg", "combined.svg"].contains(name) {
+                // perf script text: folded by stackcollapse-perf.pl's rules (names cut at "(").
+                XCTAssertTrue(titles.contains("<script>alert"), "\(name): \(titles.sorted())")
+            } else {
+                for n in shownNames { XCTAssertTrue(titles.contains(n), "\(name): \(n.debugDescription) is a frame's text") }
+                XCTAssertTrue(titles.contains("bad\u{FFFD}\u{FFFD}\u{FFFD}utf8"), name)
+                XCTAssertEqual(v.hovered.count, 5, "\(name): every hostile frame was hovered")
+                XCTAssertEqual(v.zoomed.compactMap { $0 }.first, shownNames[1], "\(name): the hostile frame zooms")
+                XCTAssertEqual(v.reopened, v.zoomed, "\(name): and reopens from the URL")
+            }
+            let nameType = BrowserTests.shown(BrowserTests.hostileNameType)
+            for h in v.hovered { XCTAssertTrue(h.contains(nameType + " "), "\(name): \(h)") }
+            XCTAssertFalse(v.before.texts.joined().unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x1B }, name)
+        }
+        if let single = checked["oncpu.svg"] {
+            XCTAssertTrue(single.before.texts.contains(BrowserTests.shown(BrowserTests.hostileTitle)), "\(single.before.texts.prefix(3))")
+            XCTAssertTrue(single.before.texts.contains { $0.hasPrefix(BrowserTests.shown(BrowserTests.hostileSubtitle)) })
+            XCTAssertEqual(single.before.notes, BrowserTests.shown(BrowserTests.hostileNotes))
+            XCTAssertTrue(single.hovered.first?.contains(BrowserTests.hostileCount) ?? false, "\(single.hovered)")
+        }
+        if let both = checked["both.svg"] {
+            XCTAssertTrue(both.before.labels.contains("On-CPU (<img/src=x/onerror=alert('ev')>)"), "\(both.before.labels)")
+        }
+    }
+
     // MARK: - checks
 
     private func checkLoadAndZoom(_ report: Report, clicks: [String]) {
@@ -383,6 +554,28 @@ struct Report: Decodable {
     var other: [String: Snapshot]?
     var single: Single?
     var hostile: Hostile?
+    var hostileViews: [String: HostileView]?
+
+    struct Audit: Decodable {
+        var tags: [String: Int]
+        var handlers: [String]
+        var titles: [String]
+        var texts: [String]
+        var notes: String?
+        var labels: [String]
+        var scripts: Int
+    }
+    struct HostileView: Decodable {
+        var dialog: String?
+        var dialogLater: String?
+        var before: Audit
+        var after: Audit
+        var hovered: [String]
+        var searched: [String]
+        var zoomed: [String?]
+        var reopened: [String?]
+        var urlSearched: [String]
+    }
 }
 
 private typealias Snapshot = Report.Snapshot

@@ -110,7 +110,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertNil(report.error)
         XCTAssertEqual(report.unknownTypes, [200: 1])
         XCTAssertEqual(samples, try sampleExtents(whole).count)
-        XCTAssertTrue(report.messages.contains("perf.data: skipped records of unknown type: type 200 x1"), "\(report.messages)")
+        XCTAssertTrue(report.messages.contains("cut.data: skipped records of unknown type: type 200 x1"), "\(report.messages)")
 
         // File mode: retype FINISHED_INIT (same size, nothing moves).
         var b = try Fixtures.bytes("cpuburn.data")

@@ -119,7 +119,10 @@ final class ParserTests: XCTestCase {
         let visitor = RecordingVisitor()
         let report = try FoldedParser().parse(ByteSource(path: path), into: visitor)
         XCTAssertEqual(visitor.events, ["stack a;b;c 10", "stack a;b 3"])
-        XCTAssertEqual(report.unrecognizedLines, 2, "a line without count and a count past 64 bits are skipped")
+        XCTAssertEqual(report.unrecognizedLines, 1, "a line without count is skipped")
+        XCTAssertEqual(report.droppedRecords, 1, "and a count past 64 bits, said so")
+        XCTAssertEqual(report.firstDropped?.line, 5)
+        XCTAssertEqual(report.firstDropped?.reason, "its count 18446744073709551616 does not fit in 64 bits")
     }
 
     func testUnreadableAndDirectoryInputs() {

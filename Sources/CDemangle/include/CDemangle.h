@@ -8,7 +8,8 @@
 char *flame_cxx_demangle(const char *mangled);
 
 /* Swift demangling through the Swift runtime's swift_demangle (libswiftCore). Returns
-   malloc'd text (free it) or NULL when `mangled` is not a Swift name. */
+   malloc'd text (free it) or NULL when `mangled` is not a Swift name, or is one the runtime
+   would abort on (see demangle.c). */
 char *flame_swift_demangle(const char *mangled, size_t length);
 
 #endif

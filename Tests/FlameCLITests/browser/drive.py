@@ -82,6 +82,38 @@ return null;
 """
 
 
+# Everything an injected name could have added: element names, event-handler and link attributes
+# (flame's own onload on the root is the only one expected), and the text shown.
+AUDIT = r"""
+var all = document.getElementsByTagName("*"), tags = {}, handlers = [];
+for (var i = 0; i < all.length; i++) {
+    var el = all[i];
+    tags[el.localName] = (tags[el.localName] || 0) + 1;
+    for (var j = 0; j < el.attributes.length; j++) {
+        var a = el.attributes[j].name;
+        if (/^on/i.test(a) || /(^|:)(href|src|action|formaction)$/i.test(a)) handlers.push(el.localName + "@" + a);
+    }
+}
+function texts(sel) { return Array.prototype.map.call(document.querySelectorAll(sel), function (t) { return t.textContent; }); }
+var notes = document.getElementById("notes");
+return { tags: tags, handlers: handlers,
+         titles: texts("g.f > title").map(function (t) { return t.split("\n")[0]; }),
+         texts: texts("text"), notes: notes ? notes.textContent : null,
+         labels: Array.prototype.map.call(document.querySelectorAll("[aria-label]"), function (e) { return e.getAttribute("aria-label"); }),
+         scripts: document.getElementsByTagNameNS("*", "script").length };
+"""
+
+# The <rect> of a frame named `name` in any pane (the graph layer, not a zoom clone).
+FIND_ANY = r"""
+var gs = document.querySelectorAll(".graph > g.f");
+for (var i = 0; i < gs.length; i++) {
+    var t = gs[i].getElementsByTagName("title")[0];
+    if (t && t.textContent.split("\n")[0] === arguments[0]) return gs[i].getElementsByTagName("rect")[0];
+}
+return null;
+"""
+
+
 def skip(reason):
     print(json.dumps({"skip": reason}))
     sys.exit(0)
@@ -218,6 +250,14 @@ def main():
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
         report["screenshots"].append(path)
+
+    if plan.get("mode") == "hostile-views":
+        hostile_views(plan, base, report, step, d, load, snapshot, dialog_open, console, keys,
+                      search_by_keyboard, screenshot, ActionChains, Keys)
+        d.quit()
+        server.shutdown()
+        print(json.dumps(report))
+        return
 
     both = base + plan["both"]
     clicks = plan["click"]  # one frame name per pane
@@ -365,6 +405,57 @@ def main():
     d.quit()
     server.shutdown()
     print(json.dumps(report))
+
+
+def hostile_views(plan, base, report, step, d, load, snapshot, dialog_open, console, keys, search_by_keyboard,
+                  screenshot, ActionChains, Keys):
+    """Every view flame draws, made from inputs full of hostile names, titles and notes: each is
+    loaded, hovered over the hostile frames, searched, zoomed, walked with the keyboard and
+    reopened from its URL (and from a URL carrying a hostile search), with what the document
+    holds recorded before and after, and any dialog seen."""
+    from urllib.parse import quote
+
+    def view(name):
+        url = base + quote(name)
+        load(url)
+        time.sleep(0.2)
+        out = {"dialog": dialog_open(), "before": d.execute_script(AUDIT), "hovered": []}
+        for frame in plan["hover"]:
+            rect = d.execute_script(FIND_ANY, frame)
+            if rect is not None:
+                ActionChains(d).move_to_element(rect).perform()
+                out["hovered"].append(" | ".join(p["details"] for p in snapshot()["panes"]))
+        search_by_keyboard(plan["search"])
+        out["searched"] = [p["matched"] for p in snapshot()["panes"]]
+        rect = d.execute_script(FIND_ANY, plan["click"])
+        if rect is not None:
+            ActionChains(d).move_to_element(rect).click().perform()
+        keys(Keys.ARROW_UP, Keys.ARROW_UP, Keys.ARROW_DOWN, Keys.ARROW_RIGHT, Keys.ARROW_LEFT)
+        out["zoomed"] = [p["zoomed"]["name"] if p["zoomed"] else None for p in snapshot()["panes"]]
+        load(d.current_url)
+        out["reopened"] = [p["zoomed"]["name"] if p["zoomed"] else None for p in snapshot()["panes"]]
+        load(url + "?s=" + quote(plan["urlSearch"], safe=""))
+        out["urlSearched"] = [p["matched"] for p in snapshot()["panes"]]
+        time.sleep(0.2)
+        out["dialogLater"] = dialog_open()
+        out["after"] = d.execute_script(AUDIT)
+        console()
+        screenshot("hostile-" + name.replace("/", "-").replace(".svg", ""))
+        return out
+
+    @step("hostileViews")
+    def _():
+        out = {}
+        for name in plan["views"]:
+            try:
+                out[name] = view(name)
+            except Exception as e:  # noqa: BLE001 - one view's failure must not hide the others'
+                report["errors"].append(f"{name}: {type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}")
+                try:
+                    d.switch_to.alert.dismiss()
+                except Exception:  # noqa: BLE001
+                    pass
+        return out
 
 
 if __name__ == "__main__":
