@@ -79,7 +79,14 @@ final class DwarfUnwindCaptureTests: XCTestCase {
             XCTAssertEqual(ours.values.reduce(0, +), perfs.values.reduce(0, +), "\(name): same samples, same weight")
             let a = agreement(ours, perfs)
             XCTAssertGreaterThanOrEqual(a, 0.99, "\(name): \(a)\n\(describe(ours, perfs))")
-            XCTAssertFalse(stderr.contains("warning"), "\(name): \(stderr)")
+            // A sample taken while a thread runs deep (the loader, a formatting path) can outgrow
+            // perf's 8 KB copy now and then; that is reported, and must stay rare. Nothing else warns.
+            for line in stderr.split(separator: "\n") where line.contains("warning") {
+                XCTAssertTrue(line.contains("went deeper than the user stack perf copied"), "\(name): \(stderr)")
+                let counts = line.split(separator: " ").compactMap { Int($0) }
+                XCTAssertGreaterThanOrEqual(counts.count, 2, String(line))
+                if counts.count >= 2 { XCTAssertLessThanOrEqual(counts[0] * 50, counts[1], "\(name): at most 2% cut: \(line)") }
+            }
             XCTAssertGreaterThan(share(ours, through: path), 0.9, "\(name): most samples unwind through \(path)")
         }
     }
