@@ -6,6 +6,10 @@ import Symbolize
 /// for debugging and for diffing against perf. The header line always has `comm pid/tid`,
 /// `[cpu]` when sampled, time, period when sampled, and the event (with the tracepoint payload);
 /// frames are `address symbol+0xoffset (dso)` as perf prints them. flame reads it back as input.
+///
+/// `--call-graph dwarf` samples get their user stacks unwound (as `flame fold` unwinds them),
+/// printed after the kernel frames; a stack cut by the end of perf's copy just ends, as in perf's
+/// text. Inlined calls are not printed (perf prints them as extra `(inlined)` lines).
 public final class PerfScriptDump {
     private let file: PerfDataFile
     private let symbols: PerfDataSymbols
@@ -24,10 +28,35 @@ public final class PerfScriptDump {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 20 + 4096)
         var line = ""
+        // DWARF samples wait for their unwinding, and every sample after the first of them waits
+        // with it to keep the order; the batch is unwound before maps change (and when full), so
+        // the machine's maps name its frames as they were at its time.
+        var unwinder: DwarfUserStacks?
+        var pending: [(text: String, pid: Int32, unwound: Bool)] = []
+        func unwindPending() {
+            guard let u = unwinder, !pending.isEmpty else { return }
+            u.submit()
+            let stacks = u.collect()
+            var next = 0
+            for entry in pending {
+                var text = entry.text
+                if entry.unwound, next < stacks.count {
+                    for pc in stacks[next].pcs {
+                        text += "\t" + frameText(CallchainFrame(address: pc, cpumode: PerfRecordMisc.user), pid: entry.pid, machine) + "\n"
+                    }
+                    text += "\n"
+                    next += 1
+                }
+                out.append(contentsOf: text.utf8)
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
         let report = try file.forEachRecord(ordered: true) { record in
             guard case .sample(let s) = record else {
+                unwindPending()
                 symbols.learn(record)
                 machine.apply(record)
+                unwinder?.apply(record)
                 return
             }
             guard let index = s.eventIndex, index < events.count else { return }
@@ -41,6 +70,15 @@ public final class PerfScriptDump {
             }
             line += event.name + ": "
             if let format = file.tracepointFormat(event: index), let payload = format.render(s.raw) { line += payload }
+            if DwarfUserStacks.applies(to: s) {
+                line += "\n"
+                for f in s.frames where f.isKernel { line += "\t" + frameText(f, pid: s.pid, machine) + "\n" }
+                if unwinder == nil { unwinder = DwarfUserStacks(symbols: symbols) }
+                unwinder!.enqueue(s, machine: machine)
+                pending.append((line, s.pid, true))
+                if unwinder!.shouldFlush { unwindPending() }
+                return
+            }
             if s.callchain.isEmpty {
                 line += frameText(CallchainFrame(address: s.ip, cpumode: s.cpumode), pid: s.pid, machine) + "\n"
             } else {
@@ -48,12 +86,17 @@ public final class PerfScriptDump {
                 for f in s.frames { line += "\t" + frameText(f, pid: s.pid, machine) + "\n" }
                 line += "\n"
             }
-            out.append(contentsOf: line.utf8)
+            if pending.isEmpty {
+                out.append(contentsOf: line.utf8)
+            } else {
+                pending.append((line, s.pid, false))
+            }
             if out.count >= 1 << 20 {
                 try flush(out)
                 out.removeAll(keepingCapacity: true)
             }
         }
+        unwindPending()
         try flush(out)
         notes += report.messages.map { "warning: \($0)" }
         if let w = symbols.kernelWarning { notes.append("warning: \(w)") }

@@ -91,6 +91,38 @@ final class DwarfUnwindCaptureTests: XCTestCase {
         }
     }
 
+    /// `flame script` prints the stacks it unwinds where perf script prints its own: the same
+    /// addresses, sample by sample (perf adds lines for inlined calls at the address of their
+    /// caller's line, so runs of one address count once), also across batches of unwinding.
+    func testScriptPrintsUnwoundStacks() throws {
+        let dir = try prepare()
+        _ = try capture("script", "-F 499 --call-graph dwarf", "./bin/nofp/threads", in: dir)
+        func stacks(_ text: String) -> [[Substring]] {
+            text.components(separatedBy: "\n\n").compactMap { block -> [Substring]? in
+                let lines = block.split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+                guard lines.count > 1 else { return nil }
+                var addresses: [Substring] = []
+                for l in lines.dropFirst() {
+                    let a = l.split(separator: " ", maxSplits: 1)[0].drop { $0 == "\t" }
+                    if addresses.last != a { addresses.append(a) }
+                }
+                return addresses
+            }
+        }
+        let perfs = stacks(try String(contentsOfFile: "\(dir)/script.txt", encoding: .utf8))
+        let ours = try CLITests.run(["script", "\(dir)/script.data"])
+        XCTAssertEqual(ours.status, 0, ours.stderr)
+        let mine = stacks(String(decoding: ours.stdout, as: UTF8.self))
+        XCTAssertGreaterThan(perfs.count, 50)
+        XCTAssertEqual(mine.count, perfs.count)
+        let same = zip(mine, perfs).filter { $0.0 == $0.1 }.count
+        let first = zip(mine, perfs).first { $0.0 != $0.1 }.map { "ours \($0.0) | perf's \($0.1)" } ?? ""
+        XCTAssertGreaterThanOrEqual(Double(same), 0.99 * Double(perfs.count), "\(same) of \(perfs.count) stacks equal; first difference: \(first)")
+        XCTAssertTrue(mine.contains { $0.count > 3 }, "unwound, not just the sampled address")
+        let small = try CLITests.run(["script", "\(dir)/script.data"], environment: ["FLAME_UNWIND_BATCH_BYTES": "20000"])
+        XCTAssertEqual(small.stdout, ours.stdout, "batches of unwinding change nothing")
+    }
+
     /// Without frame pointers, `-g` stacks of the same program stop early: what the DWARF
     /// captures above recover is not there to begin with.
     func testFramePointerStacksOfTheseBuildsAreBroken() throws {
