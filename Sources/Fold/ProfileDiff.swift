@@ -46,7 +46,7 @@ public final class ProfileDiff {
             }
             let w = trie.selfWeight[node]
             if w > 0 {
-                let scaled = scale == 1 ? w : UInt64((Double(w) * scale).rounded())
+                let scaled = scale == 1 ? w : UInt64(saturating: Double(w) * scale)
                 self[keyPath: side][Int(m)] &+= scaled
                 profile.trie.add(node: m, weight: scaled, samples: trie.selfSamples[node])
             }
@@ -60,8 +60,10 @@ public final class ProfileDiff {
         var i = trie.nodeCount - 1
         while i > 0 {
             let p = Int(trie.parent[i])
-            b[p] &+= b[i]
-            a[p] &+= a[i]
+            // Saturating: weights near 2^64 (scaled ones round up by Double's precision there)
+            // must not wrap to a small total.
+            b[p] = b[p].addingReportingOverflow(b[i]).overflow ? .max : b[p] + b[i]
+            a[p] = a[p].addingReportingOverflow(a[i]).overflow ? .max : a[p] + a[i]
             i -= 1
         }
         return (b, a)
@@ -90,5 +92,14 @@ public final class ProfileDiff {
             out.append(0x0A)
         }
         return out
+    }
+}
+
+extension UInt64 {
+    /// `d` rounded to the nearest, held to 0...UInt64.max (NaN: 0): a scaled weight must not
+    /// trap where rounding lands on 2^64.
+    public init(saturating d: Double) {
+        let r = d.rounded()
+        if !(r > 0) { self = 0 } else if r >= 18_446_744_073_709_551_616.0 { self = .max } else { self = UInt64(r) }
     }
 }

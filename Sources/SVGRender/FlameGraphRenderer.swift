@@ -220,7 +220,8 @@ public struct FlameGraphRenderer {
 
     /// The label that fits `width` pixels: the name, or its start and "..", or nothing.
     static func label(_ name: [UInt8], fitting width: Double, charWidth: Double) -> [UInt8] {
-        let chars = charWidth > 0 ? Int(width / charWidth) : 0
+        // Held below any name's length first: a tiny --fontwidth must not overflow Int.
+        let chars = charWidth > 0 ? Int(min(width / charWidth, 1e9)) : 0
         if chars < 3 { return [] }
         if name.count <= chars { return name }
         // Count characters, not bytes, and never cut a multi-byte sequence.

@@ -110,7 +110,7 @@ public enum MarkdownReport {
     }
 
     static func signed(_ d: Int64, _ t: ProfileTables) -> String {
-        d >= 0 ? "+" + t.amount(UInt64(d)) : "-" + t.amount(UInt64(-d))
+        d >= 0 ? "+" + t.amount(UInt64(d)) : "-" + t.amount(d.magnitude)
     }
 
     static func deltaPercent(_ r: FunctionChanges.Row) -> String {
@@ -127,7 +127,10 @@ public struct FunctionChanges {
         public var name: String
         public var before: UInt64
         public var after: UInt64
-        public var delta: Int64 { Int64(bitPattern: after &- before) }
+        /// The change, held to Int64's range (a change of 2^63 or more is not a sign flip).
+        public var delta: Int64 {
+            after >= before ? Int64(min(after - before, UInt64(Int64.max))) : -Int64(min(before - after, UInt64(Int64.max)))
+        }
     }
 
     public private(set) var rows: [Row] = []
@@ -136,7 +139,7 @@ public struct FunctionChanges {
         let b = FunctionTotals(before), a = FunctionTotals(after)
         var byName: [String: Row] = [:]
         for r in b.functions {
-            let scaled = diff.scale == 1 ? r.totalWeight : UInt64((Double(r.totalWeight) * diff.scale).rounded())
+            let scaled = diff.scale == 1 ? r.totalWeight : UInt64(saturating: Double(r.totalWeight) * diff.scale)
             byName[r.name] = Row(name: r.name, before: scaled, after: 0)
         }
         for r in a.functions { byName[r.name, default: Row(name: r.name, before: 0, after: 0)].after = r.totalWeight }

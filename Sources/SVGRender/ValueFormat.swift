@@ -36,10 +36,18 @@ public enum ValueFormat {
         return fixed(v, decimals: 2)
     }
 
-    /// `v` with `decimals` digits after the point ("1.50").
+    /// `v` with `decimals` digits after the point ("1.50"). Values past 2^64 (a change of
+    /// 10^20 % from a weight of 1) are printed in exponent form rather than trapping.
     public static func fixed(_ v: Double, decimals: Int) -> String {
+        guard v.isFinite else { return v.isNaN ? "?" : (v < 0 ? "-inf" : "inf") }
+        if v < 0 { return "-" + fixed(-v, decimals: decimals) }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        guard v * scale < 1e19 else {
+            var exponent = 0, mantissa = v
+            while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+            return fixed(mantissa, decimals: 2) + "e+\(exponent)"
+        }
         let scaled = UInt64((v * scale).rounded())
         let whole = scaled / UInt64(scale)
         guard decimals > 0 else { return String(whole) }
@@ -87,18 +95,20 @@ public enum ValueFormat {
     /// Tooltip lines of a differential frame: both sides with their shares, then the change.
     static func diffLines(before: UInt64, after: UInt64, beforeTotal: UInt64, afterTotal: UInt64,
                           beforeSelf: UInt64, afterSelf: UInt64, amount: (UInt64) -> String) -> (String, String) {
-        let delta = Int64(bitPattern: after &- before)
-        let sign = delta >= 0 ? "+" : "-"
+        // Compared, not subtracted into an Int64: a change of 2^63 or more keeps its sign.
+        let grew = after >= before
+        let magnitude = grew ? after - before : before - after
+        let sign = grew ? "+" : "-"
         let change: String
         if before == 0 {
             change = "new"
         } else if after == 0 {
             change = "gone"
         } else {
-            change = sign + fixed(abs(Double(delta)) / Double(before) * 100, decimals: 1) + "%"
+            change = sign + fixed(Double(magnitude) / Double(before) * 100, decimals: 1) + "%"
         }
         return ("before \(amount(before)) (\(percent(before, of: beforeTotal))), after \(amount(after)) "
-                    + "(\(percent(after, of: afterTotal))): \(sign)\(amount(delta.magnitude)) (\(change))",
+                    + "(\(percent(after, of: afterTotal))): \(sign)\(amount(magnitude)) (\(change))",
                 "self: before \(amount(beforeSelf)), after \(amount(afterSelf))")
     }
 }

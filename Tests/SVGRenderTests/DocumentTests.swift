@@ -123,3 +123,33 @@ final class DocumentTests: XCTestCase {
                        "1 frames narrower than 0.10 px (1 samples) are not drawn (each parent's share under 0.1 px)")
     }
 }
+
+/// Weights at the ends of UInt64 in a difference: a frame of weight 1 before and near 2^64 after
+/// (found by the Render fuzzer, which trapped converting the change, 10^21 %, to an integer).
+final class ExtremeDiffTests: XCTestCase {
+    func testChangesPast2To64AreDrawnNotTrapped() throws {
+        let before = profile([("main;a", 1), ("main;b", 1)])
+        let after = profile([("main;a", UInt64.max / 2), ("main;b", UInt64.max / 2)])
+        for normalize in [false, true] {
+            let diff = ProfileDiff(before: before, after: after, normalize: normalize)
+            let (totalsBefore, totalsAfter) = diff.totals()
+            XCTAssertEqual(totalsAfter.max(), UInt64.max / 2 * 2)
+            XCTAssertLessThanOrEqual(totalsBefore.max() ?? 0, UInt64.max)
+            for view in [DiffView.single, .panes] {
+                let (svg, _) = FlameGraphRenderer.render(view.document(diff, before: before, after: after, countName: "samples", options: FlameGraphOptions()))
+                let doc = try SVGDocument(svg)
+                let titles = doc.frames.map(\.title).joined(separator: "\n")
+                // Raw, the change is 9.22e+20 %; normalized, each side is near 2^63 (Double's rounding
+                // there is 2^11, so only no trap is asked of it).
+                XCTAssertTrue(titles.contains(normalize ? "before 9,223,372,036,854,77" : "(+9.22e+20%)"),
+                              "\(normalize) \(view): " + String(titles.prefix(1500)))
+            }
+        }
+        XCTAssertEqual(ValueFormat.fixed(9.2e20, decimals: 1), "9.20e+20")
+        XCTAssertEqual(ValueFormat.fixed(-1.25, decimals: 1), "-1.3")
+        XCTAssertEqual(ValueFormat.fixed(.nan, decimals: 1), "?")
+        XCTAssertEqual(UInt64(saturating: 18_446_744_073_709_551_615.0), .max)
+        XCTAssertEqual(UInt64(saturating: -3), 0)
+        XCTAssertEqual(UInt64(saturating: 2.5), 3)
+    }
+}
