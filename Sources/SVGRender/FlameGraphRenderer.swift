@@ -63,6 +63,7 @@ public struct FlameGraphRenderer {
         let widthPerWeight = grand > 0 ? (frame.width - 2 * xpad) / Double(grand) : 0
         let charWidth = o.fontSize * o.fontWidth
         let h = o.frameHeight - framePad
+        let countName = Array(pane.countName.utf8)
         for item in items {
             let x1 = left + Double(item.x) * widthPerWeight
             let w = Double(item.weight) * widthPerWeight
@@ -105,6 +106,13 @@ public struct FlameGraphRenderer {
                     + "\(o.minWidth.description) each")
                 out.raw("\n")
                 out.text("not drawn; lower --minwidth to see them")
+            } else if pane.diff == nil, pane.cold == nil, case .samples = pane.unit {
+                // The common case written as bytes: two Strings per frame were a third of the
+                // drawing time. The same text as `ValueFormat.lines`.
+                out.grouped(item.weight); out.raw(" "); countName.withUnsafeBufferPointer { out.text($0) }
+                out.raw(" ("); out.percent(item.weight, of: grand); out.raw(")\nself: ")
+                out.grouped(selfWeight); out.raw(" "); countName.withUnsafeBufferPointer { out.text($0) }
+                out.raw(" ("); out.percent(selfWeight, of: grand); out.raw(")")
             } else {
                 let (main, selfLine): (String, String)
                 if let diff = pane.diff {

@@ -105,6 +105,37 @@ struct SVGBuffer {
         }
     }
 
+    /// `v` with thousands separators, as `ValueFormat.grouped` ("1,234,567").
+    mutating func grouped(_ v: UInt64) {
+        var value = v
+        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 20 digits and 6 commas fit
+        withUnsafeMutableBytes(of: &scratch) { buf in
+            var i = buf.count, n = 0
+            repeat {
+                if n > 0 && n % 3 == 0 { i -= 1; buf[i] = 0x2C }
+                i -= 1
+                buf[i] = UInt8(0x30 + value % 10)
+                value /= 10
+                n += 1
+            } while value > 0
+            bytes.append(contentsOf: buf[i...])
+        }
+    }
+
+    /// `part` of `whole` as `ValueFormat.percent` writes it ("12.34%"), the same arithmetic.
+    mutating func percent(_ part: UInt64, of whole: UInt64) {
+        guard whole > 0 else { raw("0.00%"); return }
+        let hundredths = (Double(part) / Double(whole) * 10000).rounded()
+        let scaled = (hundredths / 100 * 100).rounded()
+        guard scaled >= 0 && scaled < 1e19 else { trusted(ValueFormat.percent(part, of: whole)); return }
+        let s = UInt64(scaled)
+        int(s / 100)
+        bytes.append(0x2E)
+        bytes.append(UInt8(0x30 + s % 100 / 10))
+        bytes.append(UInt8(0x30 + s % 10))
+        bytes.append(0x25)
+    }
+
     /// A non-negative coordinate with at most two decimals, trailing zeros dropped.
     mutating func coord(_ v: Double) {
         var x = (v * 100).rounded()

@@ -171,3 +171,24 @@ final class EmbeddedScriptTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 }
+
+/// The byte writers the renderer uses for tooltips of sample counts print what `ValueFormat`
+/// prints (the SVG of the bench corpus is byte-identical with either).
+final class SVGBufferNumberTests: XCTestCase {
+    func testGroupedAndPercentMatchValueFormat() {
+        var values: [UInt64] = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 999_999, 1_000_000, 12_345_678, UInt64.max, UInt64.max - 1, 1 << 63]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)) }
+        for v in values {
+            var out = SVGBuffer(capacity: 32)
+            out.grouped(v)
+            XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), ValueFormat.grouped(v))
+        }
+        let extremes: [(UInt64, UInt64)] = [(1, 3), (2, 3), (1, 0), (0, 0), (5, 1), (UInt64.max, 1), (1, UInt64.max), (12_345, 100_000)]
+        for (part, whole) in Array(zip(values, values.reversed())) + extremes {
+            var out = SVGBuffer(capacity: 32)
+            out.percent(part, of: whole)
+            XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), ValueFormat.percent(part, of: whole), "\(part) of \(whole)")
+        }
+    }
+}
