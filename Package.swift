@@ -68,6 +68,7 @@ let package = Package(
                 path: "Fuzz/Bodies"),
         .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzBodies", "FuzzSupport"]),
         .executableTarget(name: "FuzzPerfData", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfData"),
+        .executableTarget(name: "FuzzPerfDataFold", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfDataFold"),
         .executableTarget(name: "FuzzPerfScript", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfScript"),
         .executableTarget(name: "FuzzTimehist", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/Timehist"),
         .executableTarget(name: "FuzzBccOffCPU", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/BccOffCPU"),

@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL="PerfData PerfScript Timehist BccOffCPU Bpftrace BpftraceJSON Folded Demangle Render"
+ALL="PerfData PerfDataFold PerfScript Timehist BccOffCPU Bpftrace BpftraceJSON Folded Demangle Render"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 SECONDS_EACH=${FUZZ_SECONDS:-300}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
@@ -71,7 +71,8 @@ for t in $TARGETS; do
     else
         work="$dir/corpus"
     fi
-    seeds=("Fuzz/corpus/$t")
+    # The perf.data folding target starts from the reader's seeds.
+    if [ "$t" = PerfDataFold ]; then seeds=("Fuzz/corpus/PerfData"); else seeds=("Fuzz/corpus/$t"); fi
     [ -d "Fuzz/regressions/$t" ] && seeds+=("Fuzz/regressions/$t")
     log="$dir/log"
     echo "fuzz: Fuzz$t for ${SECONDS_EACH}s (log: $log)"

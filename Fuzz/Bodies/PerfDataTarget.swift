@@ -1,5 +1,8 @@
 import FuzzSupport
+import Fold
 import PerfData
+import PerfScript
+import Symbolize
 
 /// The perf.data reader: header, attrs and feature sections (file mode) or header records (pipe
 /// mode), then every record, in perf's time order and in file order, through the thread and map
@@ -57,4 +60,41 @@ private func check(_ e: PerfDataError, _ name: String) {
     let text = e.description
     FuzzCheck.message(text, file: name, "perf.data")
     if !text.contains("byte") { FuzzCheck.fail("perf.data: message without a byte offset: \(text)") }
+}
+
+/// perf.data through what `flame oncpu` and `flame offcpu` do with it after reading: stacks and
+/// their address arithmetic against the thread maps, `--call-graph dwarf` unwinding of the
+/// sampled registers and stack bytes, frame naming, the off-CPU accountant. No file is opened
+/// for symbols (`readsFiles` off): a fuzzed MMAP may name any path, and opening binaries would
+/// leave little time for anything else. Errors must be `InputError`s naming the file.
+public func fuzzPerfDataFold(_ data: UnsafeRawBufferPointer) {
+    guard data.starts(with: "PERFILE2".utf8) || data.starts(with: "2ELIFREP".utf8) else { return }
+    let path = InputFile.shared.write(data)
+    let variant = Variant(data)
+    var symbols = SymbolizeOptions()
+    symbols.readsFiles = false
+    symbols.diskCache = nil
+    symbols.buildIDCache = nil
+    var collapse = variant.collapse
+    collapse.symbolOptions = symbols
+    do {
+        let (profile, _) = try ProfileLoader.load(path: path, options: collapse, threads: 1)
+        Loaders.notes(profile, path)
+        _ = FlameTree(profile)
+        _ = FoldedWriter.bytes(profile)
+    } catch let e as InputError {
+        FuzzCheck.message(e.description, file: path, "oncpu perf.data")
+    } catch {
+        FuzzCheck.fail("oncpu perf.data: not an InputError: \(error)")
+    }
+    do {
+        let result = try OffCPULoader.load(path: path, collapse: collapse, options: variant.offcpu)
+        Loaders.notes(result.profile, path)
+        _ = result.summary?.report(duration: { "\($0) ns" })
+        _ = FlameTree(result.profile)
+    } catch let e as InputError {
+        FuzzCheck.message(e.description, file: path, "offcpu perf.data")
+    } catch {
+        FuzzCheck.fail("offcpu perf.data: not an InputError: \(error)")
+    }
 }

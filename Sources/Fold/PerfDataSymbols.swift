@@ -13,6 +13,7 @@ final class PerfDataSymbols: @unchecked Sendable {
     private let vdso: String?
     private let file: PerfDataFile
     private let perfCache: String?
+    private let readsFiles: Bool
     private var expected: Set<String> = []
     /// Build-ids the file recorded, by the path frames are symbolized in (header and MMAP2).
     private(set) var buildIDs: [String: String] = [:]
@@ -29,10 +30,11 @@ final class PerfDataSymbols: @unchecked Sendable {
         symbolizer = Symbolizer(options: s)
         self.file = file
         perfCache = s.buildIDCache
+        readsFiles = s.readsFiles
         var ids: [String: String] = [:]
         for entry in file.header.buildIDs where entry.filename.hasPrefix("/") { ids[entry.filename] = entry.buildID }
         var image: String?
-        if let perfCache = s.buildIDCache, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID {
+        if s.readsFiles, let perfCache = s.buildIDCache, let id = file.header.buildIDs.first(where: { $0.filename == "[vdso]" })?.buildID {
             let path = "\(perfCache)/[vdso]/\(id)/vdso"
             if access(path, R_OK) == 0 {
                 image = path
@@ -85,6 +87,7 @@ final class PerfDataSymbols: @unchecked Sendable {
     func loadKernel() {
         if !kernelLooked {
             kernelLooked = true
+            guard readsFiles else { return }
             let id = file.header.buildIDs.first { $0.filename.hasPrefix("[kernel.kallsyms]") }?.buildID
             // Pipe-mode and -z files carry no build-ids: trust the running kernel when the file
             // says it was recorded on this host under this kernel release.

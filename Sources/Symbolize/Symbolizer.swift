@@ -60,6 +60,9 @@ public struct SymbolizeOptions: Sendable {
     /// Where answers are kept between runs; nil turns the disk cache off.
     /// Default: `$XDG_CACHE_HOME/flame/symbols` (else `~/.cache/flame/symbols`).
     public var diskCache: String? = SymbolDiskCache.defaultDirectory()
+    /// false: no binary, debug file or kernel symbol table is opened and frames stay unnamed;
+    /// what is left is the reading and folding of the profile (the perf.data folding fuzzer).
+    public var readsFiles = true
 
     public init() {}
 }
@@ -184,6 +187,7 @@ public final class Symbolizer: @unchecked Sendable {
     /// reads `.eh_frame` from): the file itself when its build-id matches, else a `--binary`
     /// or perf's build-id cache copy with that build-id; nil when none is found.
     public func codeFile(path: String) -> String? {
+        guard options.readsFiles else { return nil }
         let expected = lock.locked { expectedIDs[path] }
         return locator.locateCode(profilePath: path, expectedBuildID: expected)
     }
@@ -239,6 +243,7 @@ public final class Symbolizer: @unchecked Sendable {
     private func load(_ slot: BinarySlot, _ path: String, expectedBuildID: String?) -> LoadedBinary? {
         if slot.located { return slot.loaded }
         slot.located = true
+        guard options.readsFiles else { return nil }
         let expected = expectedBuildID ?? lock.locked { expectedIDs[path] }
         let choice = locator.locate(profilePath: path, expectedBuildID: expected)
         for w in choice.warnings { warn(w) }

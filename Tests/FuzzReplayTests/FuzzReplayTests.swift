@@ -12,7 +12,7 @@ final class FuzzReplayTests: XCTestCase {
         .deletingLastPathComponent()
 
     static var targets: [(String, FuzzBody)] { [
-        ("PerfData", fuzzPerfData), ("PerfScript", fuzzPerfScript), ("Timehist", fuzzTimehist),
+        ("PerfData", fuzzPerfData), ("PerfDataFold", fuzzPerfDataFold), ("PerfScript", fuzzPerfScript), ("Timehist", fuzzTimehist),
         ("BccOffCPU", fuzzBccOffCPU), ("Bpftrace", fuzzBpftrace), ("BpftraceJSON", fuzzBpftraceJSON),
         ("Folded", fuzzFolded), ("Demangle", fuzzDemangle), ("Render", fuzzRender),
     ] }
@@ -20,7 +20,9 @@ final class FuzzReplayTests: XCTestCase {
     func testSeedsAndRegressionsRunThroughEveryTarget() throws {
         var ran = 0
         for (name, body) in Self.targets {
-            let dirs = ["corpus", "regressions"].map { Self.root.appendingPathComponent("Fuzz/\($0)/\(name)").path }
+            // The perf.data folding target starts from the reader's seeds (scripts/fuzz.sh does the same).
+            let seeds = name == "PerfDataFold" ? "PerfData" : name
+            let dirs = ["corpus/\(seeds)", "regressions/\(name)"].map { Self.root.appendingPathComponent("Fuzz/\($0)").path }
             let files = dirs.filter { FileManager.default.fileExists(atPath: $0) }.flatMap(FuzzMain.files(in:))
             XCTAssertFalse(files.isEmpty, "no seeds for \(name)")
             for file in files {

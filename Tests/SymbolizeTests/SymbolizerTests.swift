@@ -114,6 +114,19 @@ final class SymbolizerTests: XCTestCase {
         }
         XCTAssertTrue(names.contains("ns::Worker<long>::spin"), names.sorted().joined(separator: "\n"))
         XCTAssertTrue(names.contains { $0.hasPrefix("(anonymous namespace)::") }, names.sorted().joined(separator: "\n"))
+
+        // `readsFiles` off (the perf.data folding fuzzer): the same lookups open nothing.
+        var closed = SymbolizeOptions()
+        closed.readsFiles = false
+        let none = Symbolizer(options: closed)
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 3, let a = UInt64(f[0], radix: 16) else { continue }
+            XCTAssertNil(none.frames(binary: binary, virtualAddress: a))
+            XCTAssertNil(none.frames(path: binary, address: a))
+        }
+        XCTAssertNil(none.codeFile(path: binary))
+        XCTAssertTrue(none.warnings.isEmpty, none.warnings.joined(separator: "\n"))
     }
 
     /// The same answers from the unstripped binary, and for the stripped one through every

@@ -1,0 +1,4 @@
+import FuzzBodies
+import FuzzSupport
+
+FuzzMain.run("FuzzPerfDataFold", fuzzPerfDataFold)
