@@ -13,6 +13,9 @@ final class RecordWalker {
     /// Decompressed chunks still referenced by queued records, by chunk number.
     private var chunks: [Int: GrowableBuffer] = [:]
     private var nextChunk = 0
+    /// The chunk whose records are being walked: a FINISHED_ROUND inside it flushes the queue,
+    /// and the chunk must outlive that.
+    private var walkingChunk: Int?
     /// Bytes of a record split across two COMPRESSED records.
     private var leftover: [UInt8] = []
     /// The most one COMPRESSED record may decompress to.
@@ -258,7 +261,7 @@ final class RecordWalker {
     private func releaseChunks() {
         guard !chunks.isEmpty else { return }
         let keep = queue?.minChunk() ?? Int.max
-        for (k, c) in chunks where k < keep {
+        for (k, c) in chunks where k < keep && k != walkingChunk {
             c.free()
             chunks[k] = nil
         }
@@ -289,6 +292,8 @@ final class RecordWalker {
         let id = nextChunk
         nextChunk += 1
         chunks[id] = buf
+        walkingChunk = id
+        defer { walkingChunk = nil }
         let data = buf.bytes
         var pos = 0
         while data.count - pos >= 8 {
@@ -305,6 +310,7 @@ final class RecordWalker {
             pos += size
         }
         leftover = Array(UnsafeRawBufferPointer(rebasing: data[pos...]))
+        walkingChunk = nil
         releaseChunks()
         return nil
     }
