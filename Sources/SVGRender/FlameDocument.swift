@@ -91,7 +91,8 @@ public struct ColdShare {
 
     /// Whether node `n` is drawn as off-CPU: at least half of its weight is.
     func isCold(_ n: Int, of tree: FlameTree) -> Bool {
-        total[n] > 0 && total[n] * 2 >= tree.total[n]
+        // cold >= all - cold, not 2 * cold >= all: weights past 2^63 must not overflow.
+        total[n] > 0 && (total[n] >= tree.total[n] || total[n] >= tree.total[n] - total[n])
     }
 }
 

@@ -152,4 +152,26 @@ final class ExtremeDiffTests: XCTestCase {
         XCTAssertEqual(UInt64(saturating: -3), 0)
         XCTAssertEqual(UInt64(saturating: 2.5), 3)
     }
+
+    /// Hot/cold with off-CPU weights of 2^63 (the Render fuzzer's minimized input is one such
+    /// line): whether a frame is mostly off-CPU was asked as 2 * cold >= all, which overflowed.
+    func testHotColdPast2To63() throws {
+        let on = profile([("app;spin", 1)])
+        let off = profile([("app;read", 1 << 63)])
+        let merged = Profile()
+        merged.absorb(on)
+        merged.absorb(off)
+        let cold = Profile(names: merged.names)
+        cold.absorb(off)
+        let tree = FlameTree(merged)
+        let share = ColdShare(merged: tree, cold: FlameTree(cold))
+        let doc = FlameDocument(options: FlameGraphOptions(), layout: .sideBySide, headline: nil,
+                                panes: [FlamePane(tree: tree, unit: .nanoseconds("hot/cold"), title: "Hot/Cold", cold: share)])
+        let svg = try SVGDocument(FlameGraphRenderer.render(doc).svg)
+        let fill = Dictionary(svg.frames.map { (String($0.title.split(separator: "\n")[0]), $0.rect["fill"] ?? "") }) { a, _ in a }
+        let rgb = { (name: String) in fill[name, default: ""].dropFirst(4).dropLast().split(separator: ",").compactMap { Int($0) } }
+        guard rgb("read").count == 3, rgb("app").count == 3 else { return XCTFail("\(fill)") }
+        XCTAssertEqual(rgb("read")[0], rgb("read")[1], "off-CPU: blue")
+        XCTAssertEqual(rgb("app")[0], rgb("app")[1], "app is all but 1 ns off-CPU: blue")
+    }
 }
