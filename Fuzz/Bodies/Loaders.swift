@@ -33,20 +33,27 @@ struct Variant {
 /// file (the command line turns anything else into exit status 1 and a different message).
 enum Loaders {
     static func run(path: String, _ data: UnsafeRawBufferPointer) {
-        // perf.data goes to the symbolizer, which opens the binaries it names: not for a fuzzer.
+        // perf.data goes to the symbolizer, which opens the binaries it names: the PerfDataFold
+        // target takes it, with no files opened.
         if data.starts(with: "PERFILE2".utf8) || data.starts(with: "2ELIFREP".utf8) { return }
         let variant = Variant(data)
+        both(path: path, collapse: variant.collapse, offcpu: variant.offcpu)
+    }
+
+    /// The input through `flame oncpu`'s loader and `flame offcpu`'s.
+    static func both(path: String, collapse: CollapseOptions, offcpu: OffCPUOptions) {
         do {
-            let (profile, _) = try ProfileLoader.load(path: path, options: variant.collapse, threads: 1)
+            let (profile, _) = try ProfileLoader.load(path: path, options: collapse, threads: 1)
             notes(profile, path)
             _ = FlameTree(profile)
+            _ = FoldedWriter.bytes(profile)
         } catch let e as InputError {
             FuzzCheck.message(e.description, file: path, "oncpu")
         } catch {
             FuzzCheck.fail("oncpu: not an InputError: \(error)")
         }
         do {
-            let result = try OffCPULoader.load(path: path, collapse: variant.collapse, options: variant.offcpu)
+            let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpu)
             notes(result.profile, path)
             _ = result.summary?.report(duration: { "\($0) ns" })
             _ = FlameTree(result.profile)

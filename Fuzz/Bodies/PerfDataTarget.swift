@@ -77,24 +77,5 @@ public func fuzzPerfDataFold(_ data: UnsafeRawBufferPointer) {
     symbols.buildIDCache = nil
     var collapse = variant.collapse
     collapse.symbolOptions = symbols
-    do {
-        let (profile, _) = try ProfileLoader.load(path: path, options: collapse, threads: 1)
-        Loaders.notes(profile, path)
-        _ = FlameTree(profile)
-        _ = FoldedWriter.bytes(profile)
-    } catch let e as InputError {
-        FuzzCheck.message(e.description, file: path, "oncpu perf.data")
-    } catch {
-        FuzzCheck.fail("oncpu perf.data: not an InputError: \(error)")
-    }
-    do {
-        let result = try OffCPULoader.load(path: path, collapse: collapse, options: variant.offcpu)
-        Loaders.notes(result.profile, path)
-        _ = result.summary?.report(duration: { "\($0) ns" })
-        _ = FlameTree(result.profile)
-    } catch let e as InputError {
-        FuzzCheck.message(e.description, file: path, "offcpu perf.data")
-    } catch {
-        FuzzCheck.fail("offcpu perf.data: not an InputError: \(error)")
-    }
+    Loaders.both(path: path, collapse: collapse, offcpu: variant.offcpu)
 }

@@ -83,13 +83,7 @@ final class DocumentTests: XCTestCase {
     func testHotColdFramesAreColouredByTheirOffCPUShare() throws {
         let on = profile([("app;main;spin", 3_000_000)])
         let off = profile([("app;main;read;schedule", 9_000_000), ("app;sleeper;nanosleep", 1_000_000)])
-        let merged = Profile()
-        merged.absorb(on)
-        merged.absorb(off)
-        let cold = Profile(names: merged.names)
-        cold.absorb(off)
-        let tree = FlameTree(merged)
-        let share = ColdShare(merged: tree, cold: FlameTree(cold))
+        let (tree, share) = hotCold(on: on, off: off)
         let doc = try render([FlamePane(tree: tree, unit: .nanoseconds("hot/cold"), title: "Hot/Cold", cold: share)]) {
             $0.width = 1200
         }
@@ -158,13 +152,7 @@ final class ExtremeDiffTests: XCTestCase {
     func testHotColdPast2To63() throws {
         let on = profile([("app;spin", 1)])
         let off = profile([("app;read", 1 << 63)])
-        let merged = Profile()
-        merged.absorb(on)
-        merged.absorb(off)
-        let cold = Profile(names: merged.names)
-        cold.absorb(off)
-        let tree = FlameTree(merged)
-        let share = ColdShare(merged: tree, cold: FlameTree(cold))
+        let (tree, share) = hotCold(on: on, off: off)
         let doc = FlameDocument(options: FlameGraphOptions(), layout: .sideBySide, headline: nil,
                                 panes: [FlamePane(tree: tree, unit: .nanoseconds("hot/cold"), title: "Hot/Cold", cold: share)])
         let svg = try SVGDocument(FlameGraphRenderer.render(doc).svg)
@@ -174,4 +162,16 @@ final class ExtremeDiffTests: XCTestCase {
         XCTAssertEqual(rgb("read")[0], rgb("read")[1], "off-CPU: blue")
         XCTAssertEqual(rgb("app")[0], rgb("app")[1], "app is all but 1 ns off-CPU: blue")
     }
+}
+
+/// The hot/cold tree of an on-CPU and an off-CPU profile, and its off-CPU share per node (what
+/// `flame both --combined` builds).
+func hotCold(on: Profile, off: Profile) -> (FlameTree, ColdShare) {
+    let merged = Profile()
+    merged.absorb(on)
+    merged.absorb(off)
+    let cold = Profile(names: merged.names)
+    cold.absorb(off)
+    let tree = FlameTree(merged)
+    return (tree, ColdShare(merged: tree, cold: FlameTree(cold)))
 }
