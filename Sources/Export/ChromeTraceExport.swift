@@ -189,12 +189,7 @@ public enum ChromeTraceExport {
 
     /// The frames under the comm, outermost first; the comm alone when there are none.
     static func stack(_ trie: StackTrie, _ node: Int32, into path: inout [Int32]) {
-        path.removeAll(keepingCapacity: true)
-        var n = node
-        while n > 0 {
-            path.append(trie.frame[Int(n)])
-            n = trie.parent[Int(n)]
-        }
+        trie.leafFirstPath(to: node, into: &path)
         if path.count > 1 { path.removeLast() }
         path.reverse()
     }

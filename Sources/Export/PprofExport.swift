@@ -126,12 +126,7 @@ public enum PprofExport {
         var pending: [Int32] = []
         var ids: [UInt64] = []
         for node in 1..<max(trie.nodeCount, 1) where trie.selfWeight[node] > 0 || trie.selfSamples[node] > 0 {
-            up.removeAll(keepingCapacity: true)
-            var n = Int32(node)
-            while n > 0 {
-                up.append(trie.frame[Int(n)])
-                n = trie.parent[Int(n)]
-            }
+            trie.leafFirstPath(to: Int32(node), into: &up)
             // `up` is leaf first; its last frame is the comm.
             ids.removeAll(keepingCapacity: true)
             pending.removeAll(keepingCapacity: true)

@@ -87,12 +87,7 @@ public enum FoldedWriter {
         var spans: [(start: Int, end: Int, weight: UInt64)] = []
         var frames: [Int32] = []
         for node in 1..<max(trie.nodeCount, 1) where trie.selfSamples[node] > 0 || trie.selfWeight[node] > 0 {
-            frames.removeAll(keepingCapacity: true)
-            var n = Int32(node)
-            while n > 0 {
-                frames.append(trie.frame[Int(n)])
-                n = trie.parent[Int(n)]
-            }
+            trie.leafFirstPath(to: Int32(node), into: &frames)
             let start = text.count
             for i in stride(from: frames.count - 1, through: 0, by: -1) {
                 if i != frames.count - 1 { text.append(0x3B) }

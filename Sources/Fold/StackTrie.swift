@@ -76,12 +76,19 @@ public final class StackTrie {
     /// The frames from the root's child down to `node`, root first.
     public func path(to node: Int32) -> [Int32] {
         var out: [Int32] = []
+        leafFirstPath(to: node, into: &out)
+        return out.reversed()
+    }
+
+    /// The frames from `node` up to the root, leaf first, into `out` (emptied first, its
+    /// capacity kept: callers walking every stack reuse one buffer).
+    public func leafFirstPath(to node: Int32, into out: inout [Int32]) {
+        out.removeAll(keepingCapacity: true)
         var n = node
         while n > 0 {
             out.append(frame[Int(n)])
             n = parent[Int(n)]
         }
-        return out.reversed()
     }
 
     /// Every stack flipped (leaf first), as flamegraph.pl's `--reverse` draws them.
