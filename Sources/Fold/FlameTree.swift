@@ -18,6 +18,13 @@ public struct FlameTree {
     /// Children of node `n` are `childList[childStart[n] ..< childStart[n + 1]]`.
     public private(set) var childStart: [Int32]
     public private(set) var childList: [Int32]
+    /// With `collapseRuns`: how many identical frames in a row each node stands for, the fewest
+    /// and the most over the stacks through it (nil when no run was collapsed).
+    public private(set) var runMin: [UInt32]?
+    public private(set) var runMax: [UInt32]?
+    /// With collapsed runs, the tree node of every node of the profile's trie (as given, before
+    /// `reverse`); nil when the tree's nodes are the trie's.
+    public private(set) var nodeOfTrieNode: [Int32]?
 
     /// Number of nodes, the root included.
     public var count: Int { frame.count }
@@ -29,9 +36,17 @@ public struct FlameTree {
     }
 
     /// Builds the tree of `profile`. With `reverse`, every stack is flipped first (leaf at the
-    /// root), as flamegraph.pl's `--reverse` does.
-    public init(_ profile: Profile, reverse: Bool = false) {
-        let trie = reverse ? profile.trie.reversed() : profile.trie
+    /// root), as flamegraph.pl's `--reverse` does. With `collapseRuns`, a run of identical
+    /// frames in a stack (`[unknown]` ×120 of a broken unwind, a recursion) is one node, and
+    /// `runMin`/`runMax` say how many frames it stands for.
+    public init(_ profile: Profile, reverse: Bool = false, collapseRuns: Bool = false) {
+        var trie = reverse ? profile.trie.reversed() : profile.trie
+        if collapseRuns, let collapsed = FlameTree.collapsingRuns(trie) {
+            trie = collapsed.trie
+            runMin = collapsed.runMin
+            runMax = collapsed.runMax
+            if !reverse { nodeOfTrieNode = collapsed.map }
+        }
         names = profile.names
         let n = trie.nodeCount
         frame = trie.frame
@@ -73,6 +88,59 @@ public struct FlameTree {
                 }
             }
         }
+    }
+
+    /// The trie with every run of a frame repeated under itself merged into its first node, the
+    /// run lengths per new node and the new node of every old one; nil when there is no run.
+    static func collapsingRuns(_ trie: StackTrie) -> (trie: StackTrie, runMin: [UInt32], runMax: [UInt32], map: [Int32])? {
+        let n = trie.nodeCount
+        var hasRun = false
+        for c in 1..<max(n, 1) where trie.parent[c] > 0 && trie.frame[c] == trie.frame[Int(trie.parent[c])] {
+            hasRun = true
+            break
+        }
+        guard hasRun else { return nil }
+        // A node ends a run when a stack stops there or goes on with another frame.
+        var continues = [Bool](repeating: false, count: n), leavesRun = [Bool](repeating: false, count: n)
+        for c in 1..<n {
+            let p = Int(trie.parent[c])
+            if p > 0 && trie.frame[c] == trie.frame[p] { continues[p] = true } else { leavesRun[p] = true }
+        }
+        let out = StackTrie(chartMode: trie.chartMode)
+        var map = [Int32](repeating: 0, count: n)
+        var run = [UInt32](repeating: 0, count: n)
+        var runMin: [UInt32] = [0], runMax: [UInt32] = [0]
+        for c in 1..<n {
+            let p = Int(trie.parent[c])
+            let m: Int32
+            if p > 0 && trie.frame[c] == trie.frame[p] {
+                m = map[p]
+                run[c] = run[p] &+ 1
+            } else {
+                m = out.child(of: map[p], frame: trie.frame[c])
+                run[c] = 1
+            }
+            map[c] = m
+            while runMin.count < out.nodeCount {
+                runMin.append(.max)
+                runMax.append(0)
+            }
+            let ends = trie.selfSamples[c] > 0 || trie.selfWeight[c] > 0 || leavesRun[c] || !continues[c]
+            if ends { runMin[Int(m)] = min(runMin[Int(m)], run[c]) }
+            runMax[Int(m)] = max(runMax[Int(m)], run[c])
+            if trie.selfSamples[c] > 0 || trie.selfWeight[c] > 0 {
+                out.add(node: m, weight: trie.selfWeight[c], samples: trie.selfSamples[c])
+            }
+        }
+        for i in runMin.indices where runMin[i] == .max { runMin[i] = runMax[i] }
+        return (out, runMin, runMax, map)
+    }
+
+    /// " ×120" (or " ×2–25" when stacks through it differ) for a node that stands for a run of
+    /// identical frames; nil for a single frame.
+    public func runSuffix(_ node: Int) -> String? {
+        guard let runMax, let runMin, runMax[node] > 1 else { return nil }
+        return runMin[node] == runMax[node] ? " ×\(runMax[node])" : " ×\(runMin[node])–\(runMax[node])"
     }
 
     /// The display name of `node` ("all" for the root).

@@ -91,7 +91,7 @@ public struct FunctionTotals: Sendable {
     /// whatever the thread waited for.
     public static func isSchedulerFrame(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         for prefix in ["__schedule", "schedule", "io_schedule", "preempt_schedule", "finish_task_switch",
-                       "[runqueue]", "[switch-in not recorded]"] where name.starts(with: prefix.utf8) {
+                       "[runqueue]", "[switch-in not recorded]", "[still waiting at capture end]"] where name.starts(with: prefix.utf8) {
             return true
         }
         return false
@@ -100,7 +100,8 @@ public struct FunctionTotals: Sendable {
     /// `[unknown]` and the `[file]` names of frames without a symbol; not flame's own pseudo-frames.
     static func isUnresolved(_ name: String) -> Bool {
         guard name.hasPrefix("["), name.hasSuffix("]") else { return false }
-        if name.hasPrefix("[state ") || name == "[runqueue]" || name == "[switch-in not recorded]" { return false }
+        if name.hasPrefix("[state ") || name.hasPrefix("[idle: ") || name == "[runqueue]" || name == "[switch-in not recorded]"
+            || name == "[still waiting at capture end]" { return false }
         if name.contains(" narrow frame") { return false }
         return true
     }

@@ -7,6 +7,54 @@ public enum OffCPUPart: Sendable {
     /// Time whose end could not be dated (no switch-in recorded, no sched_stat_runtime): off-CPU
     /// or already running again. Drawn in its own frame, never mixed with measured time.
     case undated
+    /// A wait still open when the capture ended, cut at the end: drawn under its own frame so
+    /// that nobody reads it as a wait that ended there.
+    case openAtEnd
+    /// The wait of an idle thread (see `OffCPUAccountant`), charged to the node `idleNode` made.
+    case idle
+}
+
+/// What a thread was doing when it left the CPU, by the first letter of `prev_state`.
+public enum OffCPUState: Int, Sendable, CaseIterable {
+    /// `R`, `R+`: preempted, still runnable (waiting for a CPU).
+    case runnable
+    /// `S`: sleeping (a lock, a pipe, a socket, a timer, a child).
+    case sleeping
+    /// `D`: uninterruptible, mostly disk I/O.
+    case disk
+    /// Anything else (`I` idle kernel threads, `T`, `t`, `P`, ...).
+    case other
+
+    init(_ state: UnsafeBufferPointer<UInt8>) {
+        switch state.first {
+        case UInt8(ascii: "R"), nil: self = .runnable
+        case UInt8(ascii: "S"): self = .sleeping
+        case UInt8(ascii: "D"): self = .disk
+        default: self = .other
+        }
+    }
+
+    /// The letter reports use for the state.
+    public var letter: String { ["R", "S", "D", "other"][rawValue] }
+}
+
+/// Nanoseconds off-CPU per switch-out state.
+public struct OffCPUStates: Sendable, Equatable {
+    public var nanoseconds: [UInt64] = [0, 0, 0, 0]
+
+    public init() {}
+
+    public subscript(state: OffCPUState) -> UInt64 {
+        get { nanoseconds[state.rawValue] }
+        set { nanoseconds[state.rawValue] = newValue }
+    }
+
+    /// All states together.
+    public var total: UInt64 { nanoseconds.reduce(0, &+) }
+
+    public mutating func add(_ other: OffCPUStates) {
+        for i in nanoseconds.indices { nanoseconds[i] &+= other.nanoseconds[i] }
+    }
 }
 
 /// Where the accountant puts the time it attributes: a stack (a trie node its input made at
@@ -16,11 +64,36 @@ public protocol OffCPUCharges: AnyObject {
     /// The same charge with when the part began and whose it is, for inputs that keep a timeline;
     /// the accountant calls this one. By default, `charge(_:nanoseconds:part:)`.
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?)
+    /// The node an idle thread's wait is drawn at: under the process's root frame, one
+    /// `[idle: N threads]` frame, then the stack of `node` below its own root. By default `node`.
+    func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32
 }
 
 extension OffCPUCharges {
     public func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         charge(node, nanoseconds: nanoseconds, part: part)
+    }
+
+    public func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 { node }
+}
+
+/// Who a switched-out thread is, as the input knows it.
+public struct OffCPUThread {
+    public var pid: Int?
+    public var comm: [UInt8]
+    /// The comm of the thread's process (its main thread), when known.
+    public var processComm: [UInt8]?
+    /// The thread's process in the capture's `ProcessTree`, when the input has one.
+    public var process: UInt32?
+    /// Its process is in a tree `--tree` chose (see `ProcessFilter.admits`).
+    public var inTree: Bool
+
+    public init(pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil, inTree: Bool = false) {
+        self.pid = pid
+        self.comm = comm
+        self.processComm = processComm
+        self.process = process
+        self.inTree = inTree
     }
 }
 
@@ -34,10 +107,20 @@ extension OffCPUCharges {
 /// else the latest of its wakeup and the previous switch on that CPU, never after the first event
 /// the thread raised itself. What lies between that estimate and the latest possible end is
 /// charged as `.undated`, so the graph shows it apart and nothing disappears silently.
+///
+/// Waits still open when the capture ends are cut at its end and charged as `.openAtEnd`.
+///
+/// Idle threads: a thread other than its process's main thread whose first wait lasts at least
+/// `idleShare` of its life in the capture (from its creation, or the capture's start, to its exit
+/// or the capture's end) and which never waits again (the capture ends, or it is woken only to
+/// exit: within `idleExitRun` of its wakeup) was parked, not waiting for anything: a pool thread. Its wait is charged as `.idle`
+/// under one `[idle: N threads]` frame per process and kept out of the off-CPU headline. The
+/// first wait of every other thread is held back until that is known (one per live thread).
 public final class OffCPUAccountant {
     private struct Open {
         var start: UInt64
         var node: Int32
+        var state: OffCPUState
         var preempted: Bool
         var exiting: Bool
         var wake: UInt64?
@@ -47,11 +130,68 @@ public final class OffCPUAccountant {
         var pid: Int32?
     }
 
+    /// A charge held back while it is not known whether its thread is idle.
+    private struct Held {
+        var node: Int32
+        var nanoseconds: UInt64
+        var part: OffCPUPart
+        var start: UInt64
+    }
+
+    private struct FirstWait {
+        var charges: [Held] = []
+        var total: UInt64 = 0
+        var undated: UInt64 = 0
+        var state: OffCPUState
+        var node: Int32
+        var thread: Int32
+        var tid: Int32
+        var pid: Int32?
+        var openAtEnd = false
+        /// When the wait ended at the latest (its undated part included).
+        var end: UInt64
+    }
+
+    private struct IdleWait {
+        var node: Int32
+        var nanoseconds: UInt64
+        var start: UInt64
+        var tid: Int32
+        var pid: Int32?
+        var thread: Int32
+    }
+
+    /// The least share of its life an idle thread spends in its one wait.
+    public static let idleShare = 0.9
+    /// The most an idle thread runs after its long wait (woken to exit: a pool shutting down
+    /// wakes its threads, which run a little, wait briefly once or twice, and end).
+    public static let idleExitRun: UInt64 = 2_000_000
+
     private let options: OffCPUOptions
     private let filter: ProcessFilter
     private unowned let charges: OffCPUCharges
     private var open: [Int32: Open] = [:]
     private var lastSwitch: [Int: UInt64] = [:]
+    /// The first waits of non-main threads, held back until their thread ends or waits more.
+    private var held: [Int32: [FirstWait]] = [:]
+    /// How many waits of a thread are held back at most (an idle thread shutting down waits a
+    /// few times more, briefly).
+    private static let heldWaits = 8
+    /// Threads whose first wait was seen (their later waits are charged at once).
+    private var waited: Set<Int32> = []
+    /// Threads met in a switch, out or in, with when they were created (when the input says).
+    private var met: Set<Int32> = []
+    private var born: [Int32: UInt64] = [:]
+    /// EXIT records of threads whose last switch-out has not been seen yet.
+    private var exitedAt: [Int32: UInt64] = [:]
+    private var idle: [IdleWait] = []
+    /// When each thread was created, for its life in the capture (nil: unknown, or before the capture).
+    public var threadStart: ((Int32) -> UInt64?)?
+    /// Whether a thread existed when the capture began (a first switch-in then ends a wait that
+    /// began before it). Nil: the input cannot tell (text), and such waits are not counted.
+    public var existedAtStart: ((Int32) -> Bool)?
+    /// Whether idle threads are told apart (off: every wait is an ordinary one).
+    public var separatesIdleThreads = true
     /// What was counted, per thread and overall.
     public private(set) var summary = OffCPUSummary()
 
@@ -64,34 +204,48 @@ public final class OffCPUAccountant {
     /// A sched_switch on `cpu`: `prev` leaves the CPU in `prevState`, `next` takes it. `outgoing`
     /// makes prev's stack node (called only when the interval is counted) and names its thread.
     public func switched(time: UInt64, cpu: Int, prev: Int32, prevState: UnsafeBufferPointer<UInt8>, next: Int32,
-                         thread: () -> (pid: Int?, comm: [UInt8], processComm: [UInt8]?),
-                         outgoing: () -> Int32) {
+                         thread: () -> OffCPUThread, outgoing: () -> Int32) {
         summary.note(time: time)
         if prev == 0 { summary.idleSwitchOuts += 1 }
         if prev > 0 {
+            meet(prev)
             // A second switch-out without a switch-in between: the switch-in was not recorded.
             if let o = open.removeValue(forKey: prev) { closeUnseen(o, tid: prev, at: time, cpu: cpu) }
             summary.switchOuts += 1
+            let first = prevState.first
+            let exiting = first == UInt8(ascii: "X") || first == UInt8(ascii: "Z")
+            if exiting {
+                threadEnded(prev, at: time)
+                forget(prev)
+            }
             let t = thread()
             let admitted = options.admits(state: prevState)
                 && t.comm.withUnsafeBufferPointer { comm in
                     (t.processComm ?? []).withUnsafeBufferPointer { process in
-                        filter.admits(pid: t.pid, tid: Int(prev), comm: comm, processComm: t.processComm == nil ? nil : process)
+                        filter.admits(pid: t.pid, tid: Int(prev), comm: comm, processComm: t.processComm == nil ? nil : process,
+                                      inTree: t.inTree)
                     }
                 }
             if admitted {
-                let first = prevState.first
-                open[prev] = Open(start: time, node: outgoing(), preempted: first == UInt8(ascii: "R"),
-                                  exiting: first == UInt8(ascii: "X") || first == UInt8(ascii: "Z"),
-                                  thread: summary.thread(tid: prev, pid: t.pid, comm: t.comm), tid: prev,
-                                  pid: t.pid.map { Int32(truncatingIfNeeded: $0) })
+                open[prev] = Open(start: time, node: outgoing(), state: OffCPUState(prevState),
+                                  preempted: first == UInt8(ascii: "R"), exiting: exiting,
+                                  thread: summary.thread(tid: prev, pid: t.pid, comm: t.comm, processComm: t.processComm,
+                                                         process: t.process),
+                                  tid: prev, pid: t.pid.map { Int32(truncatingIfNeeded: $0) })
             } else {
                 summary.filtered += 1
+                if !exiting { waited.insert(prev) }
             }
         }
-        if next > 0, let o = open.removeValue(forKey: next) {
-            summary.switchInsMatched += 1
-            close(o, end: time, how: .switchIn)
+        if next > 0 {
+            if let o = open.removeValue(forKey: next) {
+                summary.switchInsMatched += 1
+                close(o, end: time, how: .switchIn)
+            } else if meet(next), existedAtStart?(next) == true, time > summary.firstTime {
+                // Its first event is a switch-in: it was waiting when the capture began.
+                summary.waitsBeforeCapture += 1
+                summary.waitsBeforeCaptureNanoseconds &+= time - summary.firstTime
+            }
         }
         lastSwitch[cpu] = time
     }
@@ -123,21 +277,47 @@ public final class OffCPUAccountant {
         open[tid] = o
     }
 
-    /// Ends the capture: intervals still open are dropped and counted (threads that exited never
-    /// come back and are not counted as dropped).
+    /// Thread `tid` exited at `time` (an EXIT record, which comes just before its last
+    /// switch-out): when that switch-out is not in the capture, its held waits are settled then.
+    public func exited(tid: Int32, time: UInt64) {
+        exitedAt[tid] = time
+    }
+
+    /// Notes a thread the first time it is met; true when it was new.
+    @discardableResult
+    private func meet(_ tid: Int32) -> Bool {
+        guard met.insert(tid).inserted else { return false }
+        if let t = threadStart?(tid) { born[tid] = t }
+        return true
+    }
+
+    /// Forgets a thread that ended: a later thread with its tid starts afresh.
+    private func forget(_ tid: Int32) {
+        waited.remove(tid)
+        met.remove(tid)
+        born[tid] = nil
+        exitedAt[tid] = nil
+    }
+
+    /// Ends the capture: intervals still open are cut at its end and counted (threads that exited
+    /// never come back and are not counted); held first waits are settled; idle waits are charged.
     public func finish() {
-        for (_, o) in open {
+        let end = summary.lastTime
+        for (tid, o) in open.sorted(by: { $0.key < $1.key }) {
             if o.exiting {
                 summary.exited += 1
             } else {
                 summary.openAtEnd += 1
-                summary.openAtEndNanoseconds &+= summary.lastTime &- o.start
+                summary.openAtEndNanoseconds &+= end &- o.start
+                close(o, end: max(end, o.start), how: .cutAtEnd)
             }
+            open[tid] = nil
         }
-        open.removeAll()
+        for tid in held.keys.sorted() { threadEnded(tid, at: exitedAt[tid] ?? end) }
+        chargeIdle()
     }
 
-    private enum Closing { case switchIn, recovered }
+    private enum Closing { case switchIn, recovered, cutAtEnd }
 
     /// Closes an interval whose switch-in was not recorded, at the best evidence (type comment).
     private func closeUnseen(_ o: Open, tid: Int32, at time: UInt64, cpu: Int) {
@@ -156,22 +336,91 @@ public final class OffCPUAccountant {
         let total = end > o.start ? end - o.start : 0
         if total &+ undated < options.minBlockMicroseconds &* 1000 {
             summary.tooShort += 1
+            waited.insert(o.tid)
             return
         }
         var blocked = total
         var runqueue: UInt64 = 0
-        if options.splitWakeup {
+        if how == .cutAtEnd {
+            (blocked, runqueue) = (0, 0)
+        } else if options.splitWakeup {
             if o.preempted {
                 (blocked, runqueue) = (0, total)
             } else if let wake = o.wake, wake >= o.start, wake <= end {
                 (blocked, runqueue) = (wake - o.start, end - wake)
             }
         }
-        if blocked > 0 { charges.charge(o.node, nanoseconds: blocked, part: .blocked, start: o.start, tid: o.tid, pid: o.pid) }
-        if runqueue > 0 {
-            charges.charge(o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked, tid: o.tid, pid: o.pid)
+        var parts: [Held] = []
+        if blocked > 0 { parts.append(Held(node: o.node, nanoseconds: blocked, part: .blocked, start: o.start)) }
+        if runqueue > 0 { parts.append(Held(node: o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked)) }
+        if how == .cutAtEnd && total > 0 { parts.append(Held(node: o.node, nanoseconds: total, part: .openAtEnd, start: o.start)) }
+        if undated > 0 { parts.append(Held(node: o.node, nanoseconds: undated, part: .undated, start: end)) }
+
+        // The first waits of a thread that is not its process's main thread wait to be settled.
+        let isMain = o.pid.map { $0 == o.tid } ?? true
+        if separatesIdleThreads && !isMain && !waited.contains(o.tid) {
+            let wait = FirstWait(charges: parts, total: total, undated: undated, state: o.state, node: o.node,
+                                 thread: o.thread, tid: o.tid, pid: o.pid, openAtEnd: how == .cutAtEnd, end: end &+ undated)
+            if (held[o.tid]?.count ?? 0) < OffCPUAccountant.heldWaits {
+                held[o.tid, default: []].append(wait)
+                return
+            }
+            release(o.tid)
         }
-        if undated > 0 { charges.charge(o.node, nanoseconds: undated, part: .undated, start: end, tid: o.tid, pid: o.pid) }
-        summary.add(thread: o.thread, nanoseconds: total, undated: undated)
+        waited.insert(o.tid)
+        charge(parts, tid: o.tid, pid: o.pid)
+        summary.add(thread: o.thread, nanoseconds: total, undated: undated, state: o.state, openAtEnd: how == .cutAtEnd)
+    }
+
+    private func charge(_ parts: [Held], tid: Int32, pid: Int32?) {
+        for p in parts { charges.charge(p.node, nanoseconds: p.nanoseconds, part: p.part, start: p.start, tid: tid, pid: pid) }
+    }
+
+    /// Thread `tid` is no idle thread: its held waits are ordinary ones.
+    private func release(_ tid: Int32) {
+        waited.insert(tid)
+        for w in held.removeValue(forKey: tid) ?? [] {
+            charge(w.charges, tid: w.tid, pid: w.pid)
+            summary.add(thread: w.thread, nanoseconds: w.total, undated: w.undated, state: w.state, openAtEnd: w.openAtEnd)
+        }
+    }
+
+    /// Thread `tid` ended (or the capture did) at `time`: its held waits are idle when one of
+    /// them filled its life in the capture and the thread hardly ran after it, else ordinary.
+    private func threadEnded(_ tid: Int32, at time: UInt64) {
+        guard let waits = held[tid], let k = waits.indices.max(by: { waits[$0].total &+ waits[$0].undated < waits[$1].total &+ waits[$1].undated })
+        else { return }
+        let long = waits[k]
+        let born = (self.born[tid] ?? threadStart?(tid)).map { max($0, summary.firstTime) } ?? summary.firstTime
+        let life = time > born ? time - born : 0
+        // What it ran after the long wait: the time to its end less the (short) waits after it.
+        let after = time &- long.end
+        let waitedAfter = waits[(k + 1)...].reduce(UInt64(0)) { $0 &+ $1.total &+ $1.undated }
+        let ranAfter = after > waitedAfter ? after - waitedAfter : 0
+        guard life > 0, time >= long.end, ranAfter <= OffCPUAccountant.idleExitRun,
+              Double(long.total &+ long.undated) >= OffCPUAccountant.idleShare * Double(life) else {
+            release(tid)
+            return
+        }
+        held[tid] = nil
+        waited.insert(tid)
+        for w in waits {
+            let start = w.charges.map(\.start).min() ?? born
+            idle.append(IdleWait(node: w.node, nanoseconds: w.total &+ w.undated, start: start, tid: tid, pid: w.pid, thread: w.thread))
+            summary.addIdle(thread: w.thread, nanoseconds: w.total &+ w.undated)
+        }
+    }
+
+    /// Charges the idle waits, each under its process's `[idle: N threads]` frame.
+    private func chargeIdle() {
+        var threadsByProcess: [Int32: Set<Int32>] = [:]
+        for w in idle { threadsByProcess[w.pid ?? -w.tid, default: []].insert(w.tid) }
+        for w in idle {
+            let key = w.pid ?? -w.tid
+            let comm = summary.processComm(thread: w.thread)
+            let node = charges.idleNode(for: w.node, processComm: comm, pid: w.pid, threads: threadsByProcess[key]?.count ?? 1)
+            charges.charge(node, nanoseconds: w.nanoseconds, part: .idle, start: w.start, tid: w.tid, pid: w.pid)
+        }
+        idle.removeAll()
     }
 }

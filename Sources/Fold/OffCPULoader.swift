@@ -24,6 +24,7 @@ public enum OffCPULoader {
     public static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
+        if format != .perfData { try ProfileLoader.requireNoTrees(collapse.filter, file: source.name) }
         var result: OffCPUResult
         var systemWide: Bool?
         switch format {
@@ -112,6 +113,13 @@ public enum OffCPULoader {
         result.profile.event = "off-cpu"
         if let summary = result.summary { result.profile.notes += notes(summary, file: source.name, systemWide: systemWide) }
         return result
+    }
+
+    /// Whether `path` is a perf.data file that recorded `sched:sched_switch` (so that it has an
+    /// off-CPU view besides its samples); text and standard input are not looked into.
+    public static func holdsSchedulerSwitches(path: String) -> Bool {
+        guard path != "-", let file = try? PerfDataFile(path: path) else { return false }
+        return file.header.events.contains { $0.name.hasPrefix("sched:sched_switch") }
     }
 
     private static func requireSwitches(_ switches: Int, file: String) throws {

@@ -32,4 +32,11 @@ public struct OffCPUOptions: Sendable {
     public static let runqueueFrame = Array("[runqueue]".utf8)
     /// The frame that time after a switch-out whose end could not be dated is drawn in.
     public static let undatedFrame = Array("[switch-in not recorded]".utf8)
+    /// The frame over a wait still open when the capture ended (cut at the end).
+    public static let openAtEndFrame = Array("[still waiting at capture end]".utf8)
+
+    /// The frame idle threads of one process are drawn under: `[idle: 3 threads]`.
+    public static func idleFrame(threads: Int) -> [UInt8] {
+        Array("[idle: \(threads) thread\(threads == 1 ? "" : "s")]".utf8)
+    }
 }

@@ -9,10 +9,13 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     private let file: PerfDataFile
     private let stacks: PerfDataStacks
     private let options: OffCPUOptions
+    private let filter: ProcessFilter
     private(set) var accountant: OffCPUAccountant!
     private var runqueueKey: Int32 = -1
     private var undatedKey: Int32 = -1
+    private var openAtEndKey: Int32 = -1
     private var stateKeys: [[UInt8]: Int32] = [:]
+    private var idleKeys: [Int: Int32] = [:]
 
     /// Events of the file that are sampled instead of recorded one by one (period != 1 or a
     /// frequency), with how: most of their switches are missing.
@@ -22,11 +25,19 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     init(file: PerfDataFile, collapse: CollapseOptions, symbols: SymbolizeOptions, options: OffCPUOptions) {
         self.file = file
         self.options = options
+        filter = collapse.filter
         stacks = PerfDataStacks(file: file, options: collapse, symbols: symbols)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         runqueueKey = stacks.literal(String(decoding: OffCPUOptions.runqueueFrame, as: UTF8.self))
         undatedKey = stacks.literal(String(decoding: OffCPUOptions.undatedFrame, as: UTF8.self))
+        openAtEndKey = stacks.literal(String(decoding: OffCPUOptions.openAtEndFrame, as: UTF8.self))
+        let processes = stacks.processes
+        accountant.threadStart = { tid in processes.thread(tid: tid)?.start }
+        accountant.existedAtStart = { tid in processes.thread(tid: tid).map { $0.start == nil } ?? false }
     }
+
+    /// The processes of the capture, as the walk left them (call after `load`).
+    var processes: ProcessTree { stacks.processes }
 
     /// Field positions of the scheduler events, per event index.
     private enum Decoder {
@@ -63,8 +74,10 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
             }
         }
         var stateBytes: [UInt8] = []
+        let processes = stacks.processes
         let report = try file.forEachRecord(ordered: true, sample: { s in
             guard let index = s.eventIndex, index < decoders.count else { return }
+            processes.noteTime(s.time)
             let raw = s.raw
             switch decoders[index] {
             case let .switchTask(prevComm, prevPid, prevState, nextPid, states):
@@ -76,10 +89,15 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
                 if let b = TracepointFormat.bytes(prevComm, in: raw) {
                     for byte in b { if byte == 0 { break }; comm.append(byte) }
                 }
+                let processes = stacks.processes
                 stateBytes.withUnsafeBufferPointer { st in
                     accountant.switched(time: s.time, cpu: Int(s.cpu), prev: Int32(truncatingIfNeeded: prev), prevState: st,
                                         next: Int32(truncatingIfNeeded: next),
-                                        thread: { (Int(s.pid), comm, Array(stacks.machine.comm(tid: s.pid).utf8)) },
+                                        thread: {
+                                            OffCPUThread(pid: Int(s.pid), comm: comm, processComm: Array(stacks.machine.comm(tid: s.pid).utf8),
+                                                         process: s.pid > 0 ? processes.process(pid: s.pid) : nil,
+                                                         inTree: processes.isInTree(pid: s.pid))
+                                        },
                                         outgoing: { outgoing(s, comm: comm, tid: prev, state: st) })
                 }
             case let .wakeup(pid):
@@ -92,9 +110,16 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
             case .other:
                 accountant.seen(time: s.time, tid: s.tid)
             }
-        }, other: stacks.apply)
+        }, other: { record in
+            // Before the tree forgets the thread (and when it was born).
+            if case .exit(let e) = record { accountant.exited(tid: e.tid, time: e.time) }
+            stacks.apply(record)
+        })
         accountant.finish()
         let profile = stacks.profile()
+        try stacks.requireRoots(filter)
+        profile.processes = ProcessActivity().table(processes, onCPU: nil, offCPU: accountant.summary,
+                                                    lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
         profile.notes += stacks.warnings
         return (profile, report)
     }
@@ -122,9 +147,25 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         case .blocked: leaf = node
         case .runqueue: leaf = stacks.child(of: node, key: runqueueKey)
         case .undated: leaf = stacks.child(of: node, key: undatedKey)
+        case .openAtEnd: leaf = stacks.child(of: node, key: openAtEndKey)
+        case .idle: leaf = node
         }
         stacks.add(leaf, weight: nanoseconds)
         stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
+    }
+}
+
+extension OffCPUPerfDataLoader {
+    func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 {
+        let root = processComm.withUnsafeBufferPointer {
+            stacks.collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0))
+        }
+        let key = idleKeys[threads] ?? {
+            let k = stacks.literal(String(decoding: OffCPUOptions.idleFrame(threads: threads), as: UTF8.self))
+            idleKeys[threads] = k
+            return k
+        }()
+        return stacks.regraft(node, root: root, base: [key])
     }
 }
 

@@ -14,6 +14,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     private var names: ByteTable { collapser.profile.names }
     private var runqueueID: Int32 = -1
     private var undatedID: Int32 = -1
+    private var openAtEndID: Int32 = -1
 
     // The sched_switch record being read (its frames follow the header).
     private var inSwitch = false
@@ -40,6 +41,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         runqueueID = OffCPUOptions.runqueueFrame.withUnsafeBufferPointer { names.intern($0) }
         undatedID = OffCPUOptions.undatedFrame.withUnsafeBufferPointer { names.intern($0) }
+        openAtEndID = OffCPUOptions.openAtEndFrame.withUnsafeBufferPointer { names.intern($0) }
     }
 
     func record(_ header: ScriptHeader, line: Int) {
@@ -95,7 +97,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         inSwitch = false
         prevState.withUnsafeBufferPointer { state in
             accountant.switched(time: time, cpu: cpu, prev: prevPid, prevState: state, next: nextPid,
-                                thread: { (headerPid, prevComm, nil) }, outgoing: { node(state) })
+                                thread: { OffCPUThread(pid: headerPid, comm: prevComm) }, outgoing: { node(state) })
         }
     }
 
@@ -129,10 +131,21 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         case .blocked: leaf = node
         case .runqueue: leaf = trie.child(of: node, frame: runqueueID)
         case .undated: leaf = trie.child(of: node, frame: undatedID)
+        case .openAtEnd: leaf = trie.child(of: node, frame: openAtEndID)
+        case .idle: leaf = node
         }
         trie.add(node: leaf, weight: nanoseconds, samples: 1)
         if collapser.options.keepTimeline {
             profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
         }
+    }
+
+    func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 {
+        let trie = collapser.profile.trie
+        let root = processComm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0)) }
+        var n = trie.child(of: 0, frame: root)
+        n = trie.child(of: n, frame: OffCPUOptions.idleFrame(threads: threads).withUnsafeBufferPointer { names.intern($0) })
+        for f in trie.path(to: node).dropFirst() { n = trie.child(of: n, frame: f) }
+        return n
     }
 }

@@ -33,8 +33,11 @@ public final class PerfDataReplay {
         let hasTime = events.map { $0.sampleType.contains(.time) }
         let collapser = stacks.collapser
         let filter = collapser.options.filter
+        let processes = stacks.processes
+        let activity = ProcessActivity()
         let report = try file.forEachRecord(ordered: true, sample: { s in
             guard let index = s.eventIndex, index < events.count else { return }
+            if hasTime[index] { processes.noteTime(s.time) }
             let weight = eventNames[index].withUnsafeBufferPointer {
                 collapser.admit(event: $0, period: fixedPeriod[index] ?? s.period)
             }
@@ -42,16 +45,20 @@ public final class PerfDataReplay {
             if hasTime[index] { collapser.profile.noteTime(s.time) }
             let node = stacks.node(of: s, root: stacks.root(of: s))
             stacks.add(node, weight: weight)
+            activity.addOnCPU(processes.process(pid: s.pid), weight: weight)
             if stacks.keepsTimeline {
                 stacks.log(time: hasTime[index] ? s.time : nil, pid: s.pid, tid: s.tid, node: node, weight: weight)
             }
         }, other: stacks.apply)
         let profile = stacks.profile()
+        try stacks.requireRoots(filter)
+        profile.processes = activity.table(processes, onCPU: profile.unit, offCPU: nil,
+                                           lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
         for m in report.messages { profile.notes.append("warning: \(m)") }
         if report.error != nil, report.samples > 0 {
             profile.notes.append("warning: \(file.name): drew the \(report.samples) samples read before the damage")
         }
-        profile.notes += stacks.warnings
+        profile.notes += stacks.warnings + stacks.stackWarnings
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)
         }

@@ -14,6 +14,8 @@ import Symbolize
 final class PerfDataStacks {
     /// Threads, comms and maps at the current point of the walk.
     let machine = MachineState()
+    /// Processes: who started whom, when, and which ones `--tree` (and flame record) selected.
+    let processes: ProcessTree
     /// Names, naming rules, the event tally and the resulting profile.
     let collapser: PerfScriptCollapser
     private let file: PerfDataFile
@@ -52,6 +54,8 @@ final class PerfDataStacks {
 
     init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
         self.file = file
+        processes = ProcessTree(roots: Set(options.filter.trees.map { Int32(truncatingIfNeeded: $0) }),
+                                pids: Set(options.filter.pids.map { Int32(truncatingIfNeeded: $0) }))
         // DWARF-unwound frames are named with their inline chains, as perf names them.
         let dwarfMode = file.header.events.contains { $0.sampleType.contains(.stackUser) }
         symbols = PerfDataSymbols(file: file, options: symbolOptions, inlineAndLines: options.inline || options.srcline || dwarfMode)
@@ -71,6 +75,7 @@ final class PerfDataStacks {
     func apply(_ record: PerfRecord) {
         symbols.learn(record)
         machine.apply(record)
+        processes.apply(record)
         dwarf?.apply(record)
     }
 
@@ -84,12 +89,19 @@ final class PerfDataStacks {
         return id
     }
 
-    /// Whether the thread of a sample passes `filter` (by its pid, tid, comm and process comm now).
+    /// Whether the thread of a sample passes `filter` (by its pid, tid, comm and process comm
+    /// now, and whether its process is in a selected tree).
     func admits(_ s: PerfSample, _ filter: ProcessFilter) -> Bool {
-        var comm = machine.comm(tid: s.tid)
-        var process = machine.comm(tid: s.pid)
+        admits(pid: s.pid, tid: s.tid, filter)
+    }
+
+    /// Whether thread `tid` of process `pid` passes `filter` now.
+    func admits(pid: Int32, tid: Int32, _ filter: ProcessFilter) -> Bool {
+        var comm = machine.comm(tid: tid)
+        var process = machine.comm(tid: pid)
+        let inTree = !filter.trees.isEmpty && processes.isInTree(pid: pid)
         return comm.withUTF8 { c in
-            process.withUTF8 { p in filter.admits(pid: Int(s.pid), tid: Int(s.tid), comm: c, processComm: p) }
+            process.withUTF8 { p in filter.admits(pid: Int(pid), tid: Int(tid), comm: c, processComm: p, inTree: inTree) }
         }
     }
 
@@ -221,6 +233,25 @@ final class PerfDataStacks {
         DispatchQueue.global().async(group: tablesReady) { symbolizer.preload(path: path) }
     }
 
+    /// Throws when a `--tree` pid never appeared in the capture (a typo, or a process that had
+    /// exited before recording began).
+    func requireRoots(_ filter: ProcessFilter) throws {
+        let missing = filter.trees.filter { !processes.rootsSeen.contains(Int32(truncatingIfNeeded: $0)) }.sorted()
+        guard let first = missing.first else { return }
+        throw InputError.selection(file: file.name, detail: "--tree \(first): no such process in the capture"
+            + (missing.count > 1 ? " (nor \(missing.dropFirst().map(String.init).joined(separator: ", ")))" : "")
+            + "; its pid is one of the processes perf saw (flame top lists them)")
+    }
+
+    /// The node of `node`'s stack moved under another root frame and `base` frames (ids from
+    /// `literal`) between that root and the stack's own first frame.
+    func regraft(_ node: Int32, root: Int32, base: [Int32]) -> Int32 {
+        var n = raw.child(of: 0, frame: root)
+        for b in base { n = raw.child(of: n, frame: b) }
+        for f in raw.path(to: node).dropFirst() { n = raw.child(of: n, frame: f) }
+        return n
+    }
+
     /// The node of frame `key` (from `literal`) on top of `node`.
     func child(of node: Int32, key: Int32) -> Int32 {
         raw.child(of: node, frame: key)
@@ -259,6 +290,9 @@ final class PerfDataStacks {
         return out + symbols.symbolizer.warnings.map { "warning: \($0)" }
     }
 
+    /// The stack warnings (after `profile()`), for the profile's notes.
+    var stackWarnings: [String] { collapser.profile.stackWarnings }
+
     /// Names every frame and returns the folded profile.
     func profile() -> Profile {
         flushUnwinding(last: true)
@@ -289,6 +323,10 @@ final class PerfDataStacks {
             }
         }
         collapser.finish()
+        let machine = self.machine, names = profile.names
+        profile.stackWarnings = StackQuality.warnings(raw: raw, keys: keys, name: { key in
+            namer.names(key, java: false).first.map { names.string($0) }
+        }, binary: { machine.dso($0).filename })
         if let timeline { profile.timeline = timeline.remapped(mapped) }
         if let origins = profile.origins {
             for b in origins.binaries { if let id = symbols.buildIDs[b.path] { origins.setBuildID(id, path: b.path) } }

@@ -30,6 +30,19 @@ public final class Profile {
     /// Binaries, functions and source lines of the frame names, when `CollapseOptions.keepOrigins`
     /// asked for them.
     public internal(set) var origins: FrameOrigins?
+    /// The capture's processes this profile is about and what each did (perf.data input only).
+    public var processes: ProcessTable?
+    /// What makes the stacks less than whole, one line each (binaries without frame pointers,
+    /// no call stacks at all); also in `notes`, and in reports' caveats.
+    public var stackWarnings: [String] = []
+
+    /// Whether no stack has more than one frame under its root: the input was recorded without
+    /// call stacks (`perf record` without `-g`).
+    public var lacksCallStacks: Bool {
+        guard totalSamples > 0 else { return false }
+        for n in 1..<trie.nodeCount where trie.parent[n] > 0 && trie.parent[Int(trie.parent[n])] > 0 { return false }
+        return true
+    }
 
     /// Widens `timeRange` to include `time`.
     @inline(__always)
@@ -79,6 +92,8 @@ public final class Profile {
         p.unit = unit
         p.event = event
         p.notes = notes
+        p.processes = processes
+        p.stackWarnings = stackWarnings
         if let r = timeRange { p.noteTime(r.lowerBound); p.noteTime(r.upperBound) }
         return p
     }

@@ -14,6 +14,8 @@ public final class ProfileDiff {
     public let afterTotal: UInt64
     /// What every before weight was multiplied by (1 without normalizing).
     public let scale: Double
+    /// Whether the before profile was scaled to the after total (`--normalize`).
+    public let normalized: Bool
 
     /// `normalize`: scale the first profile to the second's total (difffolded.pl -n), so a
     /// longer or shorter run does not show as growth everywhere.
@@ -25,6 +27,7 @@ public final class ProfileDiff {
         beforeTotal = before.totalWeight
         afterTotal = after.totalWeight
         scale = normalize && beforeTotal > 0 ? Double(afterTotal) / Double(beforeTotal) : 1
+        normalized = normalize
         beforeSelf = [0]
         afterSelf = [0]
         add(before, into: \.beforeSelf, scale: scale)

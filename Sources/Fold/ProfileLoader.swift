@@ -18,8 +18,23 @@ public enum ProfileLoader {
     /// split at record boundaries and folded in parallel (`threads`, default: online CPUs).
     public static func load(path: String, options: CollapseOptions = CollapseOptions(),
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
+        let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
+        if profile.lacksCallStacks && format != .folded {
+            let line = "warning: \(path == "-" ? "<stdin>" : path): recorded without call stacks (perf record without -g): every "
+                + "sample is one frame, so the graph shows where the time went but not the calls that led there; record with "
+                + "-g, or --call-graph dwarf"
+            // Frame-pointer advice about binaries says nothing when no sample has a stack.
+            profile.notes.removeAll { profile.stackWarnings.contains($0) }
+            profile.stackWarnings = [line]
+            profile.notes.append(line)
+        }
+        return (profile, format)
+    }
+
+    private static func loadFormat(path: String, options: CollapseOptions, threads: Int?) throws -> (Profile, InputFormat) {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
+        if format != .perfData { try requireNoTrees(options.filter, file: source.name) }
         switch format {
         case .perfScript:
             let cores = threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -102,6 +117,13 @@ public enum ProfileLoader {
         profile.notes += report.warnings(file: path)
         profile.notes += symbolizerWarnings(options)
         return profile
+    }
+
+    /// `--tree` follows FORK records, which only perf.data carries.
+    static func requireNoTrees(_ filter: ProcessFilter, file: String) throws {
+        guard let pid = filter.trees.sorted().first else { return }
+        throw InputError.selection(file: file, detail: "--tree \(pid) follows the processes it starts through the capture's "
+            + "FORK records, and only perf.data has them: read the perf.data, or choose processes with --pid")
     }
 
     private static func symbolizerWarnings(_ options: CollapseOptions) -> [String] {

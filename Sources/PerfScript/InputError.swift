@@ -10,6 +10,9 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case noSamples(file: String, detail: String)
     /// A line longer than any profile has (`ByteSource.maxLineLength`): binary data or a runaway writer.
     case lineTooLong(file: String, line: Int, limit: Int)
+    /// The processes or threads asked for cannot be chosen in this input (`--tree` of a pid the
+    /// capture does not hold, `--tree` on text without FORK records).
+    case selection(file: String, detail: String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             return "\(file): empty input: expected perf.data, `perf script` text, folded stacks or off-CPU text"
         case let .noSamples(file, detail):
             return "\(file): no samples to draw (\(detail))"
+        case let .selection(file, detail):
+            return "\(file): \(detail)"
         case let .lineTooLong(file, line, limit):
             return "\(file):\(line): line longer than \(limit >> 20) MiB: not a profile (expected perf.data, "
                 + "`perf script` text, folded stacks or off-CPU text)"

@@ -63,17 +63,41 @@ public struct Preflight: Sendable {
         }
         if offCPU {
             let events = ["sched_switch", "sched_wakeup", "sched_stat_runtime"]
-            if let dir = tracingDirectories.first(where: { access("\($0)/events/sched/sched_switch/id", R_OK) == 0 }) {
+            func readable() -> String? {
+                tracingDirectories.first { access("\($0)/events/sched/sched_switch/id", R_OK) == 0 }
+            }
+            var dir = readable()
+            var mountError: String?
+            if dir == nil && privileged {
+                // Root: tracefs is merely not mounted (a fresh machine); perf would mount it too.
+                mountError = mountTracefs()
+                dir = readable()
+                if dir != nil { r.notes.append("mounted tracefs at \(tracingDirectories[0]) for the scheduler tracepoints") }
+            }
+            if let dir {
                 r.tracepoints = events.filter { access("\(dir)/events/sched/\($0)/id", R_OK) == 0 }.map { "sched:\($0)" }
                 if !r.tracepoints.contains("sched:sched_stat_runtime") {
                     r.notes.append("this kernel has no sched:sched_stat_runtime: waits that end on an idle CPU may stay undated")
                 }
+            } else if privileged {
+                r.problems.append("the scheduler tracepoints are not available: tracefs is not mounted at \(tracingDirectories[0])"
+                    + (mountError.map { " and mounting it failed (\($0))" } ?? "") + "; mount it with "
+                    + "`mount -t tracefs nodev \(tracingDirectories[0])`, or record with --oncpu-only")
             } else {
                 r.problems.append("the scheduler tracepoints are not readable (\(tracingDirectories[0])/events/sched): "
-                    + "mount tracefs (`mount -t tracefs nodev /sys/kernel/tracing`) or run as root; --oncpu-only records without them")
+                    + "run as root (flame mounts tracefs then), or mount tracefs readable by you "
+                    + "(`mount -t tracefs -o mode=755 nodev \(tracingDirectories[0])`); --oncpu-only records without them")
             }
         }
         return r
+    }
+
+    /// Mounts tracefs where the tracepoints are looked for first; the error, or nil.
+    func mountTracefs() -> String? {
+        let target = tracingDirectories[0]
+        guard target.hasPrefix("/sys/") else { return "not a system directory" }
+        if mount("nodev", target, "tracefs", 0, nil) == 0 { return nil }
+        return String(cString: strerror(errno))
     }
 
     func paranoidLevel() -> Int? {

@@ -6,16 +6,20 @@
 /// `sched_stat_runtime` dates switch-ins the kernel does not report. The CPU event samples at a
 /// rate of its own, given as an event term: a global `-F` would put the tracepoints in frequency
 /// mode too and lose most switches.
+///
+/// Attached processes (a daemon) are recorded on every CPU too: their children are processes
+/// of their own, which a per-process recording (`-p`) would see only in part. The selection is
+/// made afterwards, from the capture's FORK records.
 public struct RecordPlan: Sendable, Equatable {
-    /// The program to run, or empty when attaching to `attachPID`.
+    /// The program to run; empty when only attaching.
     public var command: [String] = []
-    /// A running process to profile (with its threads and the processes it starts meanwhile).
-    public var attachPID: Int?
-    /// How long to record when attaching, in seconds.
+    /// Running processes to record with their trees (`--attach`).
+    public var attach: [Int32] = []
+    /// How long to record when there is no program, in seconds; nil: until Ctrl-C.
     public var duration: Double?
     /// On-CPU samples per second.
     public var frequency = 997
-    /// Only on-CPU samples: no tracepoints, no system-wide recording.
+    /// Only on-CPU samples: no tracepoints (and without attached processes, no system-wide recording).
     public var onCPUOnly = false
     /// perf's `--call-graph` (`fp`, `dwarf`, `dwarf,16384`, `lbr`).
     public var callGraph = "fp"
@@ -26,8 +30,9 @@ public struct RecordPlan: Sendable, Equatable {
         self.output = output
     }
 
-    /// Records on every CPU (needed for the scheduler events), filtering afterwards.
-    public var systemWide: Bool { !onCPUOnly }
+    /// Records on every CPU (needed for the scheduler events, and to see what attached processes
+    /// start), selecting afterwards.
+    public var systemWide: Bool { !onCPUOnly || !attach.isEmpty }
 
     /// The CPU sampling event: a fixed period for the cpu-clock timer (so each sample stands for
     /// an exact time), a frequency for cycles.
@@ -43,25 +48,22 @@ public struct RecordPlan: Sendable, Equatable {
             for t in tracepoints { args += ["-e", t] }
         }
         args += callGraph == "fp" ? ["-g"] : ["--call-graph", callGraph]
-        if systemWide {
-            args.append("-a")
-        } else if let pid = attachPID {
-            args += ["-p", String(pid)]
+        if systemWide { args.append("-a") }
+        if !command.isEmpty {
+            args += ["--"] + command
+        } else if let duration {
+            // Attaching for a while: perf records while a timer runs.
+            args += ["--", "sleep", String(duration)]
         }
-        args.append("--")
-        if attachPID != nil {
-            // Attaching: perf records while a timer runs; the filter keeps the process afterwards.
-            args += ["sleep", duration.map { String($0) } ?? "30"]
-        } else {
-            args += command
-        }
+        // Attaching without a duration: perf records until it is interrupted (Ctrl-C).
         return args
     }
 
-    /// A folder name for the results: `flame-<program>-<YYYYMMDD-HHMMSS>`.
-    public static func folderName(command: [String], attachPID: Int?, time: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)) -> String {
-        let base = attachPID.map { "pid\($0)" }
-            ?? command.first.map { String($0.split(separator: "/").last ?? "run") } ?? "run"
+    /// A folder name for the results: `flame-<program>-<YYYYMMDD-HHMMSS>` (`flame-<attached>-…`
+    /// when there is no program).
+    public static func folderName(command: [String], attached: [String] = [],
+                                  time: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)) -> String {
+        let base = command.first.map { String($0.split(separator: "/").last ?? "run") } ?? attached.first ?? "run"
         let safe = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "flame-\(safe.isEmpty ? "run" : safe)-\(time.year)\(two(time.month))\(two(time.day))-\(two(time.hour))\(two(time.minute))\(two(time.second))"

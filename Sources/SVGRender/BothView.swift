@@ -12,10 +12,11 @@ public enum BothView {
     /// Two panes: on-CPU in `options.palette`, off-CPU in blues, each scaled on its own.
     public static func sideBySide(on: Profile, off: Profile, summary: OffCPUSummary?, reverse: Bool,
                                   layout: PaneLayout, countName: String, options: FlameGraphOptions) -> FlameDocument {
-        let onPane = FlamePane(tree: FlameTree(on, reverse: reverse), unit: on.unit,
+        let runs = options.collapseRuns
+        let onPane = FlamePane(tree: FlameTree(on, reverse: reverse, collapseRuns: runs), unit: on.unit,
                                title: "On-CPU" + (on.event.map { " (\($0))" } ?? ""),
                                summary: onCPULine(on, countName: countName), palette: options.palette, countName: countName)
-        let offPane = FlamePane(tree: FlameTree(off, reverse: reverse), unit: off.unit, title: "Off-CPU",
+        let offPane = FlamePane(tree: FlameTree(off, reverse: reverse, collapseRuns: runs), unit: off.unit, title: "Off-CPU",
                                 summary: offCPULine(off, summary: summary), palette: .io, countName: "ns off-CPU")
         var headline = ["on-CPU: \(short(on, countName: countName))", "off-CPU: \(ValueFormat.duration(nanoseconds: off.totalWeight))"]
         if let span = span(on, off, summary) { headline.append("capture: \(ValueFormat.duration(nanoseconds: span)) wall time") }
@@ -32,8 +33,8 @@ public enum BothView {
         merged.absorb(off)
         let coldOnly = Profile(names: merged.names)
         coldOnly.absorb(off)
-        let tree = FlameTree(merged, reverse: reverse)
-        let cold = ColdShare(merged: tree, cold: FlameTree(coldOnly, reverse: reverse))
+        let tree = FlameTree(merged, reverse: reverse, collapseRuns: options.collapseRuns)
+        let cold = ColdShare(merged: tree, cold: FlameTree(coldOnly, reverse: reverse, collapseRuns: options.collapseRuns))
         var line = "on-CPU \(ValueFormat.duration(nanoseconds: on.totalWeight)) (warm) · "
             + "off-CPU \(ValueFormat.duration(nanoseconds: off.totalWeight)) (blue)"
         if let span = span(on, off, summary) { line += " · capture: \(ValueFormat.duration(nanoseconds: span)) wall time" }
@@ -59,11 +60,14 @@ public enum BothView {
     }
 
     static func offCPULine(_ p: Profile, summary: OffCPUSummary?) -> String {
-        var s = "waiting: \(ValueFormat.duration(nanoseconds: p.totalWeight))"
-        if summary?.hasIntervals ?? false, p.totalSamples > 0 { s += " in \(ValueFormat.grouped(p.totalSamples)) intervals" }
-        if let undated = summary?.undatedNanoseconds, undated > 0 {
-            s += " (\(ValueFormat.duration(nanoseconds: undated)) of it undated)"
+        guard let summary, summary.hasIntervals else { return "waiting: \(ValueFormat.duration(nanoseconds: p.totalWeight))" }
+        var s = "waiting: \(ValueFormat.duration(nanoseconds: summary.totalNanoseconds)) of thread time"
+        if summary.counted > 0 { s += " in \(ValueFormat.grouped(UInt64(summary.counted))) intervals" }
+        if summary.idleThreads > 0 {
+            s += " · +\(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) of \(summary.idleThreads) idle "
+                + "thread\(summary.idleThreads == 1 ? "" : "s") under [idle: …]"
         }
+        if summary.undatedNanoseconds > 0 { s += " (\(ValueFormat.duration(nanoseconds: summary.undatedNanoseconds)) undated)" }
         return s
     }
 

@@ -8,8 +8,9 @@ struct DocumentGeometry {
     private(set) var width: Double
     private(set) var height: Double = 0
     /// The document's second line: the user's subtitle and, for one pane, its pruning note; for
-    /// several, the headline.
+    /// several, the headline; wrapped into `subtitleLines` to fit the width.
     private(set) var subtitle: String?
+    private(set) var subtitleLines: [String] = []
     /// Header rows of every pane (several panes only): title, summary, pruning note.
     private(set) var paneRows: [[String]] = []
     private var single: Bool { document.panes.count <= 1 }
@@ -28,10 +29,16 @@ struct DocumentGeometry {
             return kept.isEmpty ? nil : kept.joined(separator: " · ")
         }
         let notes = zip(document.panes, pruned).map { DocumentGeometry.pruneNote($1, $0, o) }
+        let lineStep = fs * 1.4
+        func fit(_ text: String?, width: Double) -> [String] {
+            guard let text else { return [] }
+            return DocumentGeometry.wrap(text, maxCharacters: Int((width - 2 * FlameGraphRenderer.xpad) / max(fs * o.fontWidth, 0.01)))
+        }
         if document.panes.count <= 1 {
             // The single graph keeps flamegraph.pl's geometry, so old links (?x=&y=) still open.
             subtitle = joined([o.subtitle, document.panes.first?.summary, notes.first ?? nil])
-            let top = fs * 3 + (subtitle == nil ? 0 : fs * 2)
+            subtitleLines = fit(subtitle, width: o.width)
+            let top = fs * 3 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
             let bottom = top + Double((depths.first ?? 0) + 1) * fh
             height = bottom + footerPad
             panes = [PaneFrame(x: 0, y: 0, width: o.width, height: height, rows: [], framesTop: top,
@@ -39,8 +46,12 @@ struct DocumentGeometry {
             return
         }
         subtitle = joined([o.subtitle, document.headline])
-        let headerHeight = fs * 2.6 + (subtitle == nil ? 0 : fs * 2)
-        paneRows = zip(document.panes, notes).map { pane, note in [pane.title] + [pane.summary, note].compactMap { $0 } }
+        subtitleLines = fit(subtitle, width: o.width)
+        let headerHeight = fs * 2.6 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
+        let paneWidthForText = document.layout == .sideBySide ? paneWidth : o.width
+        paneRows = zip(document.panes, notes).map { pane, note in
+            [pane.title] + [pane.summary, note].compactMap { $0 }.flatMap { fit($0, width: paneWidthForText) }
+        }
         let rowStep = fs * 1.5
         func frame(x: Double, y: Double, width: Double, rows: Int, depth: Int) -> PaneFrame {
             let baselines = (0..<rows).map { y + fs * 1.6 + Double($0) * rowStep }
@@ -69,7 +80,44 @@ struct DocumentGeometry {
         }
     }
 
+    /// `text` in lines of at most `maxCharacters`, broken after a " · " where one fits, else at
+    /// a space, else anywhere: a long subtitle is never clipped at both ends of a centred line.
+    static func wrap(_ text: String, maxCharacters: Int) -> [String] {
+        let limit = max(maxCharacters, 12)
+        let chars = Array(text)
+        var lines: [String] = []
+        var start = 0
+        while chars.count - start > limit {
+            var cut = -1, next = -1
+            // The last " · " that ends within the limit, else the last space.
+            var i = start + limit - 2
+            while i > start {
+                if chars[i] == " " && chars[i + 1] == "·" && i + 2 < chars.count && chars[i + 2] == " " { cut = i; next = i + 3; break }
+                i -= 1
+            }
+            if cut < 0 {
+                i = start + limit
+                while i > start { if chars[i] == " " { cut = i; next = i + 1; break }; i -= 1 }
+            }
+            if cut < 0 { cut = start + limit; next = cut }
+            lines.append(String(chars[start..<cut]))
+            start = next
+        }
+        if start < chars.count || lines.isEmpty { lines.append(String(chars[start...])) }
+        return lines
+    }
+
     static func pruneNote(_ summary: PruneSummary, _ pane: FlamePane, _ o: FlameGraphOptions) -> String? {
+        var notes: [String] = []
+        if let limit = summary.depthLimit, summary.deepFrames > 0 {
+            notes.append("stacks deeper than \(limit) frames (\(FlameGraphRenderer.amount(summary.deepWeight, pane.unit, countName: pane.countName)), "
+                + "\(ValueFormat.grouped(UInt64(summary.deepFrames))) frames) end in [… deeper frames]; --max-depth 0 draws them")
+        }
+        if let narrow = narrowNote(summary, pane, o) { notes.append(narrow) }
+        return notes.isEmpty ? nil : notes.joined(separator: " · ")
+    }
+
+    static func narrowNote(_ summary: PruneSummary, _ pane: FlamePane, _ o: FlameGraphOptions) -> String? {
         guard summary.hiddenFrames > 0 else { return nil }
         let what = "\(ValueFormat.grouped(UInt64(summary.hiddenFrames))) frames narrower than \(o.minWidth.description) "
             + "(\(FlameGraphRenderer.amount(summary.hiddenWeight, pane.unit, countName: pane.countName)))"
@@ -112,8 +160,12 @@ struct DocumentGeometry {
         out.raw("\" fill=\"url(#background)\"/>\n")
         let title = single ? (document.panes.first?.title ?? o.resolvedTitle) : o.resolvedTitle
         text(&out, id: "title", x: width / 2, y: o.fontSize * 2, title)
-        if let subtitle {
-            text(&out, id: "subtitle", x: width / 2, y: o.fontSize * 4, subtitle)
+        for (i, line) in subtitleLines.enumerated() {
+            if i == 0 {
+                text(&out, id: "subtitle", x: width / 2, y: o.fontSize * 4, line)
+            } else {
+                text(&out, x: width / 2, y: o.fontSize * 4 + Double(i) * o.fontSize * 1.4, line, cssClass: "subline")
+            }
         }
         text(&out, id: "unzoom", x: xpad, y: o.fontSize * 2, single ? "Reset Zoom" : "Reset all zooms", cssClass: "hide")
         text(&out, id: "search", x: width - xpad - 100, y: o.fontSize * 2, "Search")

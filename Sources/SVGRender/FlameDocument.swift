@@ -107,11 +107,37 @@ public struct DiffShare {
     public var beforeTotal: UInt64
     public var afterTotal: UInt64
 
-    /// For the tree `FlameTree(diff.profile)`, whose node ids are the diff's trie's.
-    public init(diff: ProfileDiff) {
-        (before, after) = diff.totals()
-        beforeSelf = diff.beforeSelf
-        afterSelf = diff.afterSelf
+    /// For `tree`, a `FlameTree(diff.profile)` (runs collapsed or not).
+    public init(diff: ProfileDiff, tree: FlameTree) {
+        if let map = tree.nodeOfTrieNode {
+            // Runs merged nodes: add their own weights into the tree's nodes, then sum subtrees.
+            var bs = [UInt64](repeating: 0, count: tree.count), as_ = bs
+            for (n, m) in map.enumerated() where n > 0 {
+                bs[Int(m)] &+= diff.beforeSelf[n]
+                as_[Int(m)] &+= diff.afterSelf[n]
+            }
+            beforeSelf = bs
+            afterSelf = as_
+            var b = bs, a = as_
+            var parents = [Int32](repeating: -1, count: tree.count)
+            for p in 0..<tree.count { for c in tree.children(p) { parents[Int(c)] = Int32(p) } }
+            // Children are made after their parents: one backward pass sums the subtrees.
+            var i = tree.count - 1
+            while i > 0 {
+                let p = Int(parents[i])
+                if p >= 0 {
+                    b[p] = b[p].addingReportingOverflow(b[i]).overflow ? .max : b[p] + b[i]
+                    a[p] = a[p].addingReportingOverflow(a[i]).overflow ? .max : a[p] + a[i]
+                }
+                i -= 1
+            }
+            before = b
+            after = a
+        } else {
+            (before, after) = diff.totals()
+            beforeSelf = diff.beforeSelf
+            afterSelf = diff.afterSelf
+        }
         beforeTotal = before.first ?? 0
         afterTotal = after.first ?? 0
     }

@@ -18,6 +18,30 @@ public enum MinWidth: Equatable, Sendable {
     }
 }
 
+/// How deep a graph is drawn. A thin tower of deep stacks (a broken unwind, a deep recursion of
+/// little weight) would push the rest of the graph below the first screen and out of its PNG
+/// preview: frames deeper than the limit are merged into one placeholder per cut stack, and the
+/// graph says so.
+public enum DepthLimit: Equatable, Sendable {
+    /// Cut below the depth that the stacks holding 99.5% of the weight stay within, when the
+    /// graph would be deeper than `DepthLimit.firstScreen` rows and more than 8 rows beyond it.
+    case automatic
+    /// Cut at this depth (frames below the root).
+    case frames(Int)
+    /// Draw every frame.
+    case none
+
+    /// Rows that fit the first screen of a common browser window with the header.
+    public static let firstScreen = 48
+
+    /// `--max-depth`: `auto`, a number of frames, or 0 for no limit.
+    public init?(_ text: String) {
+        if text == "auto" { self = .automatic; return }
+        guard let n = Int(text), n >= 0 else { return nil }
+        self = n == 0 ? .none : .frames(n)
+    }
+}
+
 /// What a flame graph looks like: flamegraph.pl's options, with its defaults.
 public struct FlameGraphOptions: Sendable {
     /// Title; nil picks "Flame Graph", "Icicle Graph" or "Flame Chart".
@@ -49,6 +73,10 @@ public struct FlameGraphOptions: Sendable {
     /// The tree is in time order (a flame chart); only changes the default title.
     public var flameChart = false
     public var searchColor = "rgb(230,0,230)"
+    /// Draw a run of identical frames in a stack as one frame with a count (`[unknown] ×120`).
+    public var collapseRuns = true
+    /// Stacks deeper than this are cut at a placeholder (see `DepthLimit`).
+    public var maxDepth: DepthLimit = .automatic
 
     public init() {}
 

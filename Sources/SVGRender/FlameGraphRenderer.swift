@@ -8,6 +8,10 @@ public struct PruneSummary: Equatable, Sendable {
     public var hiddenWeight: UInt64 = 0
     /// Placeholders drawn for them.
     public var placeholders = 0
+    /// The depth stacks were cut at (`DepthLimit`), and the frames and weight below it.
+    public var depthLimit: Int?
+    public var deepFrames = 0
+    public var deepWeight: UInt64 = 0
 }
 
 /// Renders flame graphs as one self-contained interactive SVG (see `FlameScript` for the DOM):
@@ -39,7 +43,9 @@ public struct FlameGraphRenderer {
         let o = document.options
         let count = max(document.panes.count, 1)
         let paneWidth = document.layout == .sideBySide ? o.width / Double(count) : o.width
-        let laid = document.panes.map { layout($0.tree, width: paneWidth, minWidth: o.minWidth) }
+        let laid = document.panes.map {
+            layout($0.tree, width: paneWidth, minWidth: o.minWidth, depthLimit: depthLimit($0.tree, o.maxDepth))
+        }
         let geometry = DocumentGeometry(document: document, paneWidth: paneWidth,
                                         depths: laid.map(\.maxDepth), pruned: laid.map(\.summary))
         var out = SVGBuffer(capacity: laid.reduce(0) { $0 + $1.items.count } * 240 + 64 * 1024)
@@ -71,9 +77,15 @@ public struct FlameGraphRenderer {
                 ? frame.framesTop + Double(item.depth) * o.frameHeight
                 : frame.framesBottom - Double(item.depth + 1) * o.frameHeight + framePad
             let isPlaceholder = item.node < 0
-            let name: [UInt8] = isPlaceholder
-                ? Array("[\(item.hiddenFrames) narrow frame\(item.hiddenFrames == 1 ? "" : "s")]".utf8)
-                : displayName(tree.nameBytes(item.node))
+            let name: [UInt8]
+            if isPlaceholder {
+                name = Array((item.deep ? "[\(item.hiddenFrames) deeper frame\(item.hiddenFrames == 1 ? "" : "s")]"
+                                        : "[\(item.hiddenFrames) narrow frame\(item.hiddenFrames == 1 ? "" : "s")]").utf8)
+            } else if let runs = tree.runSuffix(item.node) {
+                name = displayName(tree.nameBytes(item.node)) + Array(runs.utf8)
+            } else {
+                name = displayName(tree.nameBytes(item.node))
+            }
             let fill: RGB
             if isPlaceholder {
                 fill = RGB(r: 210, g: 210, b: 210)
@@ -100,7 +112,13 @@ public struct FlameGraphRenderer {
             out.raw("\"><title>")
             name.withUnsafeBufferPointer { out.text($0) }
             out.raw("\n")
-            if isPlaceholder {
+            if isPlaceholder && item.deep {
+                let pct = ValueFormat.percent(item.weight, of: grand)
+                out.text("\(amount(item.weight, pane.unit, countName: pane.countName)) (\(pct)) in stacks deeper than "
+                    + "\(item.depth - 1) frames")
+                out.raw("\n")
+                out.text("not drawn, so that the graph fits the screen; --max-depth 0 draws them")
+            } else if isPlaceholder {
                 let pct = ValueFormat.percent(item.weight, of: grand)
                 out.text("\(amount(item.weight, pane.unit, countName: pane.countName)) (\(pct)) in frames narrower than "
                     + "\(o.minWidth.description) each")
@@ -164,10 +182,40 @@ public struct FlameGraphRenderer {
         }
     }
 
+    /// The depth to cut a tree's stacks at, when `limit` asks for one: automatically, below the
+    /// depth that the stacks holding 99.5% of the weight stay within (never above the first
+    /// screen), when the tree is deeper than that by more than 8 rows.
+    static func depthLimit(_ tree: FlameTree, _ limit: DepthLimit) -> Int? {
+        switch limit {
+        case .none: return nil
+        case .frames(let n): return n
+        case .automatic:
+            guard tree.count > 1 else { return nil }
+            // Weight of the frames at each depth (the root at 0).
+            var depth = [Int32](repeating: 0, count: tree.count)
+            var atDepth: [UInt64] = [tree.total[0]]
+            for n in 0..<tree.count {
+                for c in tree.children(n) {
+                    let d = Int(depth[n]) + 1
+                    depth[Int(c)] = Int32(d)
+                    if d >= atDepth.count { atDepth.append(0) }
+                    atDepth[d] &+= tree.total[Int(c)]
+                }
+            }
+            let deepest = atDepth.count - 1
+            let allowance = Double(tree.total[0]) * 0.005
+            var bulk = deepest
+            while bulk > 0 && Double(atDepth[bulk]) <= allowance { bulk -= 1 }
+            let cut = max(bulk, DepthLimit.firstScreen)
+            return deepest > cut + 8 ? cut : nil
+        }
+    }
+
     /// Depth-first pre-order placement on a graph `width` pixels wide (margins included):
     /// children packed from the parent's left edge in display order; children narrower than the
-    /// minimum merged into one placeholder after them.
-    static func layout(_ tree: FlameTree, width: Double, minWidth: MinWidth)
+    /// minimum merged into one placeholder after them; below `depthLimit`, one placeholder for
+    /// all the children of a frame.
+    static func layout(_ tree: FlameTree, width: Double, minWidth: MinWidth, depthLimit: Int? = nil)
         -> (items: [LayoutItem], summary: PruneSummary, maxDepth: Int) {
         let grand = tree.total[0]
         let widthPerWeight = grand > 0 ? (width - 2 * xpad) / Double(grand) : 0
@@ -180,6 +228,7 @@ public struct FlameGraphRenderer {
         let visibleWeight = widthPerWeight > 0 ? 0.1 / widthPerWeight : 0
         var items: [LayoutItem] = []
         var summary = PruneSummary()
+        summary.depthLimit = depthLimit
         var maxDepth = 0
         var stack = [LayoutItem(node: 0, depth: 0, x: 0, weight: grand, hiddenFrames: 0)]
         var pushes: [LayoutItem] = []
@@ -187,6 +236,20 @@ public struct FlameGraphRenderer {
             items.append(item)
             maxDepth = max(maxDepth, item.depth)
             guard item.node >= 0 else { continue }
+            if let limit = depthLimit, item.depth >= limit {
+                let children = tree.children(item.node)
+                guard !children.isEmpty else { continue }
+                let w = children.reduce(UInt64(0)) { $0 &+ tree.total[Int($1)] }
+                let frames = children.reduce(0) { $0 + Int(tree.subtreeSize[Int($1)]) }
+                summary.deepFrames += frames
+                summary.deepWeight &+= w
+                if Double(w) >= visibleWeight {
+                    var cut = LayoutItem(node: -1, depth: item.depth + 1, x: item.x, weight: w, hiddenFrames: frames)
+                    cut.deep = true
+                    stack.append(cut)
+                }
+                continue
+            }
             var cursor = item.x
             var hiddenWeight: UInt64 = 0
             var hiddenFrames = 0
@@ -251,4 +314,6 @@ struct LayoutItem {
     var weight: UInt64
     /// For placeholders: how many frames they stand for.
     var hiddenFrames: Int
+    /// A placeholder for the frames below the depth limit (else for narrow frames).
+    var deep = false
 }

@@ -48,7 +48,7 @@ enum FlameScript {
     svg { font-family: Verdana, sans-serif; font-size: 12px; } /* inherited defaults only */
     text { fill: rgb(0,0,0); }
     #title { text-anchor: middle; font-size: 17px; }
-    #subtitle { text-anchor: middle; fill: rgb(110,110,110); }
+    #subtitle, .subline { text-anchor: middle; fill: rgb(110,110,110); }
     .ptitle { text-anchor: middle; font-size: 15px; }
     .psub { text-anchor: middle; fill: rgb(110,110,110); }
     .matched { text-anchor: end; }
@@ -72,7 +72,7 @@ enum FlameScript {
         #bg { fill: rgb(30,31,34); }
         text { fill: rgb(222,222,222); }
         g.f > text { fill: rgb(0,0,0); }
-        #subtitle, .psub { fill: rgb(160,160,160); }
+        #subtitle, .subline, .psub { fill: rgb(160,160,160); }
         g.f:hover > rect, g.f:focus > rect { stroke: rgb(255,255,255); }
         .sep { stroke: rgb(80,80,80); }
     }

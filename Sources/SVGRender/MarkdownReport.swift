@@ -10,13 +10,17 @@ public struct ReportGraph {
     public var png: String?
     /// What the renderer merged into placeholders.
     public var pruned: PruneSummary?
+    /// For an off-CPU graph: what the reading counted (thread time, idle threads apart).
+    public var summary: OffCPUSummary?
 
-    public init(title: String, profile: Profile, svg: String, png: String? = nil, pruned: PruneSummary? = nil) {
+    public init(title: String, profile: Profile, svg: String, png: String? = nil, pruned: PruneSummary? = nil,
+                summary: OffCPUSummary? = nil) {
         self.title = title
         self.profile = profile
         self.svg = svg
         self.png = png
         self.pruned = pruned
+        self.summary = summary
     }
 }
 
@@ -25,9 +29,17 @@ public struct ReportGraph {
 public enum MarkdownReport {
     /// A report of one or more graphs (on-CPU, off-CPU, ...); those at `pictureOnly` get their
     /// picture and link without tables (the side-by-side view of graphs that have their own).
-    public static func summary(title: String, graphs: [ReportGraph], limit: Int, notes: [String] = [],
-                               pictureOnly: Set<Int> = []) -> String {
-        var out = "# \(TextTable.mdText(title))\n\n"
+    /// With `facts`, the headline (wall, on-CPU, off-CPU with what each sums over) comes first,
+    /// then the processes grouped by command, and every process at the end. A `command` title is
+    /// written as code, so that it can be pasted back into a shell.
+    public static func summary(title: String, command: Bool = false, facts: CaptureFacts? = nil, selection: String? = nil,
+                               graphs: [ReportGraph], limit: Int, notes: [String] = [], pictureOnly: Set<Int> = []) -> String {
+        var out = "# " + (command ? TextTable.codeSpan(title) : TextTable.mdText(title)) + "\n\n"
+        if let facts, !facts.markdown.isEmpty { out += facts.markdown + "\n\n" }
+        if let selection { out += TextTable.mdText(selection) + "\n\n" }
+        if let groups = facts?.groupTable(limit: limit) {
+            out += "## Processes by command\n\n" + groups.render(.md) + "\n"
+        }
         for (i, g) in graphs.enumerated() {
             if pictureOnly.contains(i) {
                 out += "## \(TextTable.mdText(g.title))\n\n"
@@ -37,30 +49,13 @@ public enum MarkdownReport {
                 out += section(g, limit: limit)
             }
         }
-        for n in notes { out += "_\(TextTable.mdText(n))_\n\n" }
-        return out
-    }
-
-    /// A before/after report: both graphs, then the functions that changed most.
-    public static func comparison(title: String, before: ReportGraph, after: ReportGraph, diff: ProfileDiff,
-                                  diffSVG: String, diffPNG: String?, limit: Int, notes: [String] = []) -> String {
-        var out = "# \(TextTable.mdText(title))\n\n"
-        out += "## Difference\n\n"
-        if let png = diffPNG { out += "[![difference](\(link(png)))](\(link(diffSVG)))\n\n" }
-        out += "Interactive: [\(TextTable.mdText(diffSVG))](\(link(diffSVG)))"
-            + (diff.scale != 1 ? "; the before profile is scaled by \(ValueFormat.fixed(diff.scale, decimals: 4)) to the after total" : "")
-            + ".\n\n"
-        let changes = FunctionChanges(diff: diff, before: before.profile, after: after.profile)
-        let tables = ProfileTables(after.profile, limit: limit)
-        func table(_ rows: [FunctionChanges.Row]) -> TextTable {
-            TextTable(header: ["Before", "After", "Delta", "Delta %", "Function"], rows: rows.map {
-                [tables.amount($0.before), tables.amount($0.after), signed($0.delta, tables), deltaPercent($0), $0.name]
-            }, rightAligned: [0, 1, 2, 3], code: [4])
+        if let processes = facts?.processTable(limit: max(limit, 40)) {
+            out += "## Processes\n\n"
+            out += "Start and end are seconds from the start of the capture (`before`: already running; `running`: "
+                + "still running at its end). Off-CPU is thread time by the state the thread left the CPU in: R runnable "
+                + "(preempted), S sleeping, D disk; idle threads apart.\n\n"
+            out += processes.render(.md) + "\n"
         }
-        out += "### Largest increases (total \(tables.quantity))\n\n" + table(changes.increases(limit)).render(.md) + "\n"
-        out += "### Largest decreases (total \(tables.quantity))\n\n" + table(changes.decreases(limit)).render(.md) + "\n"
-        out += section(before, limit: limit)
-        out += section(after, limit: limit)
         for n in notes { out += "_\(TextTable.mdText(n))_\n\n" }
         return out
     }
@@ -70,21 +65,40 @@ public enum MarkdownReport {
         let p = g.profile
         var out = "\(level) \(TextTable.mdText(g.title))\n\n"
         if let png = g.png { out += "[![\(TextTable.mdText(g.title))](\(link(png)))](\(link(g.svg)))\n\n" }
-        var facts = ["\(t.quantity): **\(t.amount(t.totals.total))**"]
+        var facts: [String] = []
+        if case .offCPU = p.unit, let summary = g.summary, summary.hasIntervals {
+            var line = "off-CPU time: **\(t.amount(summary.totalNanoseconds))** of thread time over \(summary.waitingThreads) "
+                + "thread\(summary.waitingThreads == 1 ? "" : "s")"
+            if summary.idleThreads > 0 {
+                line += " (+\(t.amount(summary.idleNanoseconds)) of \(summary.idleThreads) idle threads, drawn under `[idle: …]`)"
+            }
+            facts.append(line)
+        } else {
+            facts.append("\(t.quantity): **\(t.amount(t.totals.total))**")
+        }
         switch p.unit {
         case .offCPU:
             if p.totalSamples > 0 { facts.append("intervals: \(ValueFormat.grouped(p.totalSamples))") }
         default:
             facts.append("samples: \(ValueFormat.grouped(p.totalSamples))")
         }
-        if let d = p.duration { facts.append("capture: \(ValueFormat.duration(nanoseconds: d))") }
-        facts.append("processes and threads: \(t.totals.processes.count)")
+        if let d = p.processes?.captureSpan ?? p.duration, d > 0 { facts.append("capture: \(ValueFormat.duration(nanoseconds: d))") }
+        if let table = p.processes {
+            facts.append("processes: \(table.rows.count) · threads: \(table.threads)")
+        } else {
+            facts.append("thread names: \(t.totals.processes.count)")
+        }
         out += facts.joined(separator: " · ") + " · interactive: [\(TextTable.mdText(g.svg))](\(link(g.svg)))\n\n"
-        out += "\(level)# Processes and threads\n\n" + t.processTable.render(.md) + "\n"
+        out += "\(level)# By thread name (the first frame)\n\n" + t.processTable.render(.md) + "\n"
         out += "\(level)# Top functions by \(t.selfMeaning)\n\n" + t.selfTable.render(.md) + "\n"
         out += "\(level)# Top functions by total\n\n" + t.totalTable.render(.md) + "\n"
         var caveats: [String] = []
         if let u = t.unresolvedLine { caveats.append(u) }
+        for w in p.stackWarnings { caveats.append(w.hasPrefix("warning: ") ? String(w.dropFirst(9)) : w) }
+        if let pr = g.pruned, let limit = pr.depthLimit, pr.deepFrames > 0 {
+            caveats.append("stacks deeper than \(limit) frames (\(t.amount(pr.deepWeight)), \(ValueFormat.percent(pr.deepWeight, of: t.totals.total))) "
+                + "end in a `[… deeper frames]` placeholder, so that the graph fits the screen (`--max-depth 0` draws them)")
+        }
         if let pr = g.pruned, pr.hiddenFrames > 0 {
             caveats.append("\(ValueFormat.grouped(UInt64(pr.hiddenFrames))) frames too narrow to draw (\(t.amount(pr.hiddenWeight)), "
                 + "\(ValueFormat.percent(pr.hiddenWeight, of: t.totals.total))) are merged into grey placeholders in the graph")

@@ -8,10 +8,13 @@ public struct ProfileTables {
     public let limit: Int
 
     /// Off-CPU self weight goes to the innermost frame that is not the scheduler's (where the
-    /// thread blocked), since every off-CPU stack ends in `__schedule`.
+    /// thread blocked), since every off-CPU stack ends in `__schedule`; nor a kernel frame left
+    /// unnamed (kernel symbols not found), which would say nothing of where.
     public init(_ profile: Profile, limit: Int) {
         var skip: ((UnsafeBufferPointer<UInt8>) -> Bool)?
-        if case .offCPU = profile.unit { skip = { FunctionTotals.isSchedulerFrame($0) } }
+        if case .offCPU = profile.unit {
+            skip = { FunctionTotals.isSchedulerFrame($0) || $0.elementsEqual("[[kernel.kallsyms]]".utf8) }
+        }
         totals = FunctionTotals(profile, skipLeaf: skip)
         unit = profile.unit
         self.limit = limit

@@ -81,6 +81,7 @@ public struct TextTable: Sendable {
     /// A Markdown code span that holds `s` literally (fence longer than any backtick run in it;
     /// `|` escaped, which GitHub's tables need even inside code).
     static func codeSpan(_ s: String) -> String {
+        guard !s.isEmpty else { return "" }
         let text = replacing(oneLine(s), "|", with: "\\|")
         var longest = 0, run = 0
         for c in text { run = c == "`" ? run + 1 : 0; longest = max(longest, run) }

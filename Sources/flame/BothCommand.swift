@@ -97,12 +97,18 @@ struct BothCommand: ParsableCommand {
     }
 
     private func draw() throws {
-        let (onPath, offPath) = try sources()
-        if onPath == offPath && onPath == "-" { throw BothError.standardInput }
+        let (onInput, offInput) = try sources()
+        if onInput == offInput && onInput == "-" { throw BothError.standardInput }
         let target = CLI.outputPath(output, defaultFile: "both.svg")
+        let onSource = try CLI.resolve(onInput, filter)
+        let offSource = offInput == onInput ? onSource : try CLI.resolve(offInput, filter)
+        let (onPath, offPath) = (onSource.path, offSource.path)
         try CLI.refuseOverwritingInput(output: target, inputs: [onPath, offPath])
 
-        let options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
+        var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
+        options.filter = onSource.filter
+        var offOptions = options
+        offOptions.filter = offSource.filter
         // One capture for both panes: its sampling event is the on-CPU pane (the reader picks it).
         let on = try CLI.load(onPath, options, threads: collapse.threads)
         if onPath == offPath, on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onPath) }
@@ -110,13 +116,8 @@ struct BothCommand: ParsableCommand {
             throw InputError.noSamples(file: onPath == "-" ? "<stdin>" : onPath,
                                        detail: on.event.map { "kept only event \($0)" } ?? "no sample records found")
         }
-        let result = try OffCPULoader.load(path: offPath, collapse: options, options: offFlags.options)
-        options.symbolizer?.saveCache()
+        let result = try CLI.loadOffCPU(offPath, collapse: offOptions, offcpuOptions: offFlags.options)
         let off = result.profile
-        for n in off.notes { CLI.say(n) }
-        if let summary = result.summary {
-            for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { CLI.say(line) }
-        }
         guard off.totalWeight > 0 else {
             throw InputError.noSamples(file: offPath == "-" ? "<stdin>" : offPath, detail: "no off-CPU time was counted")
         }
@@ -132,8 +133,11 @@ struct BothCommand: ParsableCommand {
                 throw BothError.combinedNeedsTime(file: onPath == "-" ? "<stdin>" : onPath, unit: e.unit)
             }
         } else {
-            document = BothView.sideBySide(on: on, off: off, summary: result.summary, reverse: render.reverse,
-                                           layout: layout, countName: render.countname, options: drawing)
+            var sides = BothView.sideBySide(on: on, off: off, summary: result.summary, reverse: render.reverse,
+                                            layout: layout, countName: render.countname, options: drawing)
+            let facts = CaptureFacts(on: on, off: off, summary: result.summary, program: onSource.selection?.programPID)
+            if facts.processes != nil, !facts.parts.isEmpty { sides.headline = facts.parts.joined(separator: " · ") }
+            document = sides
         }
         let (svg, _) = FlameGraphRenderer.render(document)
         try CLI.write(svg, to: target)

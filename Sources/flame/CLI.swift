@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Fold
 import PerfScript
+import Record
 import Symbolize
 import SVGRender
 
@@ -15,10 +16,15 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Shared plumbing of the commands: loading with notes on stderr, and writing output.
 enum CLI {
-    /// One line on stderr, prefixed with the program name.
+    /// One line on stderr, prefixed with the program name; a status line being shown is cleared
+    /// first, so that lines never run together.
     static func say(_ message: String) {
-        FileHandleStderr.write("flame: \(printable(message))\n")
+        FileHandleStderr.write((progressShown ? "\r\u{1B}[K" : "") + "flame: \(printable(message))\n")
+        progressShown = false
     }
+
+    /// Whether a status line (`progress`) is on the terminal, not ended by a newline.
+    nonisolated(unsafe) private static var progressShown = false
 
     /// Messages quote the input (thread and process names, symbols, event and map names): control
     /// characters there could move the cursor, recolour or clear the terminal, or split one message
@@ -45,6 +51,42 @@ enum CLI {
         return String(out)
     }
 
+    /// An input as a command reads it: a `flame record` folder (or its perf.data) becomes its
+    /// capture read with the processes the recording selected, unless the filters choose
+    /// processes themselves (`--pid`, `--tree`) or `--all-processes` asks for the whole capture.
+    struct Input {
+        var path: String
+        var filter: ProcessFilter
+        var selection: RecordSelection?
+    }
+
+    static func resolve(_ path: String, _ flags: FilterFlags) throws -> Input {
+        let record: RecordInput
+        do {
+            record = try RecordInput.resolve(path)
+        } catch let e as RecordSelection.Invalid {
+            throw InputError.selection(file: e.path, detail: e.reason)
+        }
+        var filter = flags.filter
+        guard let selection = record.selection else { return Input(path: record.data, filter: filter, selection: nil) }
+        if flags.allProcesses || filter.choosesProcesses {
+            say("note: \(record.data): reading \(flags.allProcesses ? "every process of the capture" : "the processes --pid/--tree name"), "
+                + "not flame record's selection (\(selection.description))")
+        } else {
+            filter.trees = Set(selection.trees.map(Int.init))
+            say("note: \(record.data): reading \(selection.description), as flame record selected (--all-processes reads every process)")
+        }
+        return Input(path: record.data, filter: filter, selection: selection)
+    }
+
+    /// Throws the error reading `path` would give, without reading it (standard input passes).
+    static func requireReadable(_ path: String) throws {
+        guard path != "-" else { return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        close(fd)
+    }
+
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
     static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
         let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
@@ -56,6 +98,7 @@ enum CLI {
     /// A status line on stderr that the next one replaces (a terminal only; nil clears it).
     static func progress(_ message: String?) {
         FileHandleStderr.write("\r\u{1B}[K" + (message.map { "flame: \(printable($0))" } ?? ""))
+        progressShown = message != nil
     }
 
     /// Loads an input as on-CPU samples, or with `offcpu` as off-CPU time, printing its notes (and
@@ -63,13 +106,18 @@ enum CLI {
     static func loadProfile(_ path: String, offcpu: Bool, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
                             threads: Int? = nil) throws -> Profile {
         guard offcpu else { return try load(path, collapse, threads: threads) }
+        return try loadOffCPU(path, collapse: collapse, offcpuOptions: offcpuOptions).profile
+    }
+
+    /// Loads an input as off-CPU time, printing its notes and the summary of what was counted.
+    static func loadOffCPU(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions) throws -> OffCPUResult {
         let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpuOptions)
         collapse.symbolizer?.saveCache()
         for n in result.profile.notes { say(n) }
         if let summary = result.summary {
             for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { say(line) }
         }
-        return result.profile
+        return result
     }
 
     /// Where output goes: the given path, else standard output unless it is a terminal,

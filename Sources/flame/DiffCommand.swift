@@ -18,8 +18,9 @@ struct DiffCommand: ParsableCommand {
 
     @Flag(help: "Read both inputs as off-CPU time.")
     var offcpu = false
-    @Flag(inversion: .prefixedNo, help: "Scale the first profile to the second's total (default: on when the totals differ).")
-    var normalize: Bool?
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Scale the first profile to the second's total, to compare shapes (default: off, "
+        + "the profiles are compared as measured, which is what a cold vs hot or before vs after question asks)."))
+    var normalize = false
     @Flag(help: "Write difffolded.pl's `stack before after` lines instead of an SVG.")
     var folded = false
     @Option(help: ArgumentHelp("single: one difference graph; panes: before, after and the difference side by side.", valueName: "view"))
@@ -33,10 +34,17 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: folded ? "diff.folded" : "diff.svg")
-        try CLI.refuseOverwritingInput(output: target, inputs: [before, after])
-        let options = collapse.options(symbols: symbols, filter: filter)
-        var a = try CLI.loadProfile(before, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options, threads: collapse.threads)
-        var b = try CLI.loadProfile(after, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options, threads: collapse.threads)
+        // Both inputs are checked before either is read (a typo in the second costs no wait).
+        let sources = try [before, after].map { try CLI.resolve($0, filter) }
+        for s in sources { try CLI.requireReadable(s.path) }
+        try CLI.refuseOverwritingInput(output: target, inputs: sources.map(\.path))
+        var options = collapse.options(symbols: symbols, filter: filter)
+        options.filter = sources[0].filter
+        var a = try CLI.loadProfile(sources[0].path, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
+                                    threads: collapse.threads)
+        options.filter = sources[1].filter
+        var b = try CLI.loadProfile(sources[1].path, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
+                                    threads: collapse.threads)
         if render.reverse {
             a = a.reversed()
             b = b.reversed()
@@ -44,8 +52,7 @@ struct DiffCommand: ParsableCommand {
         if a.unit != b.unit {
             CLI.say("warning: the profiles measure different things (\(a.event ?? "?"), \(b.event ?? "?")): compare with care")
         }
-        let scale = normalize ?? (a.totalWeight != b.totalWeight)
-        let diff = ProfileDiff(before: a, after: b, normalize: scale)
+        let diff = ProfileDiff(before: a, after: b, normalize: normalize)
         if folded {
             try CLI.write(diff.foldedBytes(), to: target)
         } else {

@@ -42,13 +42,15 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: format.defaultFileName)
-        try CLI.refuseOverwritingInput(output: target, inputs: [input])
+        let source = try CLI.resolve(input, filter)
+        try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
         var options = collapse.options(chart: flamechart && format == .speedscope, symbols: symbols, filter: filter)
+        options.filter = source.filter
         options.keepTimeline = format.needsTimeline
         options.keepOrigins = format.needsOrigins
-        let profile = try CLI.loadProfile(input, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
+        let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
                                           threads: collapse.threads)
-        let name = input == "-" ? "<stdin>" : input
+        let name = source.path == "-" ? "<stdin>" : source.path
         guard profile.totalWeight > 0 else {
             throw InputError.noSamples(file: name, detail: offcpu ? "no off-CPU time was counted" : "nothing to export")
         }

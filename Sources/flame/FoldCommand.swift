@@ -11,17 +11,23 @@ struct FilterFlags: ParsableArguments {
     var pids: [String] = []
     @Option(name: .customLong("only-tid"), help: ArgumentHelp("Keep only these threads (comma-separated tids; also spelled --tid N).", valueName: "tid"))
     var tids: [String] = []
+    @Option(name: .customLong("tree"), help: ArgumentHelp("Keep this process and every process it started during the capture, "
+        + "followed through the FORK records of perf.data (repeatable, or comma-separated pids).", valueName: "pid"))
+    var trees: [String] = []
     @Option(name: .customLong("comm"), help: "Keep only threads with this comm, or whose process has it (repeatable).")
     var comms: [String] = []
+    @Flag(name: .customLong("all-processes"), help: "For a flame record folder: read every process of the capture, not the ones the recording selected.")
+    var allProcesses = false
 
     func validate() throws {
-        for v in pids + tids { for n in v.split(separator: ",") where Int(n) == nil {
+        for v in pids + tids + trees { for n in v.split(separator: ",") where Int32(n) == nil || Int32(n)! < 0 {
             throw ValidationError("\(n) is not a process or thread id")
         } }
     }
 
     var filter: ProcessFilter {
         ProcessFilter(pids: Set(pids.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
+                      trees: Set(trees.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
                       tids: Set(tids.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
                       comms: Set(comms.map { Array($0.utf8) }))
     }
@@ -89,7 +95,10 @@ struct FoldCommand: ParsableCommand {
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
 
     func run() throws {
-        let profile = try CLI.load(input, collapse.options(symbols: symbols, filter: filter), threads: collapse.threads)
+        let source = try CLI.resolve(input, filter)
+        var options = collapse.options(symbols: symbols, filter: filter)
+        options.filter = source.filter
+        let profile = try CLI.load(source.path, options, threads: collapse.threads)
         try CLI.write(FoldedWriter.bytes(profile), to: nil)
     }
 }

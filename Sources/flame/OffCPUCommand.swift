@@ -65,17 +65,21 @@ struct OffCPUCommand: ParsableCommand {
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: folded ? "offcpu.folded" : "offcpu.svg")
-        try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let profile = try CLI.loadProfile(input, offcpu: true, collapse: collapse.options(symbols: symbols, filter: filter),
-                                          offcpuOptions: offcpu.options)
+        let source = try CLI.resolve(input, filter)
+        try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
+        var collapseOptions = collapse.options(symbols: symbols, filter: filter)
+        collapseOptions.filter = source.filter
+        let result = try CLI.loadOffCPU(source.path, collapse: collapseOptions, offcpuOptions: offcpu.options)
+        let profile = result.profile
         guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: "no off-CPU time was counted")
+            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: "no off-CPU time was counted")
         }
         if folded {
             try CLI.write(FoldedWriter.bytes(profile, divisor: 1000), to: target)
         } else {
-            let tree = FlameTree(profile, reverse: render.reverse)
-            var options = render.options(palette: .io, title: "Off-CPU Time Flame Graph")
+            let tree = render.tree(profile)
+            let facts = CaptureFacts(on: nil, off: profile, summary: result.summary, program: source.selection?.programPID)
+            var options = render.options(palette: .io, title: "Off-CPU Time Flame Graph", facts: facts)
             if options.countName == "samples" { options.countName = "ns off-CPU" }
             let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree)
             try CLI.write(svg, to: target)

@@ -42,6 +42,12 @@ struct RenderFlags: ParsableArguments {
     var reverse = false
     @Flag(help: "Flame chart: samples in time order instead of merged by name.")
     var flamechart = false
+    @Flag(name: .customLong("collapse-runs"), inversion: .prefixedNo,
+          help: "Draw a run of identical frames ([unknown] ×120, a recursion) as one frame with a count (folded output keeps them).")
+    var collapseRuns = true
+    @Option(name: .customLong("max-depth"), help: ArgumentHelp("Cut stacks deeper than this many frames at a placeholder: auto "
+        + "(a thin tower of deep stacks may not push the graph off the first screen), N, or 0 for every frame.", valueName: "auto|N"))
+    var maxDepth: String = "auto"
 
     func validate() throws {
         guard MinWidth(minwidth) != nil else { throw ValidationError("--minwidth takes a number of pixels or a percentage such as 0.5%") }
@@ -52,6 +58,7 @@ struct RenderFlags: ParsableArguments {
             throw ValidationError("--bgcolors takes yellow, blue, green, grey or #rrggbb")
         }
         if let width, !(width >= 50 && width <= 1_000_000) { throw ValidationError("--width must be between 50 and 1000000") }
+        if DepthLimit(maxDepth) == nil { throw ValidationError("--max-depth takes auto, a number of frames, or 0 for no limit") }
         guard height >= 1, height <= 1000 else { throw ValidationError("--height must be between 1 and 1000") }
         guard fontsize > 0, fontsize <= 200, fontwidth > 0, fontwidth <= 10 else {
             throw ValidationError("--fontsize and --fontwidth must be positive")
@@ -59,6 +66,14 @@ struct RenderFlags: ParsableArguments {
     }
 
     var options: FlameGraphOptions { options(palette: .hot, title: nil) }
+
+    /// The options, with the capture's headline as the subtitle when none is given and the
+    /// input said anything (perf.data).
+    func options(palette: Palette, title: String?, facts: CaptureFacts) -> FlameGraphOptions {
+        var o = options(palette: palette, title: title)
+        if o.subtitle == nil, facts.processes != nil, !facts.parts.isEmpty { o.subtitle = facts.parts.joined(separator: " · ") }
+        return o
+    }
 
     /// The options, with the palette and title a command draws when none is given.
     func options(palette: Palette, title defaultTitle: String?) -> FlameGraphOptions {
@@ -79,7 +94,14 @@ struct RenderFlags: ParsableArguments {
         o.hashByName = hash
         o.inverted = inverted
         o.flameChart = flamechart
+        o.collapseRuns = collapseRuns
+        o.maxDepth = DepthLimit(maxDepth) ?? .automatic
         return o
+    }
+
+    /// The tree to draw of a profile, as these options ask.
+    func tree(_ p: Profile) -> FlameTree {
+        FlameTree(p, reverse: reverse, collapseRuns: collapseRuns)
     }
 }
 
@@ -101,15 +123,19 @@ struct OnCPUCommand: ParsableCommand {
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
-        try CLI.refuseOverwritingInput(output: target, inputs: [input])
-        let profile = try CLI.load(input, collapse.options(chart: render.flamechart, symbols: symbols, filter: filter), threads: collapse.threads)
+        let source = try CLI.resolve(input, filter)
+        try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
+        var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
+        options.filter = source.filter
+        let profile = try CLI.load(source.path, options, threads: collapse.threads)
         guard profile.totalSamples > 0 else {
             var filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
-            if !self.filter.filter.isEmpty { filter += ", and only the threads --pid, --tid and --comm name" }
-            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: filter)
+            if !source.filter.isEmpty { filter += ", and only the threads --pid, --tree, --tid and --comm name" }
+            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: filter)
         }
-        let tree = FlameTree(profile, reverse: render.reverse)
-        let renderer = FlameGraphRenderer(options: render.options, unit: profile.unit)
+        let tree = render.tree(profile)
+        let facts = CaptureFacts(on: profile, off: nil, summary: nil, program: source.selection?.programPID)
+        let renderer = FlameGraphRenderer(options: render.options(palette: .hot, title: nil, facts: facts), unit: profile.unit)
         let (svg, _) = renderer.render(tree)
         try CLI.write(svg, to: target)
         if let target, target != "-" { CLI.say("wrote \(target)") }

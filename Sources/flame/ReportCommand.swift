@@ -8,11 +8,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a folder for an issue or a pull request: the SVGs, PNG previews and summary.md.",
         discussion: """
-            Either --oncpu and/or --offcpu (one perf.data with both kinds of events may be given to both), or \
-            --before and --after (two runs of the same thing: their graphs, the difference, and what changed most).
+            Either --oncpu and/or --offcpu (one perf.data with both kinds of events, or a flame record folder, may be given \
+            to both), or --before and --after (two runs of the same thing, e.g. a cold and a hot cache: their graphs, the \
+            differences on-CPU and off-CPU, and the totals as measured, what changed most first). Inputs may be flame \
+            record folders.
             """)
 
-    @Option(help: ArgumentHelp("On-CPU input (perf.data, perf script text or folded stacks).", valueName: "file"))
+    @Option(help: ArgumentHelp("On-CPU input (perf.data, a flame record folder, perf script text or folded stacks).", valueName: "file"))
     var oncpu: String?
     @Option(help: ArgumentHelp("Off-CPU input (scheduler events, timehist, offcputime, bpftrace, folded µs).", valueName: "file"))
     var offcpu: String?
@@ -20,10 +22,10 @@ struct ReportCommand: ParsableCommand {
     var before: String?
     @Option(help: ArgumentHelp("The run after.", valueName: "file"))
     var after: String?
-    @Flag(help: "With --before/--after: read both as off-CPU time.")
+    @Flag(help: "With --before/--after: read both as off-CPU time only.")
     var offcpuRuns = false
-    @Flag(inversion: .prefixedNo, help: "With --before/--after: scale the first to the second's total (default: when they differ).")
-    var normalize: Bool?
+    @Flag(inversion: .prefixedNo, help: "With --before/--after: scale the before profiles to the after totals (default: off, as measured).")
+    var normalize = false
 
     @Option(name: .shortAndLong, help: "The folder to write (created when missing).")
     var output: String = "report"
@@ -47,41 +49,12 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        CLI.protectInputs([oncpu, offcpu, before, after].compactMap { $0 })
-        var folder = try ReportFolder(path: output, render: render)
-        let options = collapse.options(symbols: symbols, filter: filter)
-        let markdown: String
+        var writer = ReportWriter(output: output, limit: limit, heading: heading, collapse: collapse, filter: filter,
+                                  symbols: symbols, render: render, offCPU: offFlags.options)
         if let before, let after {
-            let a = try CLI.loadProfile(before, offcpu: offcpuRuns, collapse: options, offcpuOptions: offFlags.options)
-            let b = try CLI.loadProfile(after, offcpu: offcpuRuns, collapse: options, offcpuOptions: offFlags.options)
-            let palette: Palette = offcpuRuns ? .io : .hot
-            let graphs = [try folder.graph(a, title: "Before", file: "before", palette: palette),
-                          try folder.graph(b, title: "After", file: "after", palette: palette)]
-            let diff = ProfileDiff(before: a, after: b, normalize: normalize ?? (a.totalWeight != b.totalWeight))
-            let document = DiffView.single.document(diff, before: a, after: b, countName: render.countname,
-                                                    options: render.options(palette: .hot, title: "Differential Flame Graph"))
-            let png = try folder.write(FlameGraphRenderer.render(document).svg, name: "diff")
-            markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: graphs[0], after: graphs[1],
-                                                 diff: diff, diffSVG: "diff.svg", diffPNG: png, limit: limit, notes: folder.notes)
+            try writer.comparison(before: before, after: after, offCPUOnly: offcpuRuns, normalize: normalize)
         } else {
-            var graphs: [ReportGraph] = []
-            var on: Profile?
-            if let oncpu {
-                let p = try CLI.load(oncpu, options, threads: collapse.threads)
-                on = p
-                graphs.append(try folder.graph(p, title: "On-CPU", file: "oncpu", palette: .hot))
-            }
-            if let offcpu {
-                let result = try OffCPULoader.load(path: offcpu, collapse: options, options: offFlags.options)
-                for n in result.profile.notes { CLI.say(n) }
-                graphs.append(try folder.graph(result.profile, title: "Off-CPU", file: "offcpu", palette: .io))
-                if let on { graphs.insert(try folder.both(on: on, off: result.profile, summary: result.summary), at: 0) }
-            }
-            markdown = MarkdownReport.summary(title: heading ?? "Profile", graphs: graphs, limit: limit, notes: folder.notes,
-                                              pictureOnly: graphs.count == 3 ? [0] : [])
+            try writer.views(oncpu: oncpu, offcpu: offcpu)
         }
-        options.symbolizer?.saveCache()
-        try folder.writeSummary(markdown)
-        CLI.say("wrote \(output)/summary.md")
     }
 }

@@ -12,10 +12,15 @@ struct ReportFolder {
     let render: RenderFlags
     private(set) var notes: [String] = []
 
-    /// Creates the folder (and its parents) when missing.
-    init(path: String, render: RenderFlags) throws {
+    /// Creates the folder (and its parents) when missing; with `fresh`, a folder that already
+    /// exists is refused (flame record never mixes two recordings).
+    init(path: String, render: RenderFlags, fresh: Bool = false) throws {
         self.path = path
         self.render = render
+        var existing = stat()
+        if fresh && lstat(path, &existing) == 0 {
+            throw OutputError(path: path, reason: "already exists; choose another -o, or --force to write into it")
+        }
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
@@ -27,21 +32,26 @@ struct ReportFolder {
         guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { throw OutputError(path: path, reason: "not a directory") }
     }
 
-    /// Draws one profile to `file.svg` (and its PNG) and describes it for the summary.
-    mutating func graph(_ p: Profile, title: String, file: String, palette: Palette) throws -> ReportGraph {
+    /// Draws one profile to `file.svg` (and its PNG) and describes it for the summary; with
+    /// `facts`, the subtitle leads with the capture's headline.
+    mutating func graph(_ p: Profile, title: String, file: String, palette: Palette, facts: CaptureFacts? = nil,
+                        summary: OffCPUSummary? = nil) throws -> ReportGraph {
         guard p.totalWeight > 0 else { throw InputError.noSamples(file: title, detail: "nothing to draw") }
-        let (svg, pruned) = FlameGraphRenderer(options: render.options(palette: palette, title: title), unit: p.unit)
-            .render(FlameTree(p, reverse: render.reverse))
+        var options = render.options(palette: palette, title: title)
+        if let facts, options.subtitle == nil, !facts.parts.isEmpty { options.subtitle = facts.parts.joined(separator: " · ") }
+        let (svg, pruned) = FlameGraphRenderer(options: options, unit: p.unit)
+            .render(render.tree(p))
         let png = try write(svg, name: file)
-        return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned)
+        return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned, summary: summary)
     }
 
     /// Both views side by side in `both.svg`, described as a picture-only entry of the summary.
-    mutating func both(on: Profile, off: Profile, summary: OffCPUSummary?) throws -> ReportGraph {
+    mutating func both(on: Profile, off: Profile, summary: OffCPUSummary?, facts: CaptureFacts? = nil) throws -> ReportGraph {
         var drawing = render.options(palette: .hot, title: "On-CPU and Off-CPU Time")
         drawing.width = render.width ?? 1800
-        let document = BothView.sideBySide(on: on, off: off, summary: summary, reverse: render.reverse,
+        var document = BothView.sideBySide(on: on, off: off, summary: summary, reverse: render.reverse,
                                            layout: .sideBySide, countName: render.countname, options: drawing)
+        if let facts, !facts.parts.isEmpty { document.headline = facts.parts.joined(separator: " · ") }
         let png = try write(FlameGraphRenderer.render(document).svg, name: "both")
         return ReportGraph(title: "On-CPU and off-CPU side by side", profile: on, svg: "both.svg", png: png)
     }

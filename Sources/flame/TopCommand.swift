@@ -30,10 +30,13 @@ struct TopCommand: ParsableCommand {
     }
 
     func run() throws {
-        let profile = try CLI.loadProfile(input, offcpu: offcpu, collapse: collapse.options(symbols: symbols, filter: filter),
+        let source = try CLI.resolve(input, filter)
+        var options = collapse.options(symbols: symbols, filter: filter)
+        options.filter = source.filter
+        let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options,
                                           offcpuOptions: offcpuFlags.options, threads: collapse.threads)
         guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: input == "-" ? "<stdin>" : input, detail: "nothing to list")
+            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: "nothing to list")
         }
         let tables = ProfileTables(profile, limit: limit)
         var out = ""

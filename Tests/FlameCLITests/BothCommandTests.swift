@@ -51,7 +51,11 @@ final class BothCommandTests: XCTestCase {
             .compactMap { $0.split(separator: " ").last.flatMap { UInt64($0) } }.reduce(0, +)
         XCTAssertEqual(Double(totals.last ?? 0) / 1000, Double(offMicros), accuracy: Double(offMicros) * 0.001)
         XCTAssertTrue(r.stderr.contains("flame: off-CPU: "), "the off-CPU summary goes to stderr: \(r.stderr)")
-        XCTAssertTrue(svg.contains("· capture: 153 ms wall time</text>"), "the headline has the capture's span")
+        // The headline first: the capture's wall time, then the totals and what they sum over.
+        let headline = try XCTUnwrap(svg.components(separatedBy: "id=\"subtitle\" x=\"900\" y=\"48\">").dropFirst().first?
+            .components(separatedBy: "</text>").first)
+        XCTAssertTrue(headline.hasPrefix("wall 197 ms · on-CPU \(samples) ms in 3 processes · off-CPU "), headline)
+        XCTAssertTrue(headline.contains(" of thread time over 15 threads"), headline)
         XCTAssertTrue(svg.contains("data-panes=\"2\""))
     }
 

@@ -179,8 +179,8 @@ final class BrowserTests: XCTestCase {
         XCTAssertTrue(heading.hasSuffix("/in \\<img src=x onerror=alert('file')\\> \"q\" 'a'.folded → \(after.path)"), heading)
 
         let views = ["oncpu.svg", "icicle.svg", "offcpu.svg", "both.svg", "stacked.svg", "combined.svg", "diff.svg",
-                     "diff-panes.svg", "report/oncpu.svg", "report/offcpu.svg", "report/both.svg", "compare/before.svg",
-                     "compare/after.svg", "compare/diff.svg", "deep.svg"]
+                     "diff-panes.svg", "report/oncpu.svg", "report/offcpu.svg", "report/both.svg", "compare/before-oncpu.svg",
+                     "compare/after-oncpu.svg", "compare/diff-oncpu.svg", "deep.svg"]
         let shownNames = names.map(BrowserTests.shown)
         let plan: [String: Any] = [
             "mode": "hostile-views", "dir": dir.path, "outdir": BrowserTests.output.path, "views": views,

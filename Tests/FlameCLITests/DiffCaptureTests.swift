@@ -48,8 +48,10 @@ final class DiffCaptureTests: XCTestCase {
         // old_path and new_path do the same work: about the same weight on their side.
         XCTAssertEqual(f["new_path"]!.after / f["old_path"]!.before, 1, accuracy: 0.2)
 
-        // Normalized (the default when the totals differ): both columns sum to the after total.
-        let norm = try CLITests.run(["diff", "\(dir)/before.data", "\(dir)/after.data", "--folded"])
+        // As measured is the default; --normalize scales the before column to the after total.
+        let plain = try CLITests.run(["diff", "\(dir)/before.data", "\(dir)/after.data", "--folded"])
+        XCTAssertEqual(plain.stdout, raw.stdout)
+        let norm = try CLITests.run(["diff", "\(dir)/before.data", "\(dir)/after.data", "--folded", "--normalize"])
         let columns = String(decoding: norm.stdout, as: UTF8.self).split(separator: "\n").map { $0.split(separator: " ") }
         let before = columns.reduce(0.0) { $0 + Double($1[$1.count - 2])! }, after = columns.reduce(0.0) { $0 + Double($1[$1.count - 1])! }
         XCTAssertEqual(before / after, 1, accuracy: 0.001)

@@ -59,11 +59,17 @@ final class HostileInputCLITests: XCTestCase {
         try expect(["oncpu", blank, "-o", out], stderr: "flame: \(blank): empty input: \(Self.expected)\n", status: 2)
     }
 
+    /// A folder is an input only when `flame record` wrote it.
     func testDirectory() throws {
-        for command in ["oncpu", "offcpu"] {
-            try expect([command, dir.path, "-o", out], stderr: "flame: \(dir.path): cannot read: is a directory\n", status: 2)
+        let notRecord = "flame: \(dir.path): not a flame record folder (it has no flame-record.json); give a perf.data file, "
+            + "or a folder `flame record` wrote\n"
+        for command in ["oncpu", "offcpu", "top", "fold", "export"] {
+            try expect([command, dir.path] + (command == "export" ? ["--format", "folded", "-o", out]
+                                                : command == "top" || command == "fold" ? [] : ["-o", out]),
+                       stderr: notRecord, status: 2)
         }
-        try expect(["both", dir.path, dir.path, "-o", out], stderr: "flame: \(dir.path): cannot read: is a directory\n", status: 2)
+        try expect(["both", dir.path, dir.path, "-o", out], stderr: notRecord, status: 2)
+        try expect(["diff", dir.path, dir.path, "-o", out], stderr: notRecord, status: 2)
     }
 
     /// Unreadable for the user running flame (as root, the test runs flame as nobody: root reads anything).
@@ -274,7 +280,9 @@ final class HostileInputCLITests: XCTestCase {
         let fold = try CLITests.run(["fold", text])
         XCTAssertEqual(fold.status, 0)
         XCTAssertEqual(String(decoding: fold.stdout, as: UTF8.self), "app;f 9223372036854775808\napp;h 5\n")
-        XCTAssertEqual(fold.stderr, "flame: warning: 1 sample(s) skipped: their weights would take the total past 18446744073709551615\n")
+        XCTAssertEqual(fold.stderr, "flame: warning: 1 sample(s) skipped: their weights would take the total past 18446744073709551615\n"
+                       + "flame: warning: \(text): recorded without call stacks (perf record without -g): every sample is one frame, "
+                       + "so the graph shows where the time went but not the calls that led there; record with -g, or --call-graph dwarf\n")
         // Off-CPU folded microseconds become nanoseconds: their total must fit after * 1000.
         let us = try file("off.folded", "a;b 18446744073709551\na;c 1000\n")
         let off = try CLITests.run(["offcpu", us, "--folded"])

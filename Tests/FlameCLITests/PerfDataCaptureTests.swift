@@ -44,7 +44,10 @@ final class PerfDataCaptureTests: XCTestCase {
         }
         """
         try loop.write(toFile: "\(dir)/vdsoloop.c", atomically: true, encoding: .utf8)
-        let (cc, ccLog) = try shell("cc -O2 -fno-omit-frame-pointer -o bin/vdsoloop vdsoloop.c 2>&1", in: dir)
+        // -fno-plt: calls go through the GOT, so no sample lands in a PLT stub, which perf 6.1 names
+        // `_init` or `name@plt` depending on its symbol tree (flame always says `name@plt`;
+        // SymbolizerTests check those names against objdump).
+        let (cc, ccLog) = try shell("cc -O2 -fno-omit-frame-pointer -fno-plt -o bin/vdsoloop vdsoloop.c 2>&1", in: dir)
         guard cc == 0 else { throw XCTSkip("cc failed: \(ccLog)") }
         return dir
     }
@@ -66,7 +69,10 @@ final class PerfDataCaptureTests: XCTestCase {
                 let perfs = Set(String(decoding: text.stdout, as: UTF8.self).split(separator: "\n"))
                 XCTAssertEqual(ours, perfs, "\(c.name) \(extra): only ours: \(ours.subtracting(perfs).sorted()), only perf's: \(perfs.subtracting(ours).sorted())")
                 XCTAssertEqual(native.stdout, text.stdout, "\(c.name) \(extra): same lines, other order")
-                XCTAssertFalse(native.stderr.contains("warning"), "\(c.name): \(native.stderr)")
+                // No warning, but the advice on binaries without frame pointers (dd's libc), which
+                // is about the recording, not the reading.
+                let warnings = native.stderr.split(separator: "\n").filter { $0.contains("warning") && !$0.contains("built without frame pointers") }
+                XCTAssertEqual(warnings, [], c.name)
             }
             // Total = perf report's event count for the event shown.
             let (_, report) = try shell("perf report -i \(c.name).data --stdio --sort comm 2>/dev/null | grep -E '^# (Samples|Event count)'", in: dir)

@@ -83,6 +83,6 @@ final class RecordCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/y/perf.data"))
         let (usage, log3) = try CLITests.shell("'\(flame)' record")
         XCTAssertNotEqual(usage, 0)
-        XCTAssertTrue(log3.contains("give a program to run after `--`, or --pid to attach"), log3)
+        XCTAssertTrue(log3.contains("give a program to run after `--`, or --attach a running process"), log3)
     }
 }

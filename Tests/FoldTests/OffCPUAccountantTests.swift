@@ -13,15 +13,17 @@ final class OffCPUAccountantTests: XCTestCase {
     let ledger = Ledger()
     var accountant: OffCPUAccountant!
 
-    func make(_ options: OffCPUOptions = OffCPUOptions(), filter: ProcessFilter = ProcessFilter()) {
+    /// The interval rules; idle threads (tested on their own) are not told apart here.
+    func make(_ options: OffCPUOptions = OffCPUOptions(), filter: ProcessFilter = ProcessFilter(), idle: Bool = false) {
         accountant = OffCPUAccountant(options: options, filter: filter, charges: ledger)
+        accountant.separatesIdleThreads = idle
     }
 
     /// prev leaves `cpu` at `us` in `state`, next takes it; prev's stack node is `node`.
     func sw(_ us: UInt64, cpu: Int = 0, prev: Int32, _ state: String = "S", next: Int32, node: Int32 = 7, pid: Int? = 100) {
         Array(state.utf8).withUnsafeBufferPointer { st in
             accountant.switched(time: us * 1000, cpu: cpu, prev: prev, prevState: st, next: next,
-                                thread: { (pid, Array("t\(prev)".utf8), nil) }, outgoing: { node })
+                                thread: { OffCPUThread(pid: pid, comm: Array("t\(prev)".utf8)) }, outgoing: { node })
         }
     }
 
@@ -97,15 +99,20 @@ final class OffCPUAccountantTests: XCTestCase {
         XCTAssertEqual(ledger.charges.filter { $0.node == 3 && $0.part == .undated }.map(\.ns), [350_000])
     }
 
-    func testOpenAtTheEndIsDroppedAndExitsAreNotCountedAsDropped() {
+    func testOpenAtTheEndIsCutThereAndCountedAndExitsAreNot() {
         make()
-        sw(100, prev: 5, next: 0)
+        sw(100, prev: 5, next: 0, node: 3)
         sw(200, prev: 6, "X", next: 0)
         sw(300, prev: 0, next: 7)
         accountant.finish()
-        XCTAssertTrue(ledger.charges.isEmpty)
+        // The wait of 5 is cut at the last event and drawn under its own frame; 6 never comes back.
+        XCTAssertEqual(ledger.charges.map(\.node), [3])
+        XCTAssertEqual(ledger.charges.map(\.part), [.openAtEnd])
+        XCTAssertEqual(ledger.charges.map(\.ns), [200_000])
         XCTAssertEqual(accountant.summary.openAtEnd, 1)
         XCTAssertEqual(accountant.summary.openAtEndNanoseconds, 200_000)
+        XCTAssertEqual(accountant.summary.threads.first { $0.tid == 5 }?.nanoseconds, 200_000)
+        XCTAssertEqual(accountant.summary.threads.first { $0.tid == 5 }?.openAtEndNanoseconds, 200_000)
         XCTAssertEqual(accountant.summary.exited, 1)
     }
 
@@ -151,8 +158,131 @@ final class OffCPUAccountantTests: XCTestCase {
         sw(1250, prev: 0, next: 6)
         accountant.finish()
         let lines = accountant.summary.report { "\($0 / 1000) us" }
-        XCTAssertEqual(lines[0], "off-CPU: 2100 us in 2 intervals of 2 threads in 1 processes, over 1150 us of capture")
+        XCTAssertEqual(lines[0], "off-CPU: 2100 us of thread time in 2 intervals, summed over 2 threads of 1 processes (not wall time), "
+                       + "over 1150 us of capture")
         XCTAssertEqual(lines[1], "  t5 (pid 5): 2100 us = t6 6 1100 us, t5 5 1000 us")
         XCTAssertEqual(lines[2], "intervals: 2 closed at their switch-in")
+    }
+
+    // MARK: idle threads
+
+    final class IdleLedger: OffCPUCharges {
+        var charges: [(node: Int32, ns: UInt64, part: OffCPUPart, tid: Int32)] = []
+        var idleCalls: [(node: Int32, comm: String, threads: Int)] = []
+        func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {}
+        func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+            charges.append((node, nanoseconds, part, tid))
+        }
+        func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 {
+            idleCalls.append((node, String(decoding: processComm, as: UTF8.self), threads))
+            return 1000 + node
+        }
+    }
+
+    /// A process 100 with its main thread 100 and pool threads: each switch-out of tid `t` uses
+    /// node `t`, so the charges say whose they are.
+    func idleCase(_ events: (OffCPUAccountant) -> Void) -> (IdleLedger, OffCPUAccountant) {
+        let ledger = IdleLedger()
+        let a = OffCPUAccountant(options: OffCPUOptions(), filter: ProcessFilter(), charges: ledger)
+        events(a)
+        a.finish()
+        return (ledger, a)
+    }
+
+    func sw(_ a: OffCPUAccountant, _ us: UInt64, prev: Int32, _ state: String = "S", next: Int32) {
+        Array(state.utf8).withUnsafeBufferPointer { st in
+            a.switched(time: us * 1000, cpu: 0, prev: prev, prevState: st, next: next,
+                       thread: { OffCPUThread(pid: 100, comm: Array((prev == 100 ? "main" : "pool").utf8),
+                                              processComm: Array("main".utf8)) }, outgoing: { prev })
+        }
+    }
+
+    func testPoolThreadsParkedUntilTheirProcessExitsAreIdle() {
+        let (ledger, a) = idleCase { a in
+            sw(a, 0, prev: 100, next: 0)             // main waits...
+            sw(a, 10, prev: 0, next: 100)
+            sw(a, 20, prev: 101, next: 0)            // two pool threads park at once
+            sw(a, 30, prev: 102, next: 0)
+            sw(a, 1000, prev: 100, next: 0)          // main waits on its own work
+            sw(a, 5000, prev: 0, next: 100)
+            sw(a, 5010, prev: 0, next: 101)          // woken by the exit, and gone at once
+            sw(a, 5020, prev: 101, "X", next: 102)
+            sw(a, 5030, prev: 102, "X", next: 100)
+            sw(a, 5100, prev: 100, "X", next: 0)
+        }
+        let idle = ledger.charges.filter { $0.part == .idle }
+        XCTAssertEqual(idle.map(\.tid).sorted(), [101, 102])
+        XCTAssertEqual(idle.map(\.node).sorted(), [1101, 1102], "charged at the node idleNode made")
+        XCTAssertEqual(idle.map(\.ns).reduce(0, +), 4_990_000 + 4_990_000)
+        XCTAssertEqual(ledger.idleCalls.map(\.threads), [2, 2], "one [idle: 2 threads] frame for the process")
+        XCTAssertEqual(ledger.idleCalls.map(\.comm), ["main", "main"])
+        // The main thread's waits are its own, and the headline leaves the idle ones out.
+        XCTAssertEqual(ledger.charges.filter { $0.part == .blocked }.map(\.tid), [100, 100])
+        XCTAssertEqual(a.summary.totalNanoseconds, 10_000 + 4_000_000)
+        XCTAssertEqual(a.summary.idleNanoseconds, 9_980_000)
+        XCTAssertEqual(a.summary.idleThreads, 2)
+        XCTAssertTrue(a.summary.report { "\($0 / 1000) us" }[0].contains("9980 us more of 2 idle threads"))
+    }
+
+    func testAPoolShuttingDownWaitsBrieflyAgainAndIsStillIdle() {
+        // tokio's workers in sccache's client: parked for the client's whole life, then woken by
+        // the runtime's shutdown, a wait of 0.3 ms more, and gone.
+        let (ledger, a) = idleCase { a in
+            sw(a, 10, prev: 101, next: 0)
+            sw(a, 1_700_000, prev: 0, next: 101)
+            sw(a, 1_700_020, prev: 101, next: 0)
+            sw(a, 1_700_300, prev: 0, next: 101)
+            sw(a, 1_700_380, prev: 101, "X", next: 0)
+        }
+        XCTAssertEqual(ledger.charges.map(\.part), [.idle, .idle])
+        XCTAssertEqual(a.summary.idleNanoseconds, 1_699_990_000 + 280_000)
+        XCTAssertEqual(a.summary.totalNanoseconds, 0)
+    }
+
+    func testAThreadThatWorksAfterItsOneWaitOrWaitsAgainIsNotIdle() {
+        let (ledger, a) = idleCase { a in
+            sw(a, 10, prev: 101, next: 0)            // waits, then works 2 ms before exiting
+            sw(a, 5000, prev: 0, next: 101)
+            sw(a, 7000, prev: 101, "X", next: 0)
+            sw(a, 20, prev: 102, next: 0)            // waits twice, neither most of its life
+            sw(a, 3000, prev: 0, next: 102)
+            sw(a, 3010, prev: 102, next: 0)
+            sw(a, 7500, prev: 0, next: 102)
+            sw(a, 7510, prev: 102, "X", next: 0)
+        }
+        XCTAssertTrue(ledger.charges.allSatisfy { $0.part != .idle }, "\(ledger.charges)")
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 101 }.map(\.ns), [4_990_000])
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 102 }.map(\.ns), [2_980_000, 4_490_000])
+        XCTAssertEqual(a.summary.idleThreads, 0)
+    }
+
+    func testAPoolThreadStillParkedAtTheEndIsIdleAndTheMainThreadNever() {
+        let (ledger, a) = idleCase { a in
+            sw(a, 0, prev: 100, next: 0)
+            sw(a, 5, prev: 101, next: 0)
+            sw(a, 9000, prev: 0, next: 100)
+            sw(a, 9001, prev: 100, next: 0)
+            sw(a, 10000, prev: 0, next: 7)
+        }
+        XCTAssertEqual(ledger.charges.filter { $0.part == .idle }.map(\.tid), [101])
+        XCTAssertEqual(ledger.charges.filter { $0.part == .idle }.map(\.ns), [9_995_000])
+        // The main thread's last wait is open at the end: cut there, counted, not idle.
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 100 }.map(\.part), [.blocked, .openAtEnd])
+        XCTAssertEqual(a.summary.openAtEnd, 2)
+    }
+
+    func testWaitsBegunBeforeTheCaptureAreCountedApartOnlyWhenTheInputCanTell() {
+        for knows in [false, true] {
+            let (ledger, a) = idleCase { a in
+                if knows { a.existedAtStart = { $0 == 101 } }
+                sw(a, 0, prev: 100, next: 0)
+                sw(a, 4000, prev: 0, next: 101)      // its first event: the end of a wait begun earlier
+                sw(a, 4100, prev: 101, next: 100)
+                sw(a, 6000, prev: 100, next: 101)
+            }
+            XCTAssertEqual(a.summary.waitsBeforeCapture, knows ? 1 : 0)
+            XCTAssertEqual(a.summary.waitsBeforeCaptureNanoseconds, knows ? 4_000_000 : 0)
+            XCTAssertFalse(ledger.charges.contains { $0.tid == 101 && $0.ns == 4_000_000 }, "not drawn: no stack")
+        }
     }
 }

@@ -17,19 +17,26 @@ final class RecordPlanTests: XCTestCase {
         XCTAssertEqual(plan.arguments(perf: "perf", cpuEvent: "cycles", tracepoints: ["sched:sched_switch"]),
                        ["perf", "record", "--quiet", "-o", "out/perf.data", "-e", "cycles/freq=499/",
                         "--call-graph", "dwarf", "--", "make", "-j2"])
+        // Attached processes are recorded on every CPU (what they start is selected afterwards),
+        // for a while, or until Ctrl-C; with a program, while it runs.
         var attach = RecordPlan(output: "p.data")
-        attach.attachPID = 4242
+        attach.attach = [4242]
         attach.duration = 1.5
         attach.onCPUOnly = true
-        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(6),
-                       ["-g", "-p", "4242", "--", "sleep", "1.5"])
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(5),
+                       ["-g", "-a", "--", "sleep", "1.5"])
+        attach.duration = nil
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(2), ["-g", "-a"])
+        attach.command = ["./cli", "--go"]
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(5),
+                       ["-g", "-a", "--", "./cli", "--go"])
     }
 
     func testFolderNames() {
         let t = (year: 2026, month: 11, day: 3, hour: 9, minute: 5, second: 7)
-        XCTAssertEqual(RecordPlan.folderName(command: ["/usr/bin/make", "-j2"], attachPID: nil, time: t), "flame-make-20261103-090507")
-        XCTAssertEqual(RecordPlan.folderName(command: [], attachPID: 42, time: t), "flame-pid42-20261103-090507")
-        XCTAssertEqual(RecordPlan.folderName(command: ["./a b;c"], attachPID: nil, time: t), "flame-a_b_c-20261103-090507")
+        XCTAssertEqual(RecordPlan.folderName(command: ["/usr/bin/make", "-j2"], time: t), "flame-make-20261103-090507")
+        XCTAssertEqual(RecordPlan.folderName(command: [], attached: ["sccache"], time: t), "flame-sccache-20261103-090507")
+        XCTAssertEqual(RecordPlan.folderName(command: ["./a b;c"], time: t), "flame-a_b_c-20261103-090507")
     }
 
     func testPreflightExplainsWhatToDo() throws {

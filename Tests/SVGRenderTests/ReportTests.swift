@@ -80,13 +80,19 @@ final class ReportTests: XCTestCase {
         let before = try profile("p;main;spin_a 100\np;main;spin_b 100\np;main;old_path 50\n", unit: .samples)
         let after = try profile("p;main;spin_a 200\np;main;spin_b 100\np;main;new_path 50\n", unit: .samples)
         let diff = ProfileDiff(before: before, after: after, normalize: false)
-        let md = MarkdownReport.comparison(title: "before vs after", before: ReportGraph(title: "before", profile: before, svg: "before.svg"),
-                                           after: ReportGraph(title: "after", profile: after, svg: "after.svg"),
-                                           diff: diff, diffSVG: "diff.svg", diffPNG: nil, limit: 5)
+        let md = MarkdownReport.comparison(
+            title: "before vs after",
+            before: ComparisonSide(name: "before", on: ReportGraph(title: "before", profile: before, svg: "before.svg"), off: nil,
+                                   facts: CaptureFacts(on: before, off: nil, summary: nil)),
+            after: ComparisonSide(name: "after", on: ReportGraph(title: "after", profile: after, svg: "after.svg"), off: nil,
+                                  facts: CaptureFacts(on: after, off: nil, summary: nil)),
+            diffs: [ComparisonGraph(kind: "on-CPU", diff: diff, svg: "diff.svg", png: nil)], limit: 5)
         let tables = ReportTests.tables(md)
-        let increases = tables[0].dropFirst().map { [$0[4], $0[2], $0[3]] }
+        // The totals as measured lead: 250 samples before, 350 after.
+        XCTAssertEqual(tables[0].dropFirst().first { $0[0] == "On-CPU" }, ["On-CPU", "250 samples", "350 samples", "+100 samples (+40.0%)"])
+        let increases = tables[1].dropFirst().map { [$0[4], $0[2], $0[3]] }
         XCTAssertEqual(increases, [["main", "+100", "+40.0%"], ["spin_a", "+100", "+100.0%"], ["new_path", "+50", "new"]])
-        let decreases = tables[1].dropFirst().map { [$0[4], $0[2], $0[3]] }
+        let decreases = tables[2].dropFirst().map { [$0[4], $0[2], $0[3]] }
         XCTAssertEqual(decreases, [["old_path", "-50", "gone"]])
     }
 }

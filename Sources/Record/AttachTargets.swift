@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running processes `flame record --attach` names: pids, or names matched against every
+/// process's comm and executable when recording starts (from /proc).
+public struct AttachTarget: Sendable, Equatable {
+    public var pid: Int32
+    public var comm: String
+    /// What the user wrote that chose it: `4242` or `sccache`.
+    public var asked: String
+
+    public init(pid: Int32, comm: String, asked: String) {
+        self.pid = pid
+        self.comm = comm
+        self.asked = asked
+    }
+}
+
+/// Why `--attach` cannot be done; one line each, exit status 2.
+public struct AttachError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public var description: String { message }
+}
+
+public enum AttachTargets {
+    /// The processes of `specs` (each a pid, a name, or a comma-separated list of both), in the
+    /// order given, each once. `proc`: where the process table is (tests point elsewhere).
+    public static func resolve(_ specs: [String], proc: String = "/proc") throws -> [AttachTarget] {
+        var out: [AttachTarget] = []
+        for spec in specs {
+            for part in spec.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                guard !part.isEmpty else { throw AttachError(message: "--attach \(spec): an empty name or pid") }
+                let found: [AttachTarget]
+                if let pid = Int32(part) {
+                    guard pid > 0, isRunning(pid: pid, proc: proc), let comm = readComm(pid: pid, proc: proc) else {
+                        throw AttachError(message: "--attach \(part): no such process (is it running? `pgrep -a NAME` lists processes)")
+                    }
+                    found = [AttachTarget(pid: pid, comm: comm, asked: part)]
+                } else {
+                    found = byName(part, proc: proc)
+                    if found.isEmpty {
+                        throw AttachError(message: "--attach \(part): no running process has this comm or executable name "
+                            + "(start it first, e.g. `sccache --start-server`)")
+                    }
+                }
+                for t in found where !out.contains(where: { $0.pid == t.pid }) { out.append(t) }
+            }
+        }
+        return out
+    }
+
+    /// Processes whose comm (what `ps` shows, cut at 15 bytes) or executable's file name is `name`;
+    /// never flame itself or its parent.
+    static func byName(_ name: String, proc: String) -> [AttachTarget] {
+        guard let dir = opendir(proc) else { return [] }
+        defer { closedir(dir) }
+        let me = getpid(), parent = getppid()
+        var out: [AttachTarget] = []
+        while let entry = readdir(dir) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let pid = Int32(entryName), pid != me, pid != parent, isRunning(pid: pid, proc: proc),
+                  let comm = readComm(pid: pid, proc: proc) else { continue }
+            let exe = executableName(pid: pid, proc: proc)
+            if comm == name || (name.utf8.count > 15 && name.hasPrefix(comm) && comm.utf8.count == 15) || exe == name {
+                out.append(AttachTarget(pid: pid, comm: comm, asked: name))
+            }
+        }
+        return out.sorted { $0.pid < $1.pid }
+    }
+
+    /// Whether `pid` is a process that runs: not a zombie waiting for its parent, not gone.
+    static func isRunning(pid: Int32, proc: String) -> Bool {
+        let fd = open("\(proc)/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        // "pid (comm) S ...": the state follows the last ')' (a comm may hold parentheses).
+        guard n > 0, let close = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return false }
+        let state = buffer[close + 2]
+        return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+    }
+
+    /// The comm of a live process, nil when there is none.
+    static func readComm(pid: Int32, proc: String) -> String? {
+        let fd = open("\(proc)/\(pid)/comm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n >= 0 else { return nil }
+        var bytes = buffer[0..<n]
+        while bytes.last == 0x0A { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The file name of a process's executable (without " (deleted)"), when readable.
+    static func executableName(pid: Int32, proc: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("\(proc)/\(pid)/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        var path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if path.hasSuffix(" (deleted)") { path.removeLast(10) }
+        return path.split(separator: "/").last.map(String.init)
+    }
+}

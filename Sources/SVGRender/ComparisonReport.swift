@@ -1,0 +1,160 @@
+import Fold
+
+/// One side of a before/after report: its graphs (on-CPU, off-CPU or both) and its facts.
+public struct ComparisonSide {
+    /// What the side is called in the report: the input's name.
+    public var name: String
+    public var on: ReportGraph?
+    public var off: ReportGraph?
+    public var facts: CaptureFacts
+
+    public init(name: String, on: ReportGraph?, off: ReportGraph?, facts: CaptureFacts) {
+        self.name = name
+        self.on = on
+        self.off = off
+        self.facts = facts
+    }
+}
+
+/// A difference graph of a report and what it compares.
+public struct ComparisonGraph {
+    /// "on-CPU" or "off-CPU".
+    public var kind: String
+    public var diff: ProfileDiff
+    public var svg: String
+    public var png: String?
+
+    public init(kind: String, diff: ProfileDiff, svg: String, png: String?) {
+        self.kind = kind
+        self.diff = diff
+        self.svg = svg
+        self.png = png
+    }
+}
+
+extension MarkdownReport {
+    /// A before/after report (cold vs hot, before vs after a fix). The difference comes first and
+    /// leads with the totals as measured (wall, on-CPU, off-CPU by state, idle threads, per
+    /// command), then the functions by absolute change in each view, then each side's graphs.
+    public static func comparison(title: String, before: ComparisonSide, after: ComparisonSide, diffs: [ComparisonGraph],
+                                  limit: Int, notes: [String] = []) -> String {
+        var out = "# \(TextTable.mdText(title))\n\n"
+        out += "## Difference\n\n"
+        out += "Before: \(TextTable.codeSpan(before.name)) · after: \(TextTable.codeSpan(after.name)). Numbers are as measured "
+            + "(not normalized); off-CPU is thread time, summed over threads.\n\n"
+        out += totalsTable(before.facts, after.facts).render(.md) + "\n"
+        if let groups = groupChanges(before.facts, after.facts, limit: limit) {
+            out += "### By command\n\n" + groups.render(.md) + "\n"
+        }
+        for d in diffs {
+            let (b, a) = d.kind == "off-CPU" ? (before.off, after.off) : (before.on, after.on)
+            guard let b, let a else { continue }
+            out += "### \(d.kind.prefix(1).uppercased() + d.kind.dropFirst()) difference\n\n"
+            if let png = d.png { out += "[![\(d.kind) difference](\(link(png)))](\(link(d.svg)))\n\n" }
+            out += "Interactive: [\(TextTable.mdText(d.svg))](\(link(d.svg)))"
+                + (d.diff.scale != 1 ? "; the before profile is scaled by \(ValueFormat.fixed(d.diff.scale, decimals: 4)) to the after total (--normalize)" : "")
+                + ". Red grew, blue shrank.\n\n"
+            let changes = FunctionChanges(diff: d.diff, before: b.profile, after: a.profile)
+            let tables = ProfileTables(a.profile, limit: limit)
+            func table(_ rows: [FunctionChanges.Row]) -> TextTable {
+                TextTable(header: ["Before", "After", "Change", "Change %", "Function"], rows: rows.map {
+                    [tables.amount($0.before), tables.amount($0.after), signed($0.delta, tables), deltaPercent($0), $0.name]
+                }, rightAligned: [0, 1, 2, 3], code: [4])
+            }
+            out += "Largest increases (total \(tables.quantity)):\n\n" + table(changes.increases(limit)).render(.md) + "\n"
+            out += "Largest decreases (total \(tables.quantity)):\n\n" + table(changes.decreases(limit)).render(.md) + "\n"
+        }
+        for (side, label) in [(before, "Before"), (after, "After")] {
+            for g in [side.on, side.off].compactMap({ $0 }) {
+                var titled = g
+                titled.title = "\(label): \(g.title)"
+                out += section(titled, limit: limit)
+            }
+        }
+        for n in notes { out += "_\(TextTable.mdText(n))_\n\n" }
+        return out
+    }
+
+    /// Wall, on-CPU, off-CPU (by state), idle threads, processes and losses, before and after.
+    static func totalsTable(_ b: CaptureFacts, _ a: CaptureFacts) -> TextTable {
+        var rows: [[String]] = []
+        func time(_ label: String, _ x: UInt64?, _ y: UInt64?) {
+            guard x != nil || y != nil else { return }
+            rows.append([label, x.map { ValueFormat.duration(nanoseconds: $0) } ?? "–", y.map { ValueFormat.duration(nanoseconds: $0) } ?? "–",
+                         change(x, y) { ValueFormat.duration(nanoseconds: $0) }])
+        }
+        time("Wall time", b.wall?.nanoseconds, a.wall?.nanoseconds)
+        let unit = b.on?.unit ?? a.on?.unit
+        if b.on != nil || a.on != nil {
+            let amount = { (w: UInt64) in FlameGraphRenderer.amount(w, unit ?? .samples, countName: "samples") }
+            rows.append(["On-CPU", b.on.map { amount($0.totalWeight) } ?? "–", a.on.map { amount($0.totalWeight) } ?? "–",
+                         change(b.on?.totalWeight, a.on?.totalWeight, amount)])
+        }
+        time("Off-CPU (thread time)", b.offCPUNanoseconds, a.offCPUNanoseconds)
+        if let bs = b.summary, let as_ = a.summary, bs.hasIntervals || as_.hasIntervals {
+            for (state, label) in [(OffCPUState.runnable, "R runnable (preempted)"), (.sleeping, "S sleeping"), (.disk, "D disk"),
+                                   (.other, "other states")] {
+                let x = bs.byState[state], y = as_.byState[state]
+                if x > 0 || y > 0 { time("  \(label)", x, y) }
+            }
+            if bs.idleThreads > 0 || as_.idleThreads > 0 {
+                rows.append(["Idle threads (left out above)",
+                             "\(ValueFormat.duration(nanoseconds: bs.idleNanoseconds)) ×\(bs.idleThreads)",
+                             "\(ValueFormat.duration(nanoseconds: as_.idleNanoseconds)) ×\(as_.idleThreads)",
+                             change(bs.idleNanoseconds, as_.idleNanoseconds) { ValueFormat.duration(nanoseconds: $0) }])
+            }
+        }
+        if let bp = b.processes, let ap = a.processes {
+            rows.append(["Processes", String(bp.rows.count), String(ap.rows.count),
+                         change(UInt64(bp.rows.count), UInt64(ap.rows.count)) { String($0) }])
+            rows.append(["Threads", String(bp.threads), String(ap.threads), change(UInt64(bp.threads), UInt64(ap.threads)) { String($0) }])
+            rows.append(["Samples lost", ValueFormat.grouped(bp.lostEvents + bp.lostSamples), ValueFormat.grouped(ap.lostEvents + ap.lostSamples), ""])
+        }
+        return TextTable(header: ["", "Before", "After", "Change"], rows: rows, rightAligned: [1, 2, 3])
+    }
+
+    /// Per command: processes, on-CPU and off-CPU before and after, the largest change first.
+    static func groupChanges(_ b: CaptureFacts, _ a: CaptureFacts, limit: Int) -> TextTable? {
+        guard let bp = b.processes, let ap = a.processes else { return nil }
+        let before = Dictionary(bp.groups.map { ($0.comm, $0) }, uniquingKeysWith: { x, _ in x })
+        let after = Dictionary(ap.groups.map { ($0.comm, $0) }, uniquingKeysWith: { x, _ in x })
+        let unit = bp.onCPUUnit ?? ap.onCPUUnit
+        let hasOn = bp.rows.contains { $0.onCPU != nil } || ap.rows.contains { $0.onCPU != nil }
+        let hasOff = bp.rows.contains { $0.offCPU != nil } || ap.rows.contains { $0.offCPU != nil }
+        let amount = { (w: UInt64) in FlameGraphRenderer.amount(w, unit ?? .samples, countName: "samples") }
+        let ns = { (w: UInt64) in ValueFormat.duration(nanoseconds: w) }
+        func weight(_ g: ProcessTable.Group?) -> UInt64 { (g?.onCPU ?? 0) &+ (g?.offCPU?.total ?? 0) }
+        let comms = Set(before.keys).union(after.keys).sorted { x, y in
+            let dx = Int64(clamping: weight(after[x])) - Int64(clamping: weight(before[x]))
+            let dy = Int64(clamping: weight(after[y])) - Int64(clamping: weight(before[y]))
+            return dx.magnitude != dy.magnitude ? dx.magnitude > dy.magnitude : x < y
+        }
+        var header = ["Command", "Processes"]
+        if hasOn { header += ["On-CPU before", "after", "change"] }
+        if hasOff { header += ["Off-CPU before", "after", "change"] }
+        let rows: [[String]] = comms.prefix(limit).map { c in
+            let x = before[c], y = after[c]
+            var r = [c, "×\(x?.processes ?? 0) → ×\(y?.processes ?? 0)"]
+            if hasOn { r += [x?.onCPU.map(amount) ?? "–", y?.onCPU.map(amount) ?? "–", change(x?.onCPU, y?.onCPU, amount)] }
+            if hasOff {
+                r += [x?.offCPU.map { ns($0.total) } ?? "–", y?.offCPU.map { ns($0.total) } ?? "–", change(x?.offCPU?.total, y?.offCPU?.total, ns)]
+            }
+            return r
+        }
+        return TextTable(header: header, rows: rows, rightAligned: Set(1..<header.count), code: [0])
+    }
+
+    /// `+1.2 s (+35.0%)`, `-26.1 s (-97.4%)`, `new`, `gone`, or empty when neither side has it.
+    static func change(_ before: UInt64?, _ after: UInt64?, _ format: (UInt64) -> String) -> String {
+        switch (before ?? 0, after ?? 0) {
+        case (0, 0): return before == nil && after == nil ? "" : "0"
+        case (0, _): return "new"
+        case (_, 0): return "gone"
+        case let (b, a):
+            let up = a >= b
+            let d = up ? a - b : b - a
+            let pct = Double(d) / Double(b) * 100
+            return (up ? "+" : "-") + format(d) + " (" + (up ? "+" : "-") + ValueFormat.fixed(pct, decimals: 1) + "%)"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Fold
+import PerfData
+import PerfScript
+import Record
+import SVGRender
+
+/// What `flame record` writes after perf stops: the selection (flame-record.json), the graphs,
+/// their folded stacks and summary.md, for the program and the attached processes' trees.
+struct RecordDrawing {
+    let data: String
+    var folder: ReportFolder
+    let command: [String]
+    let attached: [AttachTarget]
+    let perf: [String]
+    let status: Int32?
+    let interrupted: Bool
+    let onCPUOnly: Bool
+    let offCPU: OffCPUOptions
+    let symbols: SymbolFlags
+
+    mutating func draw() throws {
+        let file: PerfDataFile
+        do {
+            file = try PerfDataFile(path: data)
+        } catch let error as PerfDataError {
+            throw InputError.unreadable(file: data, reason: error.description)
+        }
+        let scan = try CaptureScan(file)
+        var present = attached.filter { scan.pids.contains($0.pid) }
+        for gone in attached where !scan.pids.contains(gone.pid) {
+            CLI.say("warning: --attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before recording began; it is not in the capture")
+        }
+        if !command.isEmpty && scan.programPID == nil {
+            CLI.say("warning: \(data): the program's process is not in the capture")
+        }
+        present = present.filter { $0.pid != scan.programPID }
+        let selection = RecordSelection(command: command, programPID: scan.programPID, attached: present, perf: perf,
+                                        exitStatus: status, interrupted: interrupted)
+        guard !selection.trees.isEmpty else {
+            throw InputError.selection(file: data, detail: "none of the processes to record is in the capture")
+        }
+        try CLI.write(selection.json(), to: folder.path + "/" + RecordSelection.fileName)
+
+        var options = CollapseOptions()
+        options.symbolOptions = symbols.options
+        options.demangleSwift = !symbols.noDemangle
+        options.filter = ProcessFilter(trees: Set(selection.trees.map(Int.init)))
+        let on = try CLI.load(data, options)
+        var off: OffCPUResult?
+        if !onCPUOnly {
+            let result = try OffCPULoader.load(path: data, collapse: options, options: offCPU)
+            for n in result.profile.notes { CLI.say(n) }
+            if let summary = result.summary {
+                for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { CLI.say(line) }
+            }
+            off = result
+        }
+        let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: selection.programPID)
+        var graphs: [ReportGraph] = []
+        if on.totalSamples > 0 {
+            try CLI.write(FoldedWriter.bytes(on), to: folder.path + "/oncpu.folded")
+            graphs.append(try folder.graph(on, title: "On-CPU", file: "oncpu", palette: .hot, facts: facts))
+        } else {
+            CLI.say("warning: \(data): no on-CPU sample of the program (it ran for less than a sampling period?); no on-CPU graph")
+        }
+        if let off {
+            if off.profile.totalWeight > 0 {
+                try CLI.write(FoldedWriter.bytes(off.profile, divisor: 1000), to: folder.path + "/offcpu.folded")
+                graphs.append(try folder.graph(off.profile, title: "Off-CPU", file: "offcpu", palette: .io, facts: facts,
+                                               summary: off.summary))
+                if on.totalSamples > 0 {
+                    graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0)
+                }
+            } else {
+                CLI.say("warning: \(data): the program never waited off-CPU; no off-CPU graph")
+            }
+        }
+        guard !graphs.isEmpty else { throw InputError.noSamples(file: data, detail: "nothing of the program was recorded") }
+        let title = command.isEmpty ? selection.description : ShellWords.join(command)
+        var notes = folder.notes
+        if let status, status != 0 { notes.insert("The program exited with status \(status).", at: 0) }
+        if interrupted { notes.insert("The recording was interrupted (Ctrl-C): waits still open then are cut there.", at: 0) }
+        try folder.writeSummary(MarkdownReport.summary(title: title, command: !command.isEmpty, facts: facts, selection: "Recorded: " + selection.description + ".",
+                                                       graphs: graphs, limit: 15, notes: notes,
+                                                       pictureOnly: graphs.count == 3 ? [0] : []))
+    }
+}

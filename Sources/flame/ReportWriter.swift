@@ -1,0 +1,102 @@
+import Fold
+import PerfScript
+import SVGRender
+
+/// What `flame report` writes: a folder of graphs (SVG and PNG) and summary.md, for one capture
+/// (`views`) or two runs compared (`comparison`).
+struct ReportWriter {
+    let output: String
+    let limit: Int
+    let heading: String?
+    let collapse: CollapseFlags
+    let filter: FilterFlags
+    let symbols: SymbolFlags
+    let render: RenderFlags
+    let offCPU: OffCPUOptions
+
+    /// The on-CPU and off-CPU views of one input (or of two: one per view).
+    mutating func views(oncpu: String?, offcpu: String?) throws {
+        let onSource = try oncpu.map { try CLI.resolve($0, filter) }
+        let offSource = try offcpu.map { $0 == oncpu ? onSource! : try CLI.resolve($0, filter) }
+        CLI.protectInputs([onSource?.path, offSource?.path].compactMap { $0 })
+        var folder = try ReportFolder(path: output, render: render)
+        var options = collapse.options(symbols: symbols, filter: filter)
+        var on: Profile?
+        if let onSource {
+            options.filter = onSource.filter
+            on = try CLI.load(onSource.path, options, threads: collapse.threads)
+        }
+        var off: OffCPUResult?
+        if let offSource {
+            options.filter = offSource.filter
+            off = try CLI.loadOffCPU(offSource.path, collapse: options, offcpuOptions: offCPU)
+        }
+        let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary,
+                                 program: (onSource ?? offSource)?.selection?.programPID)
+        var graphs: [ReportGraph] = []
+        if let on { graphs.append(try folder.graph(on, title: "On-CPU", file: "oncpu", palette: .hot, facts: facts)) }
+        if let off {
+            graphs.append(try folder.graph(off.profile, title: "Off-CPU", file: "offcpu", palette: .io, facts: facts, summary: off.summary))
+            if let on { graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0) }
+        }
+        options.symbolizer?.saveCache()
+        let selection = (onSource ?? offSource)?.selection
+        let markdown = MarkdownReport.summary(title: heading ?? selection.map { $0.command.isEmpty ? "Profile" : ShellWords.join($0.command) } ?? "Profile",
+                                              command: heading == nil && !(selection?.command.isEmpty ?? true), facts: facts,
+                                              selection: selection.map { "Recorded: " + $0.description + "." },
+                                              graphs: graphs, limit: limit, notes: folder.notes, pictureOnly: graphs.count == 3 ? [0] : [])
+        try folder.writeSummary(markdown)
+        CLI.say("wrote \(output)/summary.md")
+    }
+
+    /// Two runs: each side's on-CPU and off-CPU graphs (off-CPU when the capture recorded the
+    /// scheduler, or only that with `offCPUOnly`), a difference graph per view, and the totals.
+    mutating func comparison(before: String, after: String, offCPUOnly: Bool, normalize: Bool) throws {
+        let sources = try [before, after].map { try CLI.resolve($0, filter) }
+        for s in sources { try CLI.requireReadable(s.path) }
+        CLI.protectInputs(sources.map(\.path))
+        var folder = try ReportFolder(path: output, render: render)
+        var options = collapse.options(symbols: symbols, filter: filter)
+        var sides: [ComparisonSide] = []
+        var profiles: [(on: Profile?, off: Profile?)] = []
+        for (k, source) in sources.enumerated() {
+            options.filter = source.filter
+            let label = k == 0 ? "before" : "after"
+            let on = offCPUOnly ? nil : try CLI.load(source.path, options, threads: collapse.threads)
+            let wantsOff = offCPUOnly || OffCPULoader.holdsSchedulerSwitches(path: source.path)
+            let off = wantsOff ? try CLI.loadOffCPU(source.path, collapse: options, offcpuOptions: offCPU) : nil
+            let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: source.selection?.programPID)
+            let onGraph = try on.flatMap {
+                $0.totalWeight > 0 ? try folder.graph($0, title: "On-CPU", file: "\(label)-oncpu", palette: .hot, facts: facts) : nil
+            }
+            let offGraph = try off.flatMap {
+                $0.profile.totalWeight > 0 ? try folder.graph($0.profile, title: "Off-CPU", file: "\(label)-offcpu", palette: .io,
+                                                              facts: facts, summary: $0.summary) : nil
+            }
+            sides.append(ComparisonSide(name: k == 0 ? before : after, on: onGraph, off: offGraph, facts: facts))
+            profiles.append((on, off?.profile))
+        }
+        guard sides.contains(where: { $0.on != nil || $0.off != nil }) else {
+            throw InputError.noSamples(file: sources[0].path, detail: "nothing to compare on either side")
+        }
+        for (k, s) in sides.enumerated() where s.on == nil && !offCPUOnly {
+            CLI.say("warning: \(sources[k].path): no on-CPU samples: the on-CPU difference is not drawn")
+        }
+        var diffs: [ComparisonGraph] = []
+        for (kind, pick, palette, file) in [("on-CPU", { (p: (on: Profile?, off: Profile?)) in p.on }, Palette.hot, "diff-oncpu"),
+                                            ("off-CPU", { (p: (on: Profile?, off: Profile?)) in p.off }, Palette.io, "diff-offcpu")] {
+            guard let b = pick(profiles[0]), let a = pick(profiles[1]), b.totalWeight > 0 || a.totalWeight > 0 else { continue }
+            let diff = ProfileDiff(before: b, after: a, normalize: normalize)
+            var drawing = render.options(palette: palette, title: "Difference, \(kind)")
+            if drawing.subtitle == nil { drawing.subtitle = "\(sources[0].path) → \(sources[1].path)" }
+            let document = DiffView.single.document(diff, before: b, after: a, countName: render.countname, options: drawing)
+            let png = try folder.write(FlameGraphRenderer.render(document).svg, name: file)
+            diffs.append(ComparisonGraph(kind: kind, diff: diff, svg: "\(file).svg", png: png))
+        }
+        options.symbolizer?.saveCache()
+        let markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: sides[0], after: sides[1],
+                                                 diffs: diffs, limit: limit, notes: folder.notes)
+        try folder.writeSummary(markdown)
+        CLI.say("wrote \(output)/summary.md")
+    }
+}
