@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_INPUT ?= testdata/threads.perf.txt
 
-.PHONY: deps build release demo test bench fuzz clean
+.PHONY: deps build release demo demo-job test bench fuzz clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -16,6 +16,11 @@ release:
 demo: deps release
 	.build/release/flame oncpu $(DEMO_INPUT) -o demo.svg --title "flame demo: $(notdir $(DEMO_INPUT))"
 	@echo "open demo.svg in a browser"
+
+# The daemon + CLI job (sccache's server and make), cold and hot cache, recorded and compared
+# (see README, "The build-tool job"): .demo-job/{cold,hot,report}/. Needs root for perf.
+demo-job: deps release
+	bash scripts/demo-job.sh .build/release/flame
 
 test: deps
 	$(SWIFT) test
@@ -31,4 +36,4 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash scripts/fuzz.sh
 
 clean:
-	rm -rf .build demo.svg
+	rm -rf .build demo.svg .demo-job

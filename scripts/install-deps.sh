@@ -25,6 +25,8 @@ command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)
 command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
 command -v c++ >/dev/null 2>&1 || need_pkgs+=(g++)
+# make demo-job records a build through sccache's daemon (the README's build-tool job).
+command -v sccache >/dev/null 2>&1 || need_pkgs+=(sccache)
 # The DWARF-unwinding tests build a Rust release-style workload (testdata/src/build-nofp.sh).
 command -v rustc >/dev/null 2>&1 || need_pkgs+=(rustc)
 # The browser tests (Tests/FlameCLITests/BrowserTests.swift) open the SVGs in headless Chromium,

@@ -188,7 +188,8 @@ public final class OffCPUAccountant {
     /// When each thread was created, for its life in the capture (nil: unknown, or before the capture).
     public var threadStart: ((Int32) -> UInt64?)?
     /// Whether a thread existed when the capture began (a first switch-in then ends a wait that
-    /// began before it). Nil: the input cannot tell (text), and such waits are not counted.
+    /// began before it) and is one the filters keep. Nil: the input cannot tell (text), and such
+    /// waits are not counted.
     public var existedAtStart: ((Int32) -> Bool)?
     /// Whether idle threads are told apart (off: every wait is an ordinary one).
     public var separatesIdleThreads = true

@@ -33,7 +33,11 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         openAtEndKey = stacks.literal(String(decoding: OffCPUOptions.openAtEndFrame, as: UTF8.self))
         let processes = stacks.processes
         accountant.threadStart = { tid in processes.thread(tid: tid)?.start }
-        accountant.existedAtStart = { tid in processes.thread(tid: tid).map { $0.start == nil } ?? false }
+        let stacks = self.stacks, filter = collapse.filter
+        accountant.existedAtStart = { tid in
+            guard let t = processes.thread(tid: tid), t.start == nil, let pid = processes.process(t.process)?.pid else { return false }
+            return filter.isEmpty || stacks.admits(pid: pid, tid: tid, filter)
+        }
     }
 
     /// The processes of the capture, as the walk left them (call after `load`).

@@ -194,7 +194,7 @@ extension OffCPUSummary {
         if filtered > 0 { ends.append("\(filtered) switch-outs left out by --state or the process filters") }
         out.append("intervals: " + ends.joined(separator: ", "))
         if waitsBeforeCapture > 0 {
-            out.append("\(waitsBeforeCapture) waits had begun before the capture (\(duration(waitsBeforeCaptureNanoseconds)) from its start "
+            out.append("\(waitsBeforeCapture) wait\(waitsBeforeCapture == 1 ? "" : "s") had begun before the capture (\(duration(waitsBeforeCaptureNanoseconds)) from its start "
                 + "to their end): not counted, since neither their start nor their stack was recorded")
         }
         return out

@@ -14,11 +14,13 @@ enum StackQuality {
     /// of the whole profile the binary must hold.
     static let brokenShare = 0.5
     static let binaryShare = 0.02
+    /// The least samples a binary must have for its stacks to be judged.
+    static let minimumSamples: UInt64 = 20
 
     /// One line per binary whose stacks are mostly broken, the most weight first (at most 3).
     /// `name`: the outermost function name of a frame key; `binary`: the path of a file id.
     static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String) -> [String] {
-        var total: [Int32: UInt64] = [:], broken: [Int32: UInt64] = [:]
+        var total: [Int32: UInt64] = [:], broken: [Int32: UInt64] = [:], samples: [Int32: UInt64] = [:]
         var all: UInt64 = 0
         var path: [Int32] = []
         for n in 1..<max(raw.nodeCount, 1) where raw.selfWeight[n] > 0 {
@@ -49,13 +51,15 @@ enum StackQuality {
             }
             guard !unwound, let dso = leafBinary else { continue }
             total[dso, default: 0] &+= w
+            samples[dso, default: 0] &+= raw.selfSamples[n]
             let complete = outermost.flatMap(name).map { entries.contains($0) } ?? false
             if garbage || (!complete && userFrames <= 2) { broken[dso, default: 0] &+= w }
         }
         guard all > 0 else { return [] }
         let flagged = broken.filter { dso, b in
             let t = total[dso] ?? 0
-            return t > 0 && Double(b) >= brokenShare * Double(t) && Double(t) >= binaryShare * Double(all)
+            return t > 0 && (samples[dso] ?? 0) >= minimumSamples && Double(b) >= brokenShare * Double(t)
+                && Double(t) >= binaryShare * Double(all)
         }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         return flagged.prefix(3).map { dso, b in
             let t = total[dso] ?? 1

@@ -14,6 +14,12 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     /// capture does not hold, `--tree` on text without FORK records).
     case selection(file: String, detail: String)
 
+    /// Whether the processes asked for are not to be had (see `selection`).
+    public var isSelection: Bool {
+        if case .selection = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .unreadable(file, reason):

@@ -59,7 +59,7 @@ public struct RecordSelection: Sendable, Equatable {
         ]
         if let programPID { o["program_pid"] = Int(programPID) }
         if let exitStatus { o["exit_status"] = Int(exitStatus) }
-        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Array(data) + [0x0A]
     }
 

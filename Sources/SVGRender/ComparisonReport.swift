@@ -83,7 +83,7 @@ extension MarkdownReport {
             rows.append([label, x.map { ValueFormat.duration(nanoseconds: $0) } ?? "–", y.map { ValueFormat.duration(nanoseconds: $0) } ?? "–",
                          change(x, y) { ValueFormat.duration(nanoseconds: $0) }])
         }
-        time("Wall time", b.wall?.nanoseconds, a.wall?.nanoseconds)
+        time(b.program != nil || a.program != nil ? "Wall time (the program)" : "Wall time", b.wall?.nanoseconds, a.wall?.nanoseconds)
         let unit = b.on?.unit ?? a.on?.unit
         if b.on != nil || a.on != nil {
             let amount = { (w: UInt64) in FlameGraphRenderer.amount(w, unit ?? .samples, countName: "samples") }
@@ -123,11 +123,17 @@ extension MarkdownReport {
         let hasOff = bp.rows.contains { $0.offCPU != nil } || ap.rows.contains { $0.offCPU != nil }
         let amount = { (w: UInt64) in FlameGraphRenderer.amount(w, unit ?? .samples, countName: "samples") }
         let ns = { (w: UInt64) in ValueFormat.duration(nanoseconds: w) }
-        func weight(_ g: ProcessTable.Group?) -> UInt64 { (g?.onCPU ?? 0) &+ (g?.offCPU?.total ?? 0) }
+        // The largest change of on-CPU time first (the work), then of off-CPU time (summed over
+        // threads, it would put every multi-threaded daemon first).
+        func moved(_ c: String, _ pick: (ProcessTable.Group?) -> UInt64) -> UInt64 {
+            let a = pick(after[c]), b = pick(before[c])
+            return a > b ? a - b : b - a
+        }
         let comms = Set(before.keys).union(after.keys).sorted { x, y in
-            let dx = Int64(clamping: weight(after[x])) - Int64(clamping: weight(before[x]))
-            let dy = Int64(clamping: weight(after[y])) - Int64(clamping: weight(before[y]))
-            return dx.magnitude != dy.magnitude ? dx.magnitude > dy.magnitude : x < y
+            let (ox, oy) = (moved(x) { $0?.onCPU ?? 0 }, moved(y) { $0?.onCPU ?? 0 })
+            if ox != oy { return ox > oy }
+            let (fx, fy) = (moved(x) { $0?.offCPU?.total ?? 0 }, moved(y) { $0?.offCPU?.total ?? 0 })
+            return fx != fy ? fx > fy : x < y
         }
         var header = ["Command", "Processes"]
         if hasOn { header += ["On-CPU before", "after", "change"] }

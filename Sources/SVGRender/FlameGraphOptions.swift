@@ -31,8 +31,8 @@ public enum DepthLimit: Equatable, Sendable {
     /// Draw every frame.
     case none
 
-    /// Rows that fit the first screen of a common browser window with the header.
-    public static let firstScreen = 48
+    /// Rows that fit the first screen of a common browser window (about 850 px of page) with the header.
+    public static let firstScreen = 40
 
     /// `--max-depth`: `auto`, a number of frames, or 0 for no limit.
     public init?(_ text: String) {

@@ -26,6 +26,11 @@ struct Flame: ParsableCommand {
             CLI.say(error.description)
             Glibc.exit(1)
         } catch {
+            // A misspelt option or a value out of range is bad input: exit status 2, as for files.
+            if exitCode(for: error) == .validationFailure {
+                FileHandleStderr.write(fullMessage(for: error) + "\n")
+                Glibc.exit(2)
+            }
             exit(withError: error)
         }
     }

@@ -124,6 +124,11 @@ struct RecordCommand: ParsableCommand {
                                         offCPU: offFlags.options, symbols: symbols)
             try drawing.draw()
             if talk { CLI.progress(nil) }
+        } catch let error as InputError where !force && error.isSelection {
+            // A recording without what was asked for: nothing of it is kept.
+            if talk { CLI.progress(nil) }
+            folder.remove()
+            throw error
         } catch {
             if talk { CLI.progress(nil) }
             // Nothing to draw is said; the program's own failure is what the exit status reports.

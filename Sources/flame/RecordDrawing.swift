@@ -29,10 +29,12 @@ struct RecordDrawing {
             throw InputError.unreadable(file: data, reason: error.description)
         }
         let scan = try CaptureScan(file)
-        var present = attached.filter { scan.pids.contains($0.pid) }
-        for gone in attached where !scan.pids.contains(gone.pid) {
-            CLI.say("warning: --attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before recording began; it is not in the capture")
+        // What was asked for must be there, or the graphs would tell the story without it.
+        if let gone = attached.first(where: { !scan.pids.contains($0.pid) }) {
+            throw InputError.selection(file: data, detail: "--attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before "
+                + "recording began, so it is not in the capture; nothing drawn")
         }
+        var present = attached
         if !command.isEmpty && scan.programPID == nil {
             CLI.say("warning: \(data): the program's process is not in the capture")
         }

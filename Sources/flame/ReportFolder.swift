@@ -70,6 +70,12 @@ struct ReportFolder {
         return "\(name).png"
     }
 
+    /// Removes the folder and what this run wrote into it (a recording that must not be kept).
+    func remove() {
+        for name in ["perf.data", "perf.data.old", "flame-record.json"] { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+
     func writeSummary(_ markdown: String) throws {
         try CLI.write(Array(markdown.utf8), to: path + "/summary.md")
     }

@@ -402,6 +402,61 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(h.reopened.panes[0].zoomed?.name, "<img src=x onerror=alert(1)>", "a hostile frame reopens from the URL")
     }
 
+    /// Broken frame-pointer stacks (a run of 120 `[unknown]` frames, and a thin tower of 100
+    /// distinct frames holding 0.2% of the samples) must not push the graph off the first screen
+    /// of an 1800×1000 window nor out of the PNG preview; drawn whole on request, they do.
+    func testCollapsedRunsAndTheFirstScreenInChromium() throws {
+        let python = try BrowserTests.python()
+        let dir = try CLITests.makeTemporaryDirectory()
+        var lines = ["app;main;parse;tokenize 3000", "app;main;parse 1500", "app;main;render;blend;mix 4000", "app;main;render 500",
+                     "app;worker;start_thread;run_job 900"]
+        lines.append("app;sccache;" + Array(repeating: "[unknown]", count: 120).joined(separator: ";") + ";poll 1500")
+        lines.append("app;main;deep;" + (0..<100).map { "g\($0)" }.joined(separator: ";") + " 20")
+        let input = dir.appendingPathComponent("tower.folded")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+        for (args, name) in [([String](), "fits.svg"), (["--no-collapse-runs", "--max-depth", "0"], "whole.svg")] {
+            let r = try CLITests.run(["oncpu", input.path, "-o", dir.appendingPathComponent(name).path] + args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let fits = try String(contentsOf: dir.appendingPathComponent("fits.svg"), encoding: .utf8)
+        XCTAssertTrue(fits.contains("<title>[unknown] ×120\n"), "the run is one frame with its count")
+        XCTAssertTrue(fits.contains("deeper frames]\n"), "the thin tower ends in a placeholder")
+        XCTAssertTrue(fits.contains("--max-depth 0 draws them"), "and the graph says how to draw it")
+        let plan: [String: Any] = ["mode": "first-screen", "dir": dir.path, "outdir": BrowserTests.output.path,
+                                   "views": ["fits.svg", "whole.svg"], "width": 1800, "height": 1000, "click": "[unknown] ×120"]
+        let planFile = dir.appendingPathComponent("plan.json")
+        try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+        let r = try BrowserTests.run(python, [BrowserTests.driver.path, planFile.path], timeout: 300)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        struct View: Decodable {
+            var innerHeight: Double; var documentHeight: Double; var rootTop: Double; var rootBottom: Double
+            var names: [String]; var labels: [String]; var zoomedLabels: [String]?
+        }
+        struct FirstScreen: Decodable { var skip: String?; var errors: [String]?; var views: [String: View]? }
+        let report = try JSONDecoder().decode(FirstScreen.self, from: r.stdout)
+        if let reason = report.skip { throw XCTSkip(reason) }
+        XCTAssertEqual(report.errors ?? ["no report"], [])
+        let views = try XCTUnwrap(report.views)
+        let fit = try XCTUnwrap(views["fits.svg"]), whole = try XCTUnwrap(views["whole.svg"])
+        XCTAssertGreaterThan(fit.rootTop, 0)
+        XCTAssertLessThanOrEqual(fit.rootBottom, fit.innerHeight, "the root, and the bulk above it, on the first screen")
+        XCTAssertTrue(fit.labels.contains("[unknown] ×120"), "\(fit.labels)")
+        XCTAssertTrue(fit.zoomedLabels?.contains("[unknown] ×120") ?? false, "zoomed, the frame keeps its count: \(fit.zoomedLabels ?? [])")
+        // The same stacks drawn whole are three screens tall: the test can tell.
+        XCTAssertGreaterThan(whole.rootBottom, whole.innerHeight * 2)
+        XCTAssertEqual(whole.names.filter { $0 == "[unknown]" }.count, 120)
+        // The PNG preview of a report is as tall as the SVG (rsvg-convert draws the document).
+        if (try CLITests.shell("command -v rsvg-convert")).0 == 0 {
+            let png = dir.appendingPathComponent("fits.png").path
+            let (status, log) = try CLITests.shell("rsvg-convert -o '\(png)' '\(dir.appendingPathComponent("fits.svg").path)'")
+            XCTAssertEqual(status, 0, log)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
+            let height = bytes[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            XCTAssertLessThanOrEqual(Double(height), fit.innerHeight, "the preview holds the graph, not sky")
+            XCTAssertEqual(Double(height), fit.documentHeight, accuracy: 1)
+        }
+    }
+
     // MARK: - plumbing
 
     /// A Python that can import Selenium: $FLAME_BROWSER_PYTHON, the venv install-deps.sh makes,

@@ -61,13 +61,80 @@ final class RecordCommandTests: XCTestCase {
         let failing = try CLITests.run(["record", "-o", dir + "/fail", "--", "sh", "-c", "sleep 0.2; exit 3"])
         XCTAssertEqual(failing.status, 3, "the program's status passes through")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/fail/summary.md"), failing.stderr)
-        // SIGINT to flame while the program runs: perf stops, flame still draws what was recorded.
+        // Also when there is nothing to draw (a program that ends before a sample), on-CPU only too.
+        for extra in [[], ["--oncpu-only"]] {
+            let quick = try CLITests.run(["record"] + extra + ["-o", dir + "/quick\(extra.count)", "--", "sh", "-c", "exit 5"])
+            XCTAssertEqual(quick.status, 5, "\(extra): \(quick.stderr)")
+        }
+        // A signal that ends the program is 128 + N, as a shell says.
+        let killed = try CLITests.run(["record", "-o", dir + "/killed", "--", "sh", "-c", "kill -TERM $$"])
+        XCTAssertEqual(killed.status, 128 + 15, killed.stderr)
+        // SIGINT to flame while the program runs: perf stops, flame still draws what was recorded,
+        // and the wait still open then (the sleep) is cut at the end and counted, not dropped.
         let flame = CLITests.binary.path
-        let (status, log) = try CLITests.shell("'\(flame)' record -o '\(dir)/int' -- sleep 5 & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo \"status=$?\"")
+        let (status, log) = try CLITests.shell("'\(flame)' record -o '\(dir)/int' -- sleep 30 & pid=$!; sleep 2.5; kill -INT $pid; wait $pid; echo \"status=$?\"")
         XCTAssertTrue(log.contains("interrupted: drawing what was recorded"), log)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/int/summary.md"), log)
         XCTAssertFalse(log.contains("status=0"), log)
         XCTAssertEqual(status, 0)
+        let folded = try String(contentsOfFile: dir + "/int/offcpu.folded", encoding: .utf8)
+        let sleep = folded.split(separator: "\n").filter { $0.hasPrefix("sleep;") && $0.contains(";[still waiting at capture end] ") }
+        let us = sleep.reduce(0.0) { $0 + Double($1.split(separator: " ").last!)! }
+        XCTAssertGreaterThan(us, 1_000_000, "the sleep's open wait is counted: \(folded)")
+        let summary = try String(contentsOfFile: dir + "/int/summary.md", encoding: .utf8)
+        XCTAssertTrue(summary.contains("The recording was interrupted (Ctrl-C)"), summary)
+    }
+
+    /// On a terminal, the status line is cleared before any other line: no `drawing…flame: note:`.
+    func testStatusLinesNeverRunTogether() throws {
+        let dir = try prepare()
+        guard (try CLITests.shell("command -v script")).0 == 0 else { throw XCTSkip("util-linux script is not installed") }
+        let flame = CLITests.binary.path
+        let (status, log) = try CLITests.shell("script -q -c \"'\(flame)' record -o '\(dir)/tty' -- sleep 0.5\" /dev/null")
+        XCTAssertEqual(status, 0, log)
+        let shown = log.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").map { line in
+            // What a terminal shows of a line: the text after its last carriage return.
+            String(line.split(separator: "\r", omittingEmptySubsequences: false).last ?? "").replacingOccurrences(of: "\u{1B}[K", with: "")
+        }.filter { !$0.isEmpty }
+        XCTAssertTrue(shown.contains { $0.hasPrefix("flame: wrote ") }, log)
+        for line in shown {
+            XCTAssertTrue(line.hasPrefix("flame: "), line)
+            XCTAssertEqual(line.components(separatedBy: "flame: ").count, 2, "one message per line: \(line)")
+        }
+    }
+
+    /// Arguments and refusals of `flame record` that need no recording.
+    func testArgumentsAndRefusals() throws {
+        let dir = try CLITests.makeTemporaryDirectory()
+        let cwd = dir.appendingPathComponent("cwd")
+        try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
+        for help in ["--help", "-h"] {
+            let r = try CLITests.run(["record", help], cwd: cwd)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(String(decoding: r.stdout, as: UTF8.self).contains("OVERVIEW: Run a program under perf"))
+        }
+        let bogus = try CLITests.run(["record", "--bogus", "--", "true"], cwd: cwd)
+        XCTAssertEqual(bogus.status, 2, "a misspelt option is bad input")
+        XCTAssertTrue(bogus.stderr.contains("Unknown option '--bogus'"), bogus.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cwd.path), [], "nothing written")
+        // Both inputs of a difference are checked before either is read.
+        let data = CLITests.testdata.appendingPathComponent("threads.data").path
+        let diff = try CLITests.run(["diff", data, dir.path + "/missing.data", "-o", dir.path + "/d.svg"])
+        XCTAssertEqual(diff.status, 2)
+        XCTAssertEqual(diff.stderr, "flame: \(dir.path)/missing.data: cannot read: No such file or directory\n")
+        guard (try CLITests.shell("command -v perf")).0 == 0 else { throw XCTSkip("perf is not installed: the program checks come after it") }
+        // A program that is not there is 127, one that cannot run 126: before perf starts.
+        let missing = try CLITests.run(["record", "-o", dir.path + "/m", "--", "no-such-program-flame"])
+        XCTAssertEqual(missing.status, 127)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").last, "flame: no-such-program-flame: command not found")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path + "/m"))
+        try "#!/bin/sh\n".write(toFile: dir.path + "/notexec", atomically: true, encoding: .utf8)
+        let notExecutable = try CLITests.run(["record", "-o", dir.path + "/n", "--", dir.path + "/notexec"])
+        XCTAssertEqual(notExecutable.status, 126, notExecutable.stderr)
+        // An existing folder is never mixed with a new recording, unless --force.
+        let existing = try CLITests.run(["record", "-o", cwd.path, "--", "true"])
+        XCTAssertEqual(existing.status, 1, existing.stderr)
+        XCTAssertTrue(existing.stderr.contains("\(cwd.path): cannot write: already exists; choose another -o, or --force"), existing.stderr)
     }
 
     func testRefusalsSayWhatToDo() throws {

@@ -251,6 +251,13 @@ def main():
             f.write(base64.b64decode(shot["data"]))
         report["screenshots"].append(path)
 
+    if plan.get("mode") == "first-screen":
+        first_screen(plan, base, report, step, d, load, screenshot)
+        d.quit()
+        server.shutdown()
+        print(json.dumps(report))
+        return
+
     if plan.get("mode") == "hostile-views":
         hostile_views(plan, base, report, step, d, load, snapshot, dialog_open, console, keys,
                       search_by_keyboard, screenshot, ActionChains, Keys)
@@ -405,6 +412,50 @@ def main():
     d.quit()
     server.shutdown()
     print(json.dumps(report))
+
+
+# Where the graph of the first pane sits on the page, and the names of its frames.
+LAYOUT = r"""
+var g = document.getElementsByClassName("graph")[0], frames = g.children, root = null, names = [];
+for (var i = 0; i < frames.length; i++) {
+    var t = frames[i].getElementsByTagName("title")[0];
+    var name = t ? t.textContent.split("\n")[0] : "";
+    names.push(name);
+    if (name === "all") root = frames[i].getElementsByTagName("rect")[0].getBoundingClientRect();
+}
+var labels = Array.prototype.map.call(g.querySelectorAll("g.f > text"), function (t) { return t.textContent; });
+return { innerHeight: window.innerHeight, documentHeight: document.documentElement.height.baseVal.value,
+         rootTop: root ? root.top + window.scrollY : -1, rootBottom: root ? root.bottom + window.scrollY : -1,
+         names: names, labels: labels };
+"""
+
+
+def first_screen(plan, base, report, step, d, load, screenshot):
+    """Each view in a window of the given size: where the root frame is (is it on the first
+    screen?), the frames' names and labels, and after clicking one frame, what the zoomed view
+    labels it."""
+    from urllib.parse import quote
+    d.set_window_size(plan["width"], plan["height"])
+
+    @step("views")
+    def _():
+        out = {}
+        for name in plan["views"]:
+            load(base + quote(name))
+            v = d.execute_script(LAYOUT)
+            click = plan.get("click")
+            if click:
+                rect = d.execute_script(FIND_RECT, 0, click)
+                if rect is not None:
+                    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", rect)
+                    rect.click()
+                    v["zoomedLabels"] = d.execute_script(
+                        "var v = document.getElementsByClassName('zoomview')[0];"
+                        "return Array.prototype.map.call(v.querySelectorAll('g.f > text'), function (t) { return t.textContent; });")
+            d.execute_script("window.scrollTo(0, 0)")
+            d.save_screenshot(os.path.join(plan["outdir"], "first-screen-" + name.replace(".svg", "") + ".png"))
+            out[name] = v
+        return out
 
 
 def hostile_views(plan, base, report, step, d, load, snapshot, dialog_open, console, keys, search_by_keyboard,
