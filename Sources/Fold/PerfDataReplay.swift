@@ -51,6 +51,9 @@ public final class PerfDataReplay {
             }
         }, other: stacks.apply)
         let profile = stacks.profile()
+        if let kept = profile.event, let e = events.first(where: { $0.name == kept }) {
+            profile.recordedWithoutCallStacks = !e.sampleType.contains(.callchain) && !e.sampleType.contains(.stackUser)
+        }
         try stacks.requireRoots(filter)
         profile.processes = activity.table(processes, onCPU: profile.unit, offCPU: nil,
                                            lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)

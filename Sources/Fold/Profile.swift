@@ -36,13 +36,9 @@ public final class Profile {
     /// no call stacks at all); also in `notes`, and in reports' caveats.
     public var stackWarnings: [String] = []
 
-    /// Whether no stack has more than one frame under its root: the input was recorded without
-    /// call stacks (`perf record` without `-g`).
-    public var lacksCallStacks: Bool {
-        guard totalSamples > 0 else { return false }
-        for n in 1..<trie.nodeCount where trie.parent[n] > 0 && trie.parent[Int(trie.parent[n])] > 0 { return false }
-        return true
-    }
+    /// The input's samples carry no call stacks (`perf record` without `-g`): perf.data whose
+    /// event has no callchain, perf script text without frame lines.
+    public var recordedWithoutCallStacks = false
 
     /// Widens `timeRange` to include `time`.
     @inline(__always)

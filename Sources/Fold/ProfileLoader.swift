@@ -19,7 +19,7 @@ public enum ProfileLoader {
     public static func load(path: String, options: CollapseOptions = CollapseOptions(),
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
         let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
-        if profile.lacksCallStacks && format != .folded {
+        if profile.recordedWithoutCallStacks && profile.totalSamples > 0 {
             let line = "warning: \(path == "-" ? "<stdin>" : path): recorded without call stacks (perf record without -g): every "
                 + "sample is one frame, so the graph shows where the time went but not the calls that led there; record with "
                 + "-g, or --call-graph dwarf"
@@ -45,6 +45,7 @@ public enum ProfileLoader {
             let collapser = PerfScriptCollapser(options: options)
             let report = try PerfScriptParser().parse(source, into: collapser)
             collapser.finish()
+            collapser.profile.recordedWithoutCallStacks = report.records > 0 && report.recordsWithCallchain == 0
             collapser.profile.notes += report.warnings(file: source.name)
             collapser.profile.notes += symbolizerWarnings(options)
             return (collapser.profile, format)
@@ -114,6 +115,7 @@ public enum ProfileLoader {
         }
         tally.defaulted = options.eventFilter == nil
         tally.apply(to: profile)
+        profile.recordedWithoutCallStacks = report.records > 0 && report.recordsWithCallchain == 0
         profile.notes += report.warnings(file: path)
         profile.notes += symbolizerWarnings(options)
         return profile

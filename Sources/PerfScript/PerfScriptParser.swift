@@ -24,6 +24,8 @@ public struct ParseReport: Sendable {
     public var truncatedRecordLine: Int?
     /// Number of records.
     public var records = 0
+    /// Records with at least one callchain frame line (none: recorded without `-g`).
+    public var recordsWithCallchain = 0
     /// Total lines read.
     public var lines = 0
     /// Records of an aggregated off-CPU input that were read but not delivered: cut short before
@@ -64,6 +66,7 @@ public struct ParseReport: Sendable {
         }
         unrecognizedLines += next.unrecognizedLines
         orphanFrames += next.orphanFrames
+        recordsWithCallchain += next.recordsWithCallchain
         truncatedRecordLine = next.truncatedRecordLine.map { $0 + lines } ?? truncatedRecordLine
         records += next.records
         droppedRecords += next.droppedRecords
@@ -154,6 +157,7 @@ public struct PerfScriptParser {
             }
             if let frame = FrameLine.parse(line) {
                 if inRecord {
+                    if !recordHasFrames { report.recordsWithCallchain += 1 }
                     recordHasFrames = true
                     visitor.frame(frame, line: number)
                 } else {

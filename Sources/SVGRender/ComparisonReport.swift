@@ -156,6 +156,7 @@ extension MarkdownReport {
         case (0, 0): return before == nil && after == nil ? "" : "0"
         case (0, _): return "new"
         case (_, 0): return "gone"
+        case let (b, a) where a == b: return "0"
         case let (b, a):
             let up = a >= b
             let d = up ? a - b : b - a

@@ -47,7 +47,10 @@ struct TopCommand: ParsableCommand {
             let heading = { (s: String) in format == .md ? "### \(s)\n\n" : "\(s)\n" }
             out += "\(input): \(tables.amount(tables.totals.total)) \(tables.quantity)"
                 + (profile.event.map { " (\($0))" } ?? "") + "\n\n"
-            out += heading("Processes and threads (first frame)") + tables.processTable.render(format) + "\n"
+            if let groups = CaptureFacts(on: offcpu ? nil : profile, off: offcpu ? profile : nil, summary: nil).groupTable(limit: limit) {
+                out += heading("Processes by command") + groups.render(format) + "\n"
+            }
+            out += heading("Threads by name (first frame)") + tables.processTable.render(format) + "\n"
             out += heading("Top \(limit) functions by \(tables.selfMeaning) \(tables.quantity)") + tables.selfTable.render(format) + "\n"
             out += heading("Top \(limit) functions by total \(tables.quantity)") + tables.totalTable.render(format)
             if let line = tables.unresolvedLine { out += "\n" + line + "\n" }

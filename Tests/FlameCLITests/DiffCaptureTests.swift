@@ -68,4 +68,19 @@ final class DiffCaptureTests: XCTestCase {
         let panes = try CLITests.run(["diff", "\(dir)/before.data", "\(dir)/after.data", "--view", "panes", "-o", "-"])
         XCTAssertEqual(String(decoding: panes.stdout, as: UTF8.self).components(separatedBy: "<g class=\"pane\"").count - 1, 3)
     }
+
+    /// A capture without call stacks (`perf record` without -g) is said, by every reading of it
+    /// and by both sides of a difference, perf.data and text alike; one with stacks is not.
+    func testInputsWithoutCallStacksAreSaid() throws {
+        let data = CLITests.testdata.appendingPathComponent("nocallchain.data").path
+        let text = CLITests.testdata.appendingPathComponent("nocallchain.perf.txt").path
+        let out = try CLITests.makeTemporaryDirectory().appendingPathComponent("d.svg").path
+        let diff = try CLITests.run(["diff", data, text, "-o", out])
+        XCTAssertEqual(diff.status, 0, diff.stderr)
+        for input in [data, text] {
+            XCTAssertTrue(diff.stderr.contains("flame: warning: \(input): recorded without call stacks (perf record without -g)"), diff.stderr)
+        }
+        let withStacks = try CLITests.run(["oncpu", CLITests.testdata.appendingPathComponent("threads.data").path, "-o", out])
+        XCTAssertFalse(withStacks.stderr.contains("without call stacks"), withStacks.stderr)
+    }
 }

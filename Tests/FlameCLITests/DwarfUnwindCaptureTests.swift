@@ -131,9 +131,16 @@ final class DwarfUnwindCaptureTests: XCTestCase {
     /// captures above recover is not there to begin with.
     func testFramePointerStacksOfTheseBuildsAreBroken() throws {
         let dir = try prepare()
-        let (ours, perfs, _) = try capture("fp", "-F 499 -g", "./bin/nofp/cpuburn 0.3", in: dir)
+        let (ours, perfs, stderr) = try capture("fp", "-F 499 -g", "./bin/nofp/cpuburn 0.3", in: dir)
         XCTAssertEqual(ours, perfs)
         XCTAssertLessThan(share(ours, through: "__libc_start_call_main;main"), 0.5)
+        // flame says so, naming the binary, and what to record instead.
+        let advice = stderr.split(separator: "\n").filter { $0.contains("built without frame pointers") }
+        XCTAssertTrue(advice.contains { $0.hasPrefix("flame: warning: \(dir)/bin/nofp/cpuburn: ") && $0.contains("--call-graph dwarf") },
+                      stderr)
+        // The same program unwound with DWARF gets no such advice.
+        let (_, _, dwarf) = try capture("fp-dwarf", "-F 499 --call-graph dwarf", "./bin/nofp/cpuburn 0.3", in: dir)
+        XCTAssertFalse(dwarf.contains("built without frame pointers"), dwarf)
     }
 
     /// Batches of unwinding (bounded memory) give the stacks of one batch.

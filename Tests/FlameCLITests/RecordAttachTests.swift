@@ -114,13 +114,23 @@ final class RecordAttachTests: XCTestCase {
         let top = try CLITests.run(["top", out, "--offcpu"])
         XCTAssertEqual(top.status, 0, top.stderr)
         XCTAssertTrue(String(decoding: top.stdout, as: UTF8.self).contains("jobcli"), top.stderr)
+        // A comparison of record folders (or their perf.data) keeps their selections: the CLI,
+        // the daemon and its four workers on each side, not the whole machine.
+        let report = try CLITests.run(["report", "--before", out, "--after", out + "/perf.data", "-o", dir + "/report"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let compared = try String(contentsOfFile: dir + "/report/summary.md", encoding: .utf8)
+        XCTAssertTrue(compared.contains("| Processes | 6 | 6 | 0 |"), compared)
+        XCTAssertTrue(compared.contains("| Wall time (the program) |"), compared)
+        // The side-by-side view has the off-CPU pane's thread time, as flame offcpu counts it.
+        let both = try String(contentsOfFile: out + "/both.svg", encoding: .utf8)
+        XCTAssertTrue(both.contains("of thread time in ") && both.contains("idle threads under [idle: …]"), "both.svg's off-CPU summary")
     }
 
     func testAttachAndTreeRefusals() throws {
         let dir = try CLITests.makeTemporaryDirectory().path
         // A pid that does not exist, a name nothing runs under: one line, exit 2, nothing written.
-        for spec in ["999999999", "no-such-daemon-name"] {
-            let r = try CLITests.run(["record", "--attach", spec, "-o", dir + "/x", "--", "true"])
+        for (option, spec) in [("--attach", "999999999"), ("--attach", "no-such-daemon-name"), ("--pid", "999999999")] {
+            let r = try CLITests.run(["record", option, spec, "-o", dir + "/x", "--", "true"])
             XCTAssertEqual(r.status, 2, r.stderr)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
             XCTAssertTrue(r.stderr.hasPrefix("flame: --attach \(spec): "), r.stderr)

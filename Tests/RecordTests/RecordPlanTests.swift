@@ -56,6 +56,13 @@ final class RecordPlanTests: XCTestCase {
         // On-CPU only, per process: paranoid 1 is enough, 2 is not (kernel frames).
         try "1\n".write(toFile: paranoid, atomically: true, encoding: .utf8)
         XCTAssertFalse(p.check(offCPU: false, systemWide: false).problems.contains { $0.contains("paranoid") })
+        // Root, with tracefs not mounted (a fresh machine): how to mount it, never "run as root".
+        var root = Preflight(environment: ["PATH": dir.path])
+        root.privileged = true
+        root.tracingDirectories = [dir.path + "/tracing"]
+        let mount = root.check(offCPU: true, systemWide: true).problems.last ?? ""
+        XCTAssertTrue(mount.contains("tracefs is not mounted at \(dir.path)/tracing") && mount.contains("mount -t tracefs nodev"), mount)
+        XCTAssertFalse(mount.contains("run as root"), mount)
         p.pmuDirectories = [dir.path + "/none"]
         XCTAssertEqual(p.check(offCPU: false, systemWide: false).cpuEvent, "cpu-clock")
         XCTAssertTrue(p.check(offCPU: false, systemWide: false).notes.contains { $0.contains("no hardware PMU") })
