@@ -3,12 +3,19 @@ import PerfData
 /// What each process of a walk did, while the walk goes on: the loaders add to it by the process
 /// tree's incarnations, and `table` makes the `ProcessTable` at the end.
 final class ProcessActivity {
-    private var onWeight: [UInt32: UInt64] = [:]
-    private var onSamples: [UInt32: UInt64] = [:]
+    /// By incarnation (the tree's ids are dense serials).
+    private var onWeight: [UInt64] = []
+    private var onSamples: [UInt64] = []
 
+    @inline(__always)
     func addOnCPU(_ process: UInt32, weight: UInt64) {
-        onWeight[process, default: 0] &+= weight
-        onSamples[process, default: 0] &+= 1
+        let i = Int(process)
+        if i >= onWeight.count {
+            onWeight += [UInt64](repeating: 0, count: i + 1 - onWeight.count + 64)
+            onSamples += [UInt64](repeating: 0, count: onWeight.count - onSamples.count)
+        }
+        onWeight[i] &+= weight
+        onSamples[i] &+= 1
     }
 
     /// The table of the tree's selected processes, with on-CPU columns when `onCPU` is given
@@ -24,8 +31,9 @@ final class ProcessActivity {
                                        end: p.end, threads: p.threads, key: p.id)
             row.root = p.root
             if onCPU != nil {
-                row.onCPU = onWeight[p.id] ?? 0
-                row.onCPUSamples = onSamples[p.id] ?? 0
+                let i = Int(p.id)
+                row.onCPU = i < onWeight.count ? onWeight[i] : 0
+                row.onCPUSamples = i < onSamples.count ? onSamples[i] : 0
             }
             if offCPU != nil { row.offCPU = OffCPUStates() }
             index[p.id] = rows.count

@@ -100,10 +100,20 @@ public final class ProcessTree {
     }
 
     /// The live process of `pid`, made when a sample or event names a pid no record announced.
+    @inline(__always)
     public func process(pid: Int32) -> ID {
-        if let id = live[pid] { return id }
-        return create(pid: pid, ppid: -1, parent: nil, comm: ":\(pid)", start: nil, parentInTree: false)
+        // Samples come in runs of one process: the last answer, until the tree changes.
+        if pid == lastPid && generation == lastGeneration { return lastID }
+        let id = live[pid] ?? create(pid: pid, ppid: -1, parent: nil, comm: ":\(pid)", start: nil, parentInTree: false)
+        (lastPid, lastID, lastGeneration) = (pid, id, generation)
+        return id
     }
+
+    /// Changes whenever a process begins or ends (for `process(pid:)`'s one-entry cache).
+    private var generation = 0
+    private var lastPid: Int32 = .min
+    private var lastID: ID = 0
+    private var lastGeneration = -1
 
     /// The live process of `pid` if the capture announced it.
     public func knownProcess(pid: Int32) -> ID? { live[pid] }
@@ -150,6 +160,7 @@ public final class ProcessTree {
         let root: Int32? = isRoot ? pid : (parentInTree ? parent.flatMap { byID[$0]?.root } : nil)
         byID[id] = Process(id: id, pid: pid, ppid: ppid, parent: parent, comm: comm, executable: nil, start: start,
                            end: nil, selected: selected, inTree: inTree, root: root)
+        generation &+= 1
         live[pid] = id
         threads[pid] = Thread(process: id, start: start)
         return id
@@ -191,6 +202,7 @@ public final class ProcessTree {
     /// Ends a process: kept when selected, forgotten otherwise.
     private func retire(_ id: ID, at time: UInt64) {
         guard var p = byID[id] else { return }
+        generation &+= 1
         if live[p.pid] == id { live[p.pid] = nil }
         if p.selected {
             if p.end == nil { p.end = time }
