@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "Fold", "PerfScript", "Symbolize"], exclude: ["Fixtures"]),
         .testTarget(name: "FlameCLITests", dependencies: ["flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
-        .testTarget(name: "RecordTests", dependencies: ["Record"]),
+        .testTarget(name: "RecordTests", dependencies: ["Record", "PerfData"]),
         // Fuzz targets (issue 9; scripts/fuzz.sh builds and runs them, `make fuzz`). The bodies live in
         // one library so that FuzzReplayTests run the corpora and regressions through them; each
         // executable is one line. Built with -D FUZZING they call libFuzzer's driver (CLibFuzzer);

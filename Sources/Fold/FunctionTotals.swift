@@ -87,6 +87,20 @@ public struct FunctionTotals: Sendable {
         functions.filter { FunctionTotals.isUnresolved($0.name) }.reduce(0) { $0 &+ $1.selfWeight }
     }
 
+    /// The same as `FunctionTotals(profile).unresolvedSelfWeight()`, from the trie alone (no
+    /// tree to build and sort): for headlines.
+    public static func unresolvedSelfWeight(_ profile: Profile) -> UInt64 {
+        let trie = profile.trie
+        var unresolved = [UInt8](repeating: 0, count: profile.names.count)   // 0 unknown, 1 yes, 2 no
+        var sum: UInt64 = 0
+        for n in 1..<max(trie.nodeCount, 1) where trie.selfWeight[n] > 0 && trie.parent[n] > 0 {
+            let f = Int(trie.frame[n])
+            if unresolved[f] == 0 { unresolved[f] = isUnresolved(profile.names.string(Int32(f))) ? 1 : 2 }
+            if unresolved[f] == 1 { sum &+= trie.selfWeight[n] }
+        }
+        return sum
+    }
+
     /// The scheduler's own frames and flame's off-CPU pseudo-frames: an off-CPU stack ends in them
     /// whatever the thread waited for.
     public static func isSchedulerFrame(_ name: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -28,6 +28,8 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         filter = collapse.filter
         stacks = PerfDataStacks(file: file, options: collapse, symbols: symbols)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
+        // A flame chart keeps waits in the order they ended: none is held back.
+        accountant.separatesIdleThreads = !collapse.chartMode
         runqueueKey = stacks.literal(String(decoding: OffCPUOptions.runqueueFrame, as: UTF8.self))
         undatedKey = stacks.literal(String(decoding: OffCPUOptions.undatedFrame, as: UTF8.self))
         openAtEndKey = stacks.literal(String(decoding: OffCPUOptions.openAtEndFrame, as: UTF8.self))

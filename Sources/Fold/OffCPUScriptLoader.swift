@@ -39,6 +39,8 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         collapser = PerfScriptCollapser(options: collapse)
         self.options = options
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
+        // A flame chart keeps waits in the order they ended: none is held back.
+        accountant.separatesIdleThreads = !collapse.chartMode
         runqueueID = OffCPUOptions.runqueueFrame.withUnsafeBufferPointer { names.intern($0) }
         undatedID = OffCPUOptions.undatedFrame.withUnsafeBufferPointer { names.intern($0) }
         openAtEndID = OffCPUOptions.openAtEndFrame.withUnsafeBufferPointer { names.intern($0) }

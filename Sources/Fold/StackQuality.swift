@@ -20,50 +20,72 @@ enum StackQuality {
     /// One line per binary whose stacks are mostly broken, the most weight first (at most 3).
     /// `name`: the outermost function name of a frame key; `binary`: the path of a file id.
     static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String) -> [String] {
-        var total: [Int32: UInt64] = [:], broken: [Int32: UInt64] = [:], samples: [Int32: UInt64] = [:]
-        var all: UInt64 = 0
-        var path: [Int32] = []
-        for n in 1..<max(raw.nodeCount, 1) where raw.selfWeight[n] > 0 {
-            let w = raw.selfWeight[n]
-            all &+= w
-            raw.leafFirstPath(to: Int32(n), into: &path)
-            // The last entry is the root frame (a name, not a key).
-            var leafBinary: Int32?
-            var userFrames = 0
-            var garbage = false
-            var outermost: Int32?
+        // One pass from the roots: per node, what its stack from the root down holds. The root's
+        // children are root frames (names, not keys).
+        let n = raw.nodeCount
+        /// What a node's stack from the root down holds: its innermost and outermost user keys,
+        /// user (and unmapped) frames, and flags.
+        struct Path {
+            var innermost: Int32 = -1
+            var outermost: Int32 = -1
+            var userFrames: Int32 = 0
+            var unmapped = false   // an unmapped frame on the path
+            var garbage = false    // a user frame inner to an unmapped one
             var unwound = false
-            for key in path.dropLast() {
-                let k = Int(key)
-                switch keys.kinds[k] {
-                case .user:
-                    if leafBinary == nil { leafBinary = keys.dsos[k] }
-                    userFrames += 1
-                    outermost = key
-                case .unmapped:
-                    if leafBinary != nil { garbage = true }
-                    userFrames += 1
-                case .unwound, .unwoundStack:
-                    unwound = true
-                case .kernel, .literal:
-                    break
-                }
+        }
+        var paths = [Path](repeating: Path(), count: n)
+        // Per key: 0 not looked at, 1 a thread's entry, 2 not. Per file id: weights and samples.
+        var entry = [UInt8](repeating: 0, count: keys.count)
+        let files = Int(keys.dsos.max() ?? 0) + 1
+        var total = [UInt64](repeating: 0, count: files), broken = total, samples = total
+        var all: UInt64 = 0
+        for c in 1..<max(n, 1) {
+            let p = Int(raw.parent[c])
+            guard p > 0 else { continue }
+            var path = paths[p]
+            let key = raw.frame[c]
+            switch keys.kinds[Int(key)] {
+            case .user:
+                path.innermost = key
+                if path.outermost < 0 { path.outermost = key }
+                path.userFrames += 1
+                if path.unmapped { path.garbage = true }
+            case .unmapped:
+                path.unmapped = true
+                path.userFrames += 1
+            case .unwound, .unwoundStack:
+                path.unwound = true
+            case .kernel, .literal:
+                break
             }
-            guard !unwound, let dso = leafBinary else { continue }
-            total[dso, default: 0] &+= w
-            samples[dso, default: 0] &+= raw.selfSamples[n]
-            let complete = outermost.flatMap(name).map { entries.contains($0) } ?? false
-            if garbage || (!complete && userFrames <= 2) { broken[dso, default: 0] &+= w }
+            paths[c] = path
+        }
+        for c in 1..<max(n, 1) where raw.selfWeight[c] > 0 {
+            let w = raw.selfWeight[c]
+            all &+= w
+            let path = paths[c]
+            guard !path.unwound, path.innermost >= 0 else { continue }
+            let dso = Int(keys.dsos[Int(path.innermost)])
+            total[dso] &+= w
+            samples[dso] &+= raw.selfSamples[c]
+            // Only stacks of one or two user frames need to know where they end.
+            if path.garbage {
+                broken[dso] &+= w
+            } else if path.userFrames <= 2 {
+                let out = Int(path.outermost)
+                if entry[out] == 0 { entry[out] = name(Int32(out)).map { entries.contains($0) } ?? false ? 1 : 2 }
+                if entry[out] == 2 { broken[dso] &+= w }
+            }
         }
         guard all > 0 else { return [] }
-        let flagged = broken.filter { dso, b in
-            let t = total[dso] ?? 0
-            return t > 0 && (samples[dso] ?? 0) >= minimumSamples && Double(b) >= brokenShare * Double(t)
+        let flagged = broken.indices.filter { dso in
+            let t = total[dso]
+            return t > 0 && samples[dso] >= minimumSamples && Double(broken[dso]) >= brokenShare * Double(t)
                 && Double(t) >= binaryShare * Double(all)
-        }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        return flagged.prefix(3).map { dso, b in
-            let t = total[dso] ?? 1
-            return "warning: \(binary(dso)): \(percent(b, t)) of its samples (\(percent(t, all)) of all) have call stacks cut after "
+        }.sorted { broken[$0] != broken[$1] ? broken[$0] > broken[$1] : $0 < $1 }
+        return flagged.prefix(3).map { dso in
+            let t = total[dso], b = broken[dso]
+            return "warning: \(binary(Int32(dso))): \(percent(b, t)) of its samples (\(percent(t, all)) of all) have call stacks cut after "
                 + "one or two frames or lost in [unknown] frames: it was built without frame pointers; record with "
                 + "--call-graph dwarf (flame record --call-graph dwarf -- …) for whole stacks"
         }

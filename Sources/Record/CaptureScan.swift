@@ -27,4 +27,10 @@ public struct CaptureScan: Sendable {
         programPID = program
         pids = seen
     }
+
+    /// The targets the capture does not hold: they exited between `--attach` finding them and
+    /// perf starting to record.
+    public func absent(_ targets: [AttachTarget]) -> [AttachTarget] {
+        targets.filter { !pids.contains($0.pid) }
+    }
 }

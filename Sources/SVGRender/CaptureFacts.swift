@@ -18,6 +18,11 @@ public struct CaptureFacts {
         self.off = off
         self.summary = summary
         self.program = program
+        if let on, on.totalWeight > 0 {
+            unresolvedShare = Double(FunctionTotals.unresolvedSelfWeight(on)) / Double(on.totalWeight)
+        } else {
+            unresolvedShare = nil
+        }
         switch (on?.processes, off?.processes) {
         case let (a?, b?): processes = a.merged(with: b)
         case let (a?, nil): processes = a
@@ -55,11 +60,7 @@ public struct CaptureFacts {
     }
 
     /// The share of on-CPU weight whose innermost frame has no symbol.
-    public var unresolvedShare: Double? {
-        guard let on, on.totalWeight > 0 else { return nil }
-        let t = FunctionTotals(on)
-        return Double(t.unresolvedSelfWeight()) / Double(on.totalWeight)
-    }
+    public let unresolvedShare: Double?
 
     /// The short pieces of the headline, for an SVG header (joined with " · ").
     public var parts: [String] {

@@ -30,7 +30,7 @@ struct RecordDrawing {
         }
         let scan = try CaptureScan(file)
         // What was asked for must be there, or the graphs would tell the story without it.
-        if let gone = attached.first(where: { !scan.pids.contains($0.pid) }) {
+        if let gone = scan.absent(attached).first {
             throw InputError.selection(file: data, detail: "--attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before "
                 + "recording began, so it is not in the capture; nothing drawn")
         }

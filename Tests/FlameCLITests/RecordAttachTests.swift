@@ -126,6 +126,40 @@ final class RecordAttachTests: XCTestCase {
         XCTAssertTrue(both.contains("of thread time in ") && both.contains("idle threads under [idle: …]"), "both.svg's off-CPU summary")
     }
 
+    /// Attached processes alone: for a while, or until Ctrl-C.
+    func testAttachWithoutAProgram() throws {
+        let dir = try prepare()
+        let pid = try startDaemon(dir)
+        // Jobs asked for while the daemon is recorded on its own.
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: dir + "/bin/jobcli")
+        client.arguments = [dir + "/sock", "6", "150"]
+        client.standardOutput = FileHandle.nullDevice
+        let timed = dir + "/timed"
+        let flame = Process()
+        flame.executableURL = CLITests.binary
+        flame.arguments = ["record", "--attach", "jobd", "--duration", "2s", "-o", timed]
+        flame.standardError = FileHandle.nullDevice
+        try flame.run()
+        usleep(1_200_000)  // perf's start
+        try client.run()
+        flame.waitUntilExit()
+        client.waitUntilExit()
+        XCTAssertEqual(flame.terminationStatus, 0)
+        let summary = try String(contentsOfFile: timed + "/summary.md", encoding: .utf8)
+        XCTAssertTrue(summary.hasPrefix("# jobd (pid \(pid), --attach jobd) and every process it started during the capture\n"), summary)
+        XCTAssertTrue(summary.contains("| `jobd-worker` |"), summary)
+        let selection = try String(contentsOfFile: timed + "/flame-record.json", encoding: .utf8)
+        XCTAssertFalse(selection.contains("program_pid"), selection)
+        // Until Ctrl-C: flame draws what was recorded, and exits 0 (there is no program's status).
+        let (status, log) = try CLITests.shell("'\(CLITests.binary.path)' record --attach \(pid) -o '\(dir)/until' & p=$!; sleep 2; "
+            + "kill -INT $p; wait $p; echo \"status=$?\"")
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(log.contains("until Ctrl-C") && log.contains("interrupted: drawing what was recorded"), log)
+        XCTAssertTrue(log.contains("status=0"), log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/until/summary.md"), log)
+    }
+
     func testAttachAndTreeRefusals() throws {
         let dir = try CLITests.makeTemporaryDirectory().path
         // A pid that does not exist, a name nothing runs under: one line, exit 2, nothing written.

@@ -1,4 +1,5 @@
 import XCTest
+import PerfData
 @testable import Record
 
 /// What `flame record` keeps of its selection, how `--attach` finds processes, and how it looks
@@ -93,5 +94,18 @@ final class RecordSelectionTests: XCTestCase {
         XCTAssertEqual(ProgramLookup.check("no-such-program", searchPath: dir.path)?.description, "no-such-program: command not found")
         XCTAssertEqual(ProgramLookup.check("./missing", searchPath: dir.path)?.status, 127)
         XCTAssertEqual(ProgramLookup.check(dir.path, searchPath: "")?.status, 126, "a directory cannot run")
+    }
+
+    /// An attached process that exited before perf began is not in the capture: found out from
+    /// the capture itself (threads.data: `perf record -- ./threads`).
+    func testTheCaptureSaysWhichAttachedProcessesItHolds() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("testdata/threads.data").path
+        let scan = try CaptureScan(try PerfDataFile(path: path))
+        let program = try XCTUnwrap(scan.programPID)
+        let present = AttachTarget(pid: program, comm: "threads", asked: "threads")
+        let gone = AttachTarget(pid: 999_999, comm: "sleep", asked: "999999")
+        XCTAssertEqual(scan.absent([present, gone]), [gone])
+        XCTAssertTrue(scan.pids.contains(1), "the processes perf listed when it began")
     }
 }
