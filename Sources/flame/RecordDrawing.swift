@@ -35,11 +35,13 @@ struct RecordDrawing {
                 + "recording began, so it is not in the capture; nothing drawn")
         }
         var present = attached
-        if !command.isEmpty && scan.programPID == nil {
+        // Without a program, what perf ran is its timer (`sleep` for --duration), not a program.
+        let program = command.isEmpty ? nil : scan.programPID
+        if !command.isEmpty && program == nil {
             CLI.say("warning: \(data): the program's process is not in the capture")
         }
-        present = present.filter { $0.pid != scan.programPID }
-        let selection = RecordSelection(command: command, programPID: scan.programPID, attached: present, perf: perf,
+        present = present.filter { $0.pid != program }
+        let selection = RecordSelection(command: command, programPID: program, attached: present, perf: perf,
                                         exitStatus: status, interrupted: interrupted)
         guard !selection.trees.isEmpty else {
             throw InputError.selection(file: data, detail: "none of the processes to record is in the capture")
@@ -66,7 +68,8 @@ struct RecordDrawing {
             try CLI.write(FoldedWriter.bytes(on), to: folder.path + "/oncpu.folded")
             graphs.append(try folder.graph(on, title: "On-CPU", file: "oncpu", palette: .hot, facts: facts))
         } else {
-            CLI.say("warning: \(data): no on-CPU sample of the program (it ran for less than a sampling period?); no on-CPU graph")
+            CLI.say("warning: \(data): no on-CPU sample of the recorded processes (they ran for less than a sampling period?); "
+                + "no on-CPU graph")
         }
         if let off {
             if off.profile.totalWeight > 0 {
@@ -77,12 +80,21 @@ struct RecordDrawing {
                     graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0)
                 }
             } else {
-                CLI.say("warning: \(data): the program never waited off-CPU; no off-CPU graph")
+                CLI.say("warning: \(data): the recorded processes never waited off-CPU; no off-CPU graph")
             }
         }
-        guard !graphs.isEmpty else { throw InputError.noSamples(file: data, detail: "nothing of the program was recorded") }
+        // A program that ran is something to draw; attached processes may have been idle throughout.
+        if graphs.isEmpty && !command.isEmpty {
+            throw InputError.noSamples(file: data, detail: "nothing of the program was recorded")
+        }
         let title = command.isEmpty ? selection.description : ShellWords.join(command)
         var notes = folder.notes
+        if graphs.isEmpty {
+            CLI.say("warning: \(data): the attached processes neither ran nor switched during the capture (idle throughout?): "
+                + "summary.md says so, no graph is drawn")
+            notes.insert("Nothing to draw: the recorded processes had no on-CPU sample and no scheduler event during the "
+                + "capture (idle throughout?).", at: 0)
+        }
         if let status, status != 0 { notes.insert("The program exited with status \(status).", at: 0) }
         if interrupted { notes.insert("The recording was interrupted (Ctrl-C): waits still open then are cut there.", at: 0) }
         try folder.writeSummary(MarkdownReport.summary(title: title, command: !command.isEmpty, facts: facts, selection: "Recorded: " + selection.description + ".",

@@ -82,6 +82,22 @@ final class CLITests: XCTestCase {
         return dir
     }
 
+    /// A temporary directory with testdata/src's workloads built into `bin/`, once perf has shown
+    /// it can record here (scheduler events too, with `scheduler`); else the test is skipped,
+    /// saying why.
+    static func liveWorkloads(scheduler: Bool) throws -> String {
+        let dir = try makeTemporaryDirectory().path
+        let probe = scheduler ? "perf sched record -o probe.data -- true" : "perf record -q -o probe.data -- true"
+        let (status, log) = try shell("cd '\(dir)' && \(probe) 2>&1")
+        guard status == 0 else {
+            throw XCTSkip("perf cannot record \(scheduler ? "scheduler events " : "")here (not installed, or not root): \(log)")
+        }
+        let src = root.appendingPathComponent("testdata/src").path
+        let (built, buildLog) = try shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
+        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        return dir
+    }
+
     /// `-o /dev/null` writes to the device: a temporary file renamed over it would turn the
     /// device into a regular file for the whole machine.
     func testOutputToADeviceWritesTheDevice() throws {

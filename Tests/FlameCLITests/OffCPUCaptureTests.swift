@@ -12,12 +12,7 @@ final class OffCPUCaptureTests: XCTestCase {
     /// Builds testdata/src, records `waiter` with `record` (perf's command up to `--`), and returns
     /// the directory and the truth lines the workload printed.
     func record(_ record: String, name: String) throws -> (String, [Truth]) {
-        let dir = try CLITests.makeTemporaryDirectory().path
-        let (probe, log) = try CLITests.shell("cd '\(dir)' && perf sched record -o probe.data -- true 2>&1")
-        guard probe == 0 else { throw XCTSkip("perf cannot record scheduler events here (not installed, or not root): \(log)") }
-        let src = CLITests.root.appendingPathComponent("testdata/src").path
-        let (built, buildLog) = try CLITests.shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
-        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        let dir = try CLITests.liveWorkloads(scheduler: true)
         let (status, out) = try CLITests.shell("cd '\(dir)' && \(record) -o \(name).data -- ./bin/waiter '\(dir)' 2>/dev/null")
         XCTAssertEqual(status, 0, out)
         let truth = out.split(separator: "\n").filter { $0.hasPrefix("truth ") }.compactMap { line -> Truth? in

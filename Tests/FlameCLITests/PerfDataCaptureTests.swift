@@ -28,12 +28,7 @@ final class PerfDataCaptureTests: XCTestCase {
 
     /// The workloads of testdata/src, built once into `dir/bin`; perf probed.
     func prepare() throws -> String {
-        let dir = try CLITests.makeTemporaryDirectory().path
-        let (probe, log) = try shell("perf record -q -o probe.data -- true 2>&1", in: dir)
-        guard probe == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(log)") }
-        let src = CLITests.root.appendingPathComponent("testdata/src").path
-        let (built, buildLog) = try shell("OUT='\(dir)/bin' bash '\(src)/build.sh' 2>&1", in: dir)
-        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        let dir = try CLITests.liveWorkloads(scheduler: false)
         let loop = """
         #include <time.h>
         int main(void) {

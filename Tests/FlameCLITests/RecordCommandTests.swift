@@ -2,15 +2,7 @@ import XCTest
 
 /// `flame record` end to end (needs perf and root, else skipped), and its refusals, simulated.
 final class RecordCommandTests: XCTestCase {
-    func prepare() throws -> String {
-        let dir = try CLITests.makeTemporaryDirectory().path
-        let (probe, log) = try CLITests.shell("cd '\(dir)' && perf sched record -o probe.data -- true 2>&1")
-        guard probe == 0 else { throw XCTSkip("perf cannot record scheduler events here (not installed, or not root): \(log)") }
-        let src = CLITests.root.appendingPathComponent("testdata/src").path
-        let (built, buildLog) = try CLITests.shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
-        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
-        return dir
-    }
+    func prepare() throws -> String { try CLITests.liveWorkloads(scheduler: true) }
 
     /// The root frame's total (`data-v` of the first frame) of each pane of an SVG.
     func rootTotals(_ svg: String) -> [UInt64] {

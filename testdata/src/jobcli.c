@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobline.h"
+
 #define KEEP_FRAME() volatile int keep_frame_ = 0; (void)keep_frame_
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,21 +49,6 @@ __attribute__((noinline)) static void *park(void *arg)
     return NULL;
 }
 
-static int read_line(int fd, char *buf, size_t size)
-{
-    size_t n = 0;
-    while (n + 1 < size) {
-        char c;
-        ssize_t r = read(fd, &c, 1);
-        if (r <= 0)
-            return 0;
-        if (c == '\n')
-            break;
-        buf[n++] = c;
-    }
-    buf[n] = 0;
-    return 1;
-}
 
 __attribute__((noinline)) static void ask(int fd, const char *request, char *answer, size_t size)
 {

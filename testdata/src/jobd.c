@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobline.h"
+
 #define KEEP_FRAME() volatile int keep_frame_ = 0; (void)keep_frame_
 
 static volatile uint64_t sink;
@@ -64,22 +66,6 @@ __attribute__((noinline)) static void run_worker(int ms)
         waitpid(pid, NULL, 0);
 }
 
-/* Reads one line (without its newline) into buf; 0 at the end of the connection. */
-static int read_line(int fd, char *buf, size_t size)
-{
-    size_t n = 0;
-    while (n + 1 < size) {
-        char c;
-        ssize_t r = read(fd, &c, 1);
-        if (r <= 0)
-            return 0;
-        if (c == '\n')
-            break;
-        buf[n++] = c;
-    }
-    buf[n] = 0;
-    return 1;
-}
 
 static void reply(int fd, const char *text)
 {
