@@ -97,13 +97,14 @@ final class RecordSelectionTests: XCTestCase {
     }
 
     /// An attached process that exited before perf began is not in the capture: found out from
-    /// the capture itself (threads.data: `perf record -- ./threads`).
+    /// the capture itself (waiter.mixed.data: `perf record -a … -- ./waiter`, so perf listed every
+    /// process when it began).
     func testTheCaptureSaysWhichAttachedProcessesItHolds() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("testdata/threads.data").path
+            .deletingLastPathComponent().appendingPathComponent("testdata/offcpu/waiter.mixed.data").path
         let scan = try CaptureScan(try PerfDataFile(path: path))
         let program = try XCTUnwrap(scan.programPID)
-        let present = AttachTarget(pid: program, comm: "threads", asked: "threads")
+        let present = AttachTarget(pid: program, comm: "waiter", asked: "waiter")
         let gone = AttachTarget(pid: 999_999, comm: "sleep", asked: "999999")
         XCTAssertEqual(scan.absent([present, gone]), [gone])
         XCTAssertTrue(scan.pids.contains(1), "the processes perf listed when it began")
