@@ -122,7 +122,6 @@ public final class OffCPUAccountant {
         var node: Int32
         var state: OffCPUState
         var preempted: Bool
-        var exiting: Bool
         var wake: UInt64?
         var firstSeen: UInt64?
         var thread: Int32
@@ -216,8 +215,10 @@ public final class OffCPUAccountant {
             let first = prevState.first
             let exiting = first == UInt8(ascii: "X") || first == UInt8(ascii: "Z")
             if exiting {
+                // Its last switch-out: it never comes back, and a later thread with its tid is another.
                 threadEnded(prev, at: time)
                 forget(prev)
+                summary.exited += 1
             }
             let t = thread()
             let admitted = options.admits(state: prevState)
@@ -227,15 +228,17 @@ public final class OffCPUAccountant {
                                       inTree: t.inTree)
                     }
                 }
-            if admitted {
+            if exiting {
+                // Nothing to count after a thread's death.
+            } else if admitted {
                 open[prev] = Open(start: time, node: outgoing(), state: OffCPUState(prevState),
-                                  preempted: first == UInt8(ascii: "R"), exiting: exiting,
+                                  preempted: first == UInt8(ascii: "R"),
                                   thread: summary.thread(tid: prev, pid: t.pid, comm: t.comm, processComm: t.processComm,
                                                          process: t.process),
                                   tid: prev, pid: t.pid.map { Int32(truncatingIfNeeded: $0) })
             } else {
                 summary.filtered += 1
-                if !exiting { waited.insert(prev) }
+                waited.insert(prev)
             }
         }
         if next > 0 {
@@ -305,13 +308,7 @@ public final class OffCPUAccountant {
     public func finish() {
         let end = summary.lastTime
         for (tid, o) in open.sorted(by: { $0.key < $1.key }) {
-            if o.exiting {
-                summary.exited += 1
-            } else {
-                summary.openAtEnd += 1
-                summary.openAtEndNanoseconds &+= end &- o.start
-                close(o, end: max(end, o.start), how: .cutAtEnd)
-            }
+            close(o, end: max(end, o.start), how: .cutAtEnd)
             open[tid] = nil
         }
         for tid in held.keys.sorted() { threadEnded(tid, at: exitedAt[tid] ?? end) }
@@ -337,7 +334,6 @@ public final class OffCPUAccountant {
         let total = end > o.start ? end - o.start : 0
         if total &+ undated < options.minBlockMicroseconds &* 1000 {
             summary.tooShort += 1
-            waited.insert(o.tid)
             return
         }
         var blocked = total
@@ -386,8 +382,10 @@ public final class OffCPUAccountant {
         }
     }
 
-    /// Thread `tid` ended (or the capture did) at `time`: its held waits are idle when one of
-    /// them filled its life in the capture and the thread hardly ran after it, else ordinary.
+    /// Thread `tid` ended (or the capture did) at `time`: it was idle when one of its held waits,
+    /// a sleep (state S: a disk wait is a wait for the disk), filled its life in the capture and
+    /// the thread hardly ran after it. That wait and the short ones after it (a pool shutting down)
+    /// are idle; the ones before it are ordinary.
     private func threadEnded(_ tid: Int32, at time: UInt64) {
         guard let waits = held[tid], let k = waits.indices.max(by: { waits[$0].total &+ waits[$0].undated < waits[$1].total &+ waits[$1].undated })
         else { return }
@@ -398,28 +396,37 @@ public final class OffCPUAccountant {
         let after = time &- long.end
         let waitedAfter = waits[(k + 1)...].reduce(UInt64(0)) { $0 &+ $1.total &+ $1.undated }
         let ranAfter = after > waitedAfter ? after - waitedAfter : 0
-        guard life > 0, time >= long.end, ranAfter <= OffCPUAccountant.idleExitRun,
+        guard long.state == .sleeping, life > 0, time >= long.end, ranAfter <= OffCPUAccountant.idleExitRun,
               Double(long.total &+ long.undated) >= OffCPUAccountant.idleShare * Double(life) else {
             release(tid)
             return
         }
         held[tid] = nil
         waited.insert(tid)
-        for w in waits {
+        for (i, w) in waits.enumerated() {
+            guard i >= k else {
+                charge(w.charges, tid: w.tid, pid: w.pid)
+                summary.add(thread: w.thread, nanoseconds: w.total, undated: w.undated, state: w.state, openAtEnd: w.openAtEnd)
+                continue
+            }
             let start = w.charges.map(\.start).min() ?? born
             idle.append(IdleWait(node: w.node, nanoseconds: w.total &+ w.undated, start: start, tid: tid, pid: w.pid, thread: w.thread))
             summary.addIdle(thread: w.thread, nanoseconds: w.total &+ w.undated)
         }
     }
 
-    /// Charges the idle waits, each under its process's `[idle: N threads]` frame.
+    /// Charges the idle waits, each under its process's `[idle: N threads]` frame (by
+    /// incarnation when the input has them: a reused pid is another process).
     private func chargeIdle() {
-        var threadsByProcess: [Int32: Set<Int32>] = [:]
-        for w in idle { threadsByProcess[w.pid ?? -w.tid, default: []].insert(w.tid) }
+        func key(_ w: IdleWait) -> Int64 {
+            if let p = summary.threads[Int(w.thread)].process { return Int64(p) }
+            return w.pid.map { Int64($0) | 1 << 40 } ?? Int64(-w.tid) << 1
+        }
+        var threadsByProcess: [Int64: Set<Int32>] = [:]
+        for w in idle { threadsByProcess[key(w), default: []].insert(w.tid) }
         for w in idle {
-            let key = w.pid ?? -w.tid
             let comm = summary.processComm(thread: w.thread)
-            let node = charges.idleNode(for: w.node, processComm: comm, pid: w.pid, threads: threadsByProcess[key]?.count ?? 1)
+            let node = charges.idleNode(for: w.node, processComm: comm, pid: w.pid, threads: threadsByProcess[key(w)]?.count ?? 1)
             charges.charge(node, nanoseconds: w.nanoseconds, part: .idle, start: w.start, tid: w.tid, pid: w.pid)
         }
         idle.removeAll()

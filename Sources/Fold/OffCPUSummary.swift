@@ -85,7 +85,11 @@ public struct OffCPUSummary: Sendable {
         threads[Int(thread)].nanoseconds &+= nanoseconds
         threads[Int(thread)].byState[state] &+= nanoseconds
         threads[Int(thread)].undatedNanoseconds &+= undated
-        if openAtEnd { threads[Int(thread)].openAtEndNanoseconds &+= nanoseconds }
+        if openAtEnd {
+            threads[Int(thread)].openAtEndNanoseconds &+= nanoseconds
+            self.openAtEnd += 1
+            openAtEndNanoseconds &+= nanoseconds
+        }
         threads[Int(thread)].intervals += 1
     }
 

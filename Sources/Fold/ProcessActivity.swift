@@ -9,6 +9,7 @@ final class ProcessActivity {
 
     @inline(__always)
     func addOnCPU(_ process: UInt32, weight: UInt64) {
+        guard process != ProcessTree.nobody else { return }
         let i = Int(process)
         if i >= onWeight.count {
             onWeight += [UInt64](repeating: 0, count: i + 1 - onWeight.count + 64)

@@ -63,6 +63,14 @@ public final class ProcessTree {
     private var live: [Int32: ID] = [:]
     /// Live threads by tid.
     private var threads: [Int32: Thread] = [:]
+    /// Processes that ended lately, by pid: a process's last switch-out and the samples of its
+    /// exit come after its EXIT record. Bounded (the oldest go first), and a FORK of the pid ends it.
+    private var recent: [Int32: ID] = [:]
+    private var recentOrder: [Int32] = []
+    private static let recentLimit = 1024
+    /// Records perf synthesized for what existed when recording began list a child before its
+    /// parent when the pids wrapped: their trees are settled once the first timed record comes.
+    private var unsettled = false
     /// Roots seen in the capture (a root never seen is a mistake worth telling).
     public private(set) var rootsSeen: Set<Int32> = []
     /// First and last record time seen (0 is the time of synthesized records).
@@ -79,8 +87,12 @@ public final class ProcessTree {
     /// Whether processes are chosen by roots or pids (else every process is selected).
     public var selectsProcesses: Bool { !roots.isEmpty || !pids.isEmpty }
 
+    /// The id of no process: samples without a pid (`-1`) are nobody's.
+    public static let nobody: ID = .max
+
     /// Updates the tree from a record; samples only extend the time span and reveal threads.
     public func apply(_ record: PerfRecord) {
+        if unsettled && record.sampleID.time > 0 { settle() }
         switch record {
         case .fork(let f): fork(f)
         case .exit(let e): exit(e)
@@ -95,6 +107,7 @@ public final class ProcessTree {
     /// Extends the span of the capture to `time` (a sample's time).
     @inline(__always)
     public func noteTime(_ time: UInt64) {
+        if unsettled && time > 0 { settle() }
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
     }
@@ -104,7 +117,8 @@ public final class ProcessTree {
     public func process(pid: Int32) -> ID {
         // Samples come in runs of one process: the last answer, until the tree changes.
         if pid == lastPid && generation == lastGeneration { return lastID }
-        let id = live[pid] ?? create(pid: pid, ppid: -1, parent: nil, comm: ":\(pid)", start: nil, parentInTree: false)
+        guard pid > 0 else { return ProcessTree.nobody }
+        let id = live[pid] ?? recent[pid] ?? create(pid: pid, ppid: -1, parent: nil, comm: ":\(pid)", start: nil, parentInTree: false)
         (lastPid, lastID, lastGeneration) = (pid, id, generation)
         return id
     }
@@ -124,7 +138,7 @@ public final class ProcessTree {
     /// Whether the live process of `pid` is in the tree of a root.
     @inline(__always)
     public func isInTree(pid: Int32) -> Bool {
-        guard let id = live[pid] else { return roots.contains(pid) && !rootsSeen.contains(pid) }
+        guard let id = live[pid] ?? recent[pid] else { return roots.contains(pid) && !rootsSeen.contains(pid) }
         return byID[id]?.inTree ?? false
     }
 
@@ -140,7 +154,10 @@ public final class ProcessTree {
     }
 
     /// Every kept process (selected ones, and live ones), in the order they appeared.
-    public var kept: [Process] { byID.values.sorted { $0.id < $1.id } }
+    public var kept: [Process] {
+        if unsettled { settle() }
+        return byID.values.sorted { $0.id < $1.id }
+    }
 
     /// The selected processes, in the order they appeared.
     public var selected: [Process] { kept.filter(\.selected) }
@@ -161,6 +178,7 @@ public final class ProcessTree {
         byID[id] = Process(id: id, pid: pid, ppid: ppid, parent: parent, comm: comm, executable: nil, start: start,
                            end: nil, selected: selected, inTree: inTree, root: root)
         generation &+= 1
+        recent[pid] = nil
         live[pid] = id
         threads[pid] = Thread(process: id, start: start)
         return id
@@ -173,6 +191,8 @@ public final class ProcessTree {
             // A new process (or the synthesized record of one): the parent is the forking process.
             if let old = live[f.pid] { retire(old, at: f.time) }
             let parent = live[f.ppid]
+            // A synthesized record whose parent comes later in perf's list.
+            if start == nil && parent == nil && f.ppid > 0 { unsettled = true }
             let parentInTree = parent.flatMap { byID[$0]?.inTree } ?? false
             let comm = parent.flatMap { byID[$0]?.comm } ?? ":\(f.pid)"
             _ = create(pid: f.pid, ppid: f.ppid == f.pid ? -1 : f.ppid, parent: parent, comm: comm, start: start,
@@ -203,7 +223,15 @@ public final class ProcessTree {
     private func retire(_ id: ID, at time: UInt64) {
         guard var p = byID[id] else { return }
         generation &+= 1
-        if live[p.pid] == id { live[p.pid] = nil }
+        if live[p.pid] == id {
+            live[p.pid] = nil
+            recent[p.pid] = id
+            recentOrder.append(p.pid)
+            if recentOrder.count > ProcessTree.recentLimit {
+                let oldest = recentOrder.removeFirst()
+                if recent[oldest] != nil && live[oldest] == nil && !recentOrder.contains(oldest) { recent[oldest] = nil }
+            }
+        }
         if p.selected {
             if p.end == nil { p.end = time }
             byID[id] = p
@@ -228,5 +256,30 @@ public final class ProcessTree {
               byID[id]?.awaitingExecutable == true else { return }
         byID[id]?.executable = m.filename
         byID[id]?.awaitingExecutable = false
+    }
+
+    /// Gives the processes perf listed when recording began their parents, trees and roots,
+    /// whatever order it listed them in.
+    private func settle() {
+        unsettled = false
+        var done: [ID: Bool] = [:]
+        func visit(_ id: ID, _ depth: Int) -> Bool {
+            if let d = done[id] { return d }
+            guard var p = byID[id] else { return false }
+            done[id] = p.inTree   // for now: a cycle of ppids ends here
+            if !p.inTree && p.start == nil && depth < 256 {
+                if p.parent == nil, p.ppid > 0, let parent = live[p.ppid], parent != id { p.parent = parent }
+                if let parent = p.parent, visit(parent, depth + 1), let up = byID[parent] {
+                    p.inTree = true
+                    p.root = up.root
+                    p.selected = true
+                }
+                byID[id] = p
+            }
+            done[id] = p.inTree
+            return p.inTree
+        }
+        for id in live.values.sorted() { _ = visit(id, 0) }
+        generation &+= 1
     }
 }

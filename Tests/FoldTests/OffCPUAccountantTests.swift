@@ -268,7 +268,54 @@ final class OffCPUAccountantTests: XCTestCase {
         XCTAssertEqual(ledger.charges.filter { $0.part == .idle }.map(\.ns), [9_995_000])
         // The main thread's last wait is open at the end: cut there, counted, not idle.
         XCTAssertEqual(ledger.charges.filter { $0.tid == 100 }.map(\.part), [.blocked, .openAtEnd])
-        XCTAssertEqual(a.summary.openAtEnd, 2)
+        XCTAssertEqual(a.summary.openAtEnd, 1, "the idle thread's wait is not among the open ones counted")
+        XCTAssertEqual(a.summary.openAtEndNanoseconds, 999_000)
+    }
+
+    func testADiskWaitIsNeverIdleAndEarlierWaitsStayOrdinary() {
+        let (ledger, a) = idleCase { a in
+            sw(a, 10, prev: 101, "D", next: 0)       // one long disk wait, its whole life
+            sw(a, 9000, prev: 0, next: 101)
+            sw(a, 9001, prev: 101, "X", next: 0)
+            sw(a, 20, prev: 102, next: 0)            // a real wait first, then parked for good
+            sw(a, 500, prev: 0, next: 102)
+            sw(a, 510, prev: 102, next: 0)
+            sw(a, 9500, prev: 0, next: 7)
+        }
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 101 }.map(\.part), [.blocked])
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 102 }.map(\.part), [.blocked, .idle])
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 102 && $0.part == .blocked }.map(\.ns), [480_000])
+        XCTAssertEqual(a.summary.idleThreads, 1)
+    }
+
+    func testAReusedTidIsAnotherThreadAfterTheLastSwitchOut() {
+        make()
+        sw(100, prev: 5, "S", next: 0, node: 3)
+        sw(200, prev: 0, next: 5)
+        sw(300, prev: 5, "X", next: 0, node: 4)     // 5 dies
+        sw(900, prev: 0, next: 5, node: 9)          // a new thread 5 runs for the first time
+        sw(950, prev: 5, "S", next: 0, node: 6)
+        sw(1000, prev: 0, next: 5)
+        accountant.finish()
+        // Nothing from the dead thread's end to the new one's first run.
+        XCTAssertEqual(ledger.charges.map(\.node), [3, 6])
+        XCTAssertEqual(ledger.charges.map(\.ns), [100_000, 50_000])
+        XCTAssertEqual(accountant.summary.exited, 1)
+    }
+
+    func testAShortWaitLeftOutByMinBlockDoesNotDecideIdleness() {
+        var o = OffCPUOptions()
+        o.minBlockMicroseconds = 50
+        let ledger = IdleLedger()
+        let a = OffCPUAccountant(options: o, filter: ProcessFilter(), charges: ledger)
+        sw(a, 0, prev: 100, next: 0)
+        sw(a, 10, prev: 101, next: 0)              // 20 µs: too short to count
+        sw(a, 30, prev: 0, next: 101)
+        sw(a, 40, prev: 101, next: 0)              // then parked until the end
+        sw(a, 9000, prev: 0, next: 7)
+        a.finish()
+        XCTAssertEqual(ledger.charges.filter { $0.tid == 101 }.map(\.part), [.idle])
+        XCTAssertEqual(a.summary.tooShort, 1)
     }
 
     func testWaitsBegunBeforeTheCaptureAreCountedApartOnlyWhenTheInputCanTell() {

@@ -124,4 +124,35 @@ final class ProcessTreeTests: XCTestCase {
         XCTAssertNotNil(p.end)
         XCTAssertGreaterThan(t.lastTime, t.firstTime)
     }
+
+    /// perf lists what existed when recording began in /proc order: after a pid wrap, a child
+    /// (5) before its parent (900) before the daemon's root (1000 → 900 → 5).
+    func testProcessesListedBeforeTheirParentsStillJoinTheirTree() {
+        let t = ProcessTree(roots: [1000])
+        fork(t, 0, pid: 5, ppid: 900)
+        fork(t, 0, pid: 6, ppid: 5)
+        fork(t, 0, pid: 900, ppid: 1000)
+        fork(t, 0, pid: 1000, ppid: 1)
+        fork(t, 0, pid: 7, ppid: 1)
+        fork(t, 10, pid: 8, ppid: 6)                     // the first timed record
+        XCTAssertEqual(Set(t.selected.map(\.pid)), [1000, 900, 5, 6, 8])
+        XCTAssertEqual(t.selected.first { $0.pid == 5 }?.root, 1000)
+        XCTAssertTrue(t.isInTree(pid: 8), "and what they start meanwhile")
+    }
+
+    /// A leader's EXIT comes before its last switch-out and the samples of its exit: they still
+    /// belong to it, not to a made-up process.
+    func testAProcessIsFoundBetweenItsExitAndThePidsNextUse() {
+        let t = ProcessTree(roots: [7])
+        fork(t, 1, pid: 7, ppid: 1)
+        fork(t, 2, pid: 8, ppid: 7)
+        let id = t.process(pid: 8)
+        exit(t, 3, pid: 8)
+        XCTAssertEqual(t.process(pid: 8), id)
+        XCTAssertTrue(t.isInTree(pid: 8))
+        XCTAssertEqual(t.selected.map(\.pid), [7, 8], "no process \":8\" made up")
+        fork(t, 4, pid: 8, ppid: 1)                      // the pid used again
+        XCTAssertNotEqual(t.process(pid: 8), id)
+        XCTAssertEqual(t.process(pid: -1), ProcessTree.nobody, "a sample without a process is nobody's")
+    }
 }
