@@ -25,6 +25,12 @@ public struct PerfReadReport: Sendable {
     /// The file's name, for the messages (every message names the file it is about).
     public var file = "perf.data"
 
+    /// `a + b`, or `UInt64.max` where that overflows (loss counts of a damaged file).
+    public static func saturating(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
     /// One line per warning, plus the unknown-type summary and the error, for printing.
     public var messages: [String] {
         var out = warnings.map(\.description)

@@ -117,8 +117,10 @@ public final class ProcessTree {
     public func process(pid: Int32) -> ID {
         // Samples come in runs of one process: the last answer, until the tree changes.
         if pid == lastPid && generation == lastGeneration { return lastID }
-        guard pid > 0 else { return ProcessTree.nobody }
-        let id = live[pid] ?? recent[pid] ?? create(pid: pid, ppid: -1, parent: nil, comm: ":\(pid)", start: nil, parentInTree: false)
+        guard pid >= 0 else { return ProcessTree.nobody }
+        // pid 0 is the idle task, which perf calls swapper and lists no COMM for.
+        let id = live[pid] ?? recent[pid]
+            ?? create(pid: pid, ppid: -1, parent: nil, comm: pid == 0 ? "swapper" : ":\(pid)", start: nil, parentInTree: false)
         (lastPid, lastID, lastGeneration) = (pid, id, generation)
         return id
     }

@@ -210,11 +210,12 @@ final class RecordWalker {
         switch r {
         case .sample: report.samples += 1
         case .lost(let l):
+            // Counts from a damaged or hostile file saturate rather than wrap to a small number.
             if l.isLostSamples {
-                report.lostSamples &+= l.lost
+                report.lostSamples = PerfReadReport.saturating(report.lostSamples, l.lost)
             } else {
                 report.lostRecords += 1
-                report.lostEvents &+= l.lost
+                report.lostEvents = PerfReadReport.saturating(report.lostEvents, l.lost)
             }
         default: break
         }

@@ -28,6 +28,7 @@ public enum AttachTargets {
     /// order given, each once. `proc`: where the process table is (tests point elsewhere).
     public static func resolve(_ specs: [String], proc: String = "/proc") throws -> [AttachTarget] {
         var out: [AttachTarget] = []
+        let ancestors = lineage(of: getpid(), proc: proc)
         for spec in specs {
             for part in spec.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
                 guard !part.isEmpty else { throw AttachError(message: "--attach \(spec): an empty name or pid") }
@@ -36,9 +37,13 @@ public enum AttachTargets {
                     guard pid > 0, isRunning(pid: pid, proc: proc), let comm = readComm(pid: pid, proc: proc) else {
                         throw AttachError(message: "--attach \(part): no such process (is it running? `pgrep -a NAME` lists processes)")
                     }
+                    if ancestors.contains(pid) {
+                        throw AttachError(message: "--attach \(part): \(comm) (pid \(pid)) is \(pid == getpid() ? "flame itself" : "an ancestor of flame"), "
+                            + "so its tree would hold flame and perf themselves; attach the daemon, not the shell flame runs in")
+                    }
                     found = [AttachTarget(pid: pid, comm: comm, asked: part)]
                 } else {
-                    found = byName(part, proc: proc)
+                    found = byName(part, proc: proc, skipping: ancestors)
                     if found.isEmpty {
                         throw AttachError(message: "--attach \(part): no running process has this comm or executable name "
                             + "(start it first, e.g. `sccache --start-server`)")
@@ -50,18 +55,47 @@ public enum AttachTargets {
         return out
     }
 
+    /// `pid` and its ancestors up to init, from each process's parent in /proc (flame, the shell
+    /// that ran it, that shell's terminal, ...): what `--attach` must not take, since their trees
+    /// hold flame and perf.
+    static func lineage(of pid: Int32, proc: String) -> Set<Int32> {
+        var out: Set<Int32> = []
+        var next: Int32? = pid
+        while let p = next, p > 0, out.insert(p).inserted {
+            next = parent(of: p, proc: proc)
+        }
+        return out
+    }
+
+    /// The parent pid from `/proc/PID/stat` (the field after the state), nil when unreadable.
+    static func parent(of pid: Int32, proc: String) -> Int32? {
+        guard let fields = statFields(pid: pid, proc: proc), fields.count > 1 else { return nil }
+        return Int32(fields[1])
+    }
+
+    /// The fields of `/proc/PID/stat` after the comm: the state, the parent, ...
+    private static func statFields(pid: Int32, proc: String) -> [Substring]? {
+        let fd = open("\(proc)/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        // "pid (comm) S ppid ...": the fields follow the last ')' (a comm may hold parentheses).
+        guard n > 0, let close = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return nil }
+        return String(decoding: buffer[(close + 2)..<n], as: UTF8.self).split(separator: " ")
+    }
+
     /// Processes whose comm (what `ps` shows, cut at 15 bytes) or executable's file name is `name`;
-    /// never flame itself or its parent.
-    static func byName(_ name: String, proc: String) -> [AttachTarget] {
+    /// never one of `skipping` (flame and its ancestors).
+    static func byName(_ name: String, proc: String, skipping: Set<Int32> = []) -> [AttachTarget] {
         guard let dir = opendir(proc) else { return [] }
         defer { closedir(dir) }
-        let me = getpid(), parent = getppid()
         var out: [AttachTarget] = []
         while let entry = readdir(dir) {
             let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard let pid = Int32(entryName), pid != me, pid != parent, isRunning(pid: pid, proc: proc),
+            guard let pid = Int32(entryName), !skipping.contains(pid), isRunning(pid: pid, proc: proc),
                   let comm = readComm(pid: pid, proc: proc) else { continue }
             let exe = executableName(pid: pid, proc: proc)
             if comm == name || (name.utf8.count > 15 && name.hasPrefix(comm) && comm.utf8.count == 15) || exe == name {
@@ -73,15 +107,8 @@ public enum AttachTargets {
 
     /// Whether `pid` is a process that runs: not a zombie waiting for its parent, not gone.
     static func isRunning(pid: Int32, proc: String) -> Bool {
-        let fd = open("\(proc)/\(pid)/stat", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        // "pid (comm) S ...": the state follows the last ')' (a comm may hold parentheses).
-        guard n > 0, let close = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")), close + 2 < n else { return false }
-        let state = buffer[close + 2]
-        return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+        guard let state = statFields(pid: pid, proc: proc)?.first else { return false }
+        return state != "Z" && state != "X"
     }
 
     /// The comm of a live process, nil when there is none.

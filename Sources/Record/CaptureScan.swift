@@ -5,26 +5,30 @@ import PerfData
 /// not among them). One pass over the task records, samples skipped.
 public struct CaptureScan: Sendable {
     /// The program perf ran: perf forks it before recording starts, so it is among the processes
-    /// perf lists then, under the comm `perf-exec` until it execs.
+    /// perf lists then, under the comm `perf-exec` until it execs. Of several (another perf
+    /// running a program meanwhile, seen system-wide), the child of this perf.
     public var programPID: Int32?
     /// Every process id of a COMM or FORK record.
     public var pids: Set<Int32> = []
 
-    public init(_ file: PerfDataFile) throws {
-        var program: Int32?
+    /// `perf`: the pid of the perf that recorded, when known (`PerfRun.pid`).
+    public init(_ file: PerfDataFile, perf: Int32? = nil) throws {
+        var execs: [Int32] = []
+        var parents: [Int32: Int32] = [:]
         var seen: Set<Int32> = []
         _ = try file.forEachRecord(ordered: false, sample: { _ in }, other: { record in
             switch record {
             case .comm(let c):
                 seen.insert(c.pid)
-                if program == nil && c.comm == "perf-exec" { program = c.pid }
+                if c.comm == "perf-exec" && !execs.contains(c.pid) { execs.append(c.pid) }
             case .fork(let f):
                 seen.insert(f.pid)
+                if f.pid == f.tid && parents[f.pid] == nil { parents[f.pid] = f.ppid }
             default:
                 break
             }
         })
-        programPID = program
+        programPID = execs.first { perf != nil && parents[$0] == perf } ?? execs.first
         pids = seen
     }
 

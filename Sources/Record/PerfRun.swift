@@ -14,6 +14,8 @@ public final class PerfRun {
     public let arguments: [String]
     /// Whether flame was interrupted while perf ran.
     public private(set) var interrupted = false
+    /// perf's process id once it runs (the program's parent in the capture), else 0.
+    public private(set) var pid: pid_t = 0
 
     public init(arguments: [String]) {
         self.arguments = arguments
@@ -33,6 +35,7 @@ public final class PerfRun {
         defer { for a in argv { free(a) } }
         let spawned = posix_spawn(&pid, arguments[0], nil, nil, &argv, environ)
         guard spawned == 0 else { throw SpawnError(program: arguments[0], reason: String(cString: strerror(spawned))) }
+        self.pid = pid
 
         forwardTo = pid
         interruptedBySignal = 0

@@ -18,7 +18,7 @@ public enum BothView {
                                summary: onCPULine(on, countName: countName), palette: options.palette, countName: countName)
         let offPane = FlamePane(tree: FlameTree(off, reverse: reverse, collapseRuns: runs), unit: off.unit, title: "Off-CPU",
                                 summary: offCPULine(off, summary: summary), palette: .io, countName: "ns off-CPU")
-        var headline = ["on-CPU: \(short(on, countName: countName))", "off-CPU: \(ValueFormat.duration(nanoseconds: off.totalWeight))"]
+        var headline = ["on-CPU: \(short(on, countName: countName))", "off-CPU: " + offCPUShort(off, summary: summary)]
         if let span = span(on, off, summary) { headline.append("capture: \(ValueFormat.duration(nanoseconds: span)) wall time") }
         return FlameDocument(options: options, layout: layout, headline: headline.joined(separator: " · "), panes: [onPane, offPane])
     }
@@ -57,6 +57,15 @@ public enum BothView {
         case .events(let e): return "\(ValueFormat.grouped(p.totalWeight)) \(eventName(e)) in \(samples) samples"
         case .offCPU: return ValueFormat.duration(nanoseconds: p.totalWeight)
         }
+    }
+
+    /// The off-CPU total of the headline: thread time counted as the summary counts it (idle
+    /// threads apart, said so), else the profile's weight.
+    static func offCPUShort(_ p: Profile, summary: OffCPUSummary?) -> String {
+        guard let summary, summary.hasIntervals else { return ValueFormat.duration(nanoseconds: p.totalWeight) }
+        var s = "\(ValueFormat.duration(nanoseconds: summary.totalNanoseconds)) of thread time"
+        if summary.idleThreads > 0 { s += " (+\(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) idle)" }
+        return s
     }
 
     static func offCPULine(_ p: Profile, summary: OffCPUSummary?) -> String {

@@ -80,7 +80,10 @@ public struct CaptureFacts {
             out.append(s)
         }
         if let p = processes, p.lostEvents > 0 || p.lostSamples > 0 {
-            out.append("lost: \(ValueFormat.grouped(p.lostEvents + p.lostSamples)) events")
+            var lost: [String] = []
+            if p.lostEvents > 0 { lost.append("\(ValueFormat.grouped(p.lostEvents)) events") }
+            if p.lostSamples > 0 { lost.append("\(ValueFormat.grouped(p.lostSamples)) samples") }
+            out.append("lost: " + lost.joined(separator: ", "))
         }
         if let u = unresolvedShare, u >= 0.001 { out.append("\(ValueFormat.fixed(u * 100, decimals: 1))% of on-CPU unresolved") }
         return out
@@ -110,11 +113,20 @@ public struct CaptureFacts {
                     s += "; \(summary.openAtEnd) wait\(summary.openAtEnd == 1 ? "" : "s") still open at the end cut there and counted "
                         + "(\(ValueFormat.duration(nanoseconds: summary.openAtEndNanoseconds)))"
                 }
+                if summary.waitsBeforeCapture > 0 {
+                    s += "; \(summary.waitsBeforeCapture) wait\(summary.waitsBeforeCapture == 1 ? "" : "s") begun before the capture "
+                        + "(\(ValueFormat.duration(nanoseconds: summary.waitsBeforeCaptureNanoseconds)) within it) not counted: "
+                        + "their stacks were not recorded"
+                }
+                if summary.undatedNanoseconds > 0 {
+                    s += "; \(ValueFormat.duration(nanoseconds: summary.undatedNanoseconds)) more whose end could not be dated "
+                        + "(no switch-in recorded), drawn under `[switch-in not recorded]`"
+                }
             }
             out.append(s)
         }
         if let p = processes {
-            out.append("samples lost: " + (p.lostEvents + p.lostSamples == 0 ? "none"
+            out.append("samples lost: " + (p.lostEvents == 0 && p.lostSamples == 0 ? "none"
                 : "\(ValueFormat.grouped(p.lostEvents)) events (LOST), \(ValueFormat.grouped(p.lostSamples)) samples (LOST_SAMPLES)"))
         }
         if let u = unresolvedShare { out.append("unresolved: \(ValueFormat.fixed(u * 100, decimals: 1))% of on-CPU time ends in frames without a symbol") }
@@ -126,15 +138,16 @@ public struct CaptureFacts {
         guard let p = processes, !p.rows.isEmpty else { return nil }
         let unit = p.onCPUUnit
         let hasOn = p.rows.contains { $0.onCPU != nil }, hasOff = p.rows.contains { $0.offCPU != nil }
+        let other = hasOther(p)
         var header = ["Command", "Processes", "Threads"]
         if hasOn { header.append("On-CPU") }
-        if hasOff { header += ["Off-CPU R", "S", "D", "Idle"] }
+        if hasOff { header += offHeader(other) + ["Idle"] }
         header.append("Lifetime (sum)")
         let groups = p.groups
         var rows: [[String]] = groups.prefix(limit).map { g in
             var r = [g.comm, "×\(g.processes)", String(g.threads)]
             if hasOn { r.append(g.onCPU.map { amount($0, unit) } ?? "–") }
-            if hasOff { r += offCells(g.offCPU) + [g.idleNanoseconds > 0 ? ValueFormat.duration(nanoseconds: g.idleNanoseconds) : "–"] }
+            if hasOff { r += offCells(g.offCPU, other) + [idle(g.idleNanoseconds)] }
             r.append(ValueFormat.duration(nanoseconds: g.busyNanoseconds))
             return r
         }
@@ -145,7 +158,7 @@ public struct CaptureFacts {
             if hasOff {
                 var sum = OffCPUStates()
                 for g in rest { if let o = g.offCPU { sum.add(o) } }
-                r += offCells(sum) + [ValueFormat.duration(nanoseconds: rest.reduce(0) { $0 &+ $1.idleNanoseconds })]
+                r += offCells(sum, other) + [idle(rest.reduce(0) { $0 &+ $1.idleNanoseconds })]
             }
             r.append(ValueFormat.duration(nanoseconds: rest.reduce(0) { $0 &+ $1.busyNanoseconds }))
             rows.append(r)
@@ -159,9 +172,11 @@ public struct CaptureFacts {
         guard let p = processes, !p.rows.isEmpty else { return nil }
         let unit = p.onCPUUnit
         let hasOn = p.rows.contains { $0.onCPU != nil }, hasOff = p.rows.contains { $0.offCPU != nil }
+        let other = hasOther(p), hasIdle = p.rows.contains { $0.idleNanoseconds > 0 }
         var header = ["PID", "Parent", "Command", "Executable", "Start", "End", "Threads"]
         if hasOn { header.append("On-CPU") }
-        if hasOff { header += ["Off-CPU R", "S", "D"] }
+        if hasOff { header += offHeader(other) }
+        if hasIdle { header.append("Idle") }
         let sorted = p.rows.enumerated().sorted { a, b in
             let ka = (a.element.onCPU ?? 0, a.element.offCPU?.total ?? 0), kb = (b.element.onCPU ?? 0, b.element.offCPU?.total ?? 0)
             return ka != kb ? ka > kb : a.offset < b.offset
@@ -174,7 +189,8 @@ public struct CaptureFacts {
             var cells = [String(r.pid), r.ppid >= 0 ? String(r.ppid) : "?", r.comm, r.executable ?? "?",
                          at(r.start, "before"), at(r.end, "running"), String(r.threads)]
             if hasOn { cells.append(r.onCPU.map { amount($0, unit) } ?? "–") }
-            if hasOff { cells += offCells(r.offCPU) }
+            if hasOff { cells += offCells(r.offCPU, other) }
+            if hasIdle { cells.append(idle(r.idleNanoseconds)) }
             return cells
         }
         if sorted.count > limit {
@@ -184,16 +200,32 @@ public struct CaptureFacts {
             if hasOff {
                 var sum = OffCPUStates()
                 for r in rest { if let o = r.offCPU { sum.add(o) } }
-                cells += offCells(sum)
+                cells += offCells(sum, other)
             }
+            if hasIdle { cells.append(idle(rest.reduce(0) { $0 &+ $1.idleNanoseconds })) }
             rows.append(cells)
         }
         return TextTable(header: header, rows: rows, rightAligned: Set([0, 1]).union(4..<header.count), code: [2, 3])
     }
 
-    private func offCells(_ o: OffCPUStates?) -> [String] {
-        guard let o else { return ["–", "–", "–"] }
-        return [OffCPUState.runnable, .sleeping, .disk].map { o[$0] > 0 ? ValueFormat.duration(nanoseconds: o[$0]) : "0" }
+    /// Whether any process has off-CPU time in a state other than R, S or D (`I`, `T`, ...),
+    /// which then gets its own column rather than vanishing from the split.
+    private func hasOther(_ p: ProcessTable) -> Bool {
+        p.rows.contains { ($0.offCPU?[.other] ?? 0) > 0 }
+    }
+
+    private func offHeader(_ other: Bool) -> [String] {
+        ["Off-CPU R", "S", "D"] + (other ? ["Other"] : [])
+    }
+
+    private func offCells(_ o: OffCPUStates?, _ other: Bool) -> [String] {
+        let states: [OffCPUState] = other ? [.runnable, .sleeping, .disk, .other] : [.runnable, .sleeping, .disk]
+        guard let o else { return states.map { _ in "–" } }
+        return states.map { o[$0] > 0 ? ValueFormat.duration(nanoseconds: o[$0]) : "0" }
+    }
+
+    private func idle(_ ns: UInt64) -> String {
+        ns > 0 ? ValueFormat.duration(nanoseconds: ns) : "–"
     }
 
     private func amount(_ w: UInt64, _ unit: WeightUnit?) -> String {

@@ -40,8 +40,12 @@ extension MarkdownReport {
                                   limit: Int, notes: [String] = []) -> String {
         var out = "# \(TextTable.mdText(title))\n\n"
         out += "## Difference\n\n"
-        out += "Before: \(TextTable.codeSpan(before.name)) · after: \(TextTable.codeSpan(after.name)). Numbers are as measured "
-            + "(not normalized); off-CPU is thread time, summed over threads.\n\n"
+        let scaled = diffs.filter(\.diff.normalized).map(\.kind)
+        out += "Before: \(TextTable.codeSpan(before.name, inTable: false)) · after: \(TextTable.codeSpan(after.name, inTable: false)). "
+            + (scaled.isEmpty ? "Numbers are as measured (not normalized)"
+                : "The totals below are as measured; the \(scaled.joined(separator: " and ")) difference "
+                    + "graph\(scaled.count == 1 ? "" : "s") and function tables scale the before profile to the after total (--normalize)")
+            + "; off-CPU is thread time, summed over threads.\n\n"
         out += totalsTable(before.facts, after.facts).render(.md) + "\n"
         if let groups = groupChanges(before.facts, after.facts, limit: limit) {
             out += "### By command\n\n" + groups.render(.md) + "\n"
@@ -108,7 +112,8 @@ extension MarkdownReport {
             rows.append(["Processes", String(bp.rows.count), String(ap.rows.count),
                          change(UInt64(bp.rows.count), UInt64(ap.rows.count)) { String($0) }])
             rows.append(["Threads", String(bp.threads), String(ap.threads), change(UInt64(bp.threads), UInt64(ap.threads)) { String($0) }])
-            rows.append(["Samples lost", ValueFormat.grouped(bp.lostEvents + bp.lostSamples), ValueFormat.grouped(ap.lostEvents + ap.lostSamples), ""])
+            rows.append(["Events lost (LOST)", ValueFormat.grouped(bp.lostEvents), ValueFormat.grouped(ap.lostEvents), ""])
+            rows.append(["Samples lost (LOST_SAMPLES)", ValueFormat.grouped(bp.lostSamples), ValueFormat.grouped(ap.lostSamples), ""])
         }
         return TextTable(header: ["", "Before", "After", "Change"], rows: rows, rightAligned: [1, 2, 3])
     }

@@ -34,7 +34,7 @@ public enum MarkdownReport {
     /// written as code, so that it can be pasted back into a shell.
     public static func summary(title: String, command: Bool = false, facts: CaptureFacts? = nil, selection: String? = nil,
                                graphs: [ReportGraph], limit: Int, notes: [String] = [], pictureOnly: Set<Int> = []) -> String {
-        var out = "# " + (command ? TextTable.codeSpan(title) : TextTable.mdText(title)) + "\n\n"
+        var out = "# " + (command ? TextTable.codeSpan(title, inTable: false) : TextTable.mdText(title)) + "\n\n"
         if let facts, !facts.markdown.isEmpty { out += facts.markdown + "\n\n" }
         if let selection { out += TextTable.mdText(selection) + "\n\n" }
         if let groups = facts?.groupTable(limit: limit) {
@@ -97,7 +97,7 @@ public enum MarkdownReport {
         for w in p.stackWarnings { caveats.append(w.hasPrefix("warning: ") ? String(w.dropFirst(9)) : w) }
         if let pr = g.pruned, let limit = pr.depthLimit, pr.deepFrames > 0 {
             caveats.append("stacks deeper than \(limit) frames (\(t.amount(pr.deepWeight)), \(ValueFormat.percent(pr.deepWeight, of: t.totals.total))) "
-                + "end in a `[… deeper frames]` placeholder, so that the graph fits the screen (`--max-depth 0` draws them)")
+                + "end in a [… deeper frames] placeholder, so that the graph fits the screen (--max-depth 0 draws them)")
         }
         if let pr = g.pruned, pr.hiddenFrames > 0 {
             caveats.append("\(ValueFormat.grouped(UInt64(pr.hiddenFrames))) frames too narrow to draw (\(t.amount(pr.hiddenWeight)), "

@@ -63,7 +63,7 @@ public struct TextTable: Sendable {
     }
 
     /// Control characters (a newline would end the record) shown as `\u{…}`.
-    static func oneLine(_ s: String) -> String {
+    public static func oneLine(_ s: String) -> String {
         var out = ""
         for u in s.unicodeScalars {
             // Bidi controls too: in a terminal or a Markdown table they would reorder the columns' text.
@@ -78,11 +78,12 @@ public struct TextTable: Sendable {
         return out
     }
 
-    /// A Markdown code span that holds `s` literally (fence longer than any backtick run in it;
-    /// `|` escaped, which GitHub's tables need even inside code).
-    static func codeSpan(_ s: String) -> String {
+    /// A Markdown code span that holds `s` literally (fence longer than any backtick run in it).
+    /// In a table `|` is escaped, which GitHub's tables need even inside code; outside one the
+    /// backslash would show, so it is not.
+    static func codeSpan(_ s: String, inTable: Bool = true) -> String {
         guard !s.isEmpty else { return "" }
-        let text = replacing(oneLine(s), "|", with: "\\|")
+        let text = inTable ? replacing(oneLine(s), "|", with: "\\|") : oneLine(s)
         var longest = 0, run = 0
         for c in text { run = c == "`" ? run + 1 : 0; longest = max(longest, run) }
         let fence = String(repeating: "`", count: longest + 1)
@@ -91,7 +92,7 @@ public struct TextTable: Sendable {
     }
 
     /// Plain Markdown text with everything that could become markup escaped.
-    static func mdText(_ s: String) -> String {
+    public static func mdText(_ s: String) -> String {
         var out = ""
         for c in oneLine(s) {
             if "\\`*_[]<>|~&".contains(c) { out.append("\\") }

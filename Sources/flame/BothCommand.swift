@@ -88,15 +88,6 @@ struct BothCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try draw()
-        } catch let error as BothError {
-            CLI.say(error.description)
-            throw ExitCode(2)
-        }
-    }
-
-    private func draw() throws {
         let (onInput, offInput) = try sources()
         if onInput == offInput && onInput == "-" { throw BothError.standardInput }
         let target = CLI.outputPath(output, defaultFile: "both.svg")

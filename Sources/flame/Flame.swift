@@ -22,6 +22,10 @@ struct Flame: ParsableCommand {
         } catch let error as InputError {
             CLI.say(error.description)
             Glibc.exit(2)
+        } catch let error as BothError {
+            // The inputs cannot give both views (`flame both`, `flame report`): bad input too.
+            CLI.say(error.description)
+            Glibc.exit(2)
         } catch let error as OutputError {
             CLI.say(error.description)
             Glibc.exit(1)

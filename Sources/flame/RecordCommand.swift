@@ -94,7 +94,7 @@ struct RecordCommand: ParsableCommand {
         let folder = try ReportFolder(path: folderPath, render: render, fresh: !force)
         for n in preflight.notes { CLI.say("note: \(n)") }
         plan.output = folderPath + "/perf.data"
-        if force { unlink(plan.output) }
+        if force { folder.clearRecording() }
 
         let talk = isatty(2) != 0
         let counter = SampleCounter(path: plan.output)
@@ -119,20 +119,16 @@ struct RecordCommand: ParsableCommand {
         let programStatus: Int32? = command.isEmpty ? nil : status
         do {
             if talk { CLI.progress("drawing…") }
-            var drawing = RecordDrawing(data: plan.output, folder: folder, command: command, attached: attached, perf: arguments,
+            var drawing = RecordDrawing(data: plan.output, folder: folder, command: command, attached: attached, perf: arguments, perfPID: runner.pid,
                                         status: programStatus, interrupted: interrupted, onCPUOnly: onCPUOnly,
                                         offCPU: offFlags.options, symbols: symbols)
             try drawing.draw()
             if talk { CLI.progress(nil) }
-        } catch let error as InputError where !force && error.isSelection {
-            // A recording without what was asked for: nothing of it is kept.
-            if talk { CLI.progress(nil) }
-            folder.remove()
-            throw error
         } catch {
             if talk { CLI.progress(nil) }
             // Nothing to draw is said; the program's own failure is what the exit status reports.
-            if let programStatus, programStatus != 0, let e = error as? InputError {
+            // A capture without what was asked for is kept, but draws nothing (exit 2).
+            if let programStatus, programStatus != 0, let e = error as? InputError, !e.isSelection {
                 CLI.say(e.description)
                 throw ExitCode(programStatus)
             }

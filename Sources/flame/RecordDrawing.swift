@@ -15,6 +15,8 @@ struct RecordDrawing {
     let command: [String]
     let attached: [AttachTarget]
     let perf: [String]
+    /// The recording perf's pid (the program's parent).
+    let perfPID: Int32
     let status: Int32?
     let interrupted: Bool
     let onCPUOnly: Bool
@@ -28,11 +30,12 @@ struct RecordDrawing {
         } catch let error as PerfDataError {
             throw InputError.unreadable(file: data, reason: error.description)
         }
-        let scan = try CaptureScan(file)
+        let scan = try CaptureScan(file, perf: perfPID)
         // What was asked for must be there, or the graphs would tell the story without it.
         if let gone = scan.absent(attached).first {
             throw InputError.selection(file: data, detail: "--attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before "
-                + "recording began, so it is not in the capture; nothing drawn")
+                + "recording began, so it is not in the capture; nothing drawn (the capture is kept: "
+                + "flame oncpu \(ShellWords.quote(data)) --all-processes)")
         }
         var present = attached
         // Without a program, what perf ran is its timer (`sleep` for --duration), not a program.
@@ -44,7 +47,8 @@ struct RecordDrawing {
         let selection = RecordSelection(command: command, programPID: program, attached: present, perf: perf,
                                         exitStatus: status, interrupted: interrupted)
         guard !selection.trees.isEmpty else {
-            throw InputError.selection(file: data, detail: "none of the processes to record is in the capture")
+            throw InputError.selection(file: data, detail: "none of the processes to record is in the capture; nothing drawn "
+                + "(the capture is kept: flame oncpu \(ShellWords.quote(data)) --all-processes)")
         }
         try CLI.write(selection.json(), to: folder.path + "/" + RecordSelection.fileName)
 

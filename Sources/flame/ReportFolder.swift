@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Fold
 import PerfScript
+import Record
 import SVGRender
 
 /// A folder of graphs (SVG, with a PNG preview each) and the summary.md that links them; what
@@ -70,10 +71,12 @@ struct ReportFolder {
         return "\(name).png"
     }
 
-    /// Removes the folder and what this run wrote into it (a recording that must not be kept).
-    func remove() {
-        for name in ["perf.data", "perf.data.old", "flame-record.json"] { unlink(path + "/" + name) }
-        rmdir(path)
+    /// Removes what an earlier `flame record` wrote here (`--force`), so that nothing of that
+    /// recording is left beside the new one if the new one draws less (no off-CPU, no program).
+    func clearRecording() {
+        var names = ["perf.data", "perf.data.old", RecordSelection.fileName, "summary.md"]
+        for graph in ["oncpu", "offcpu", "both"] { names += [graph + ".svg", graph + ".png", graph + ".folded"] }
+        for name in names { unlink(path + "/" + name) }
     }
 
     func writeSummary(_ markdown: String) throws {

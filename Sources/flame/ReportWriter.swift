@@ -25,6 +25,8 @@ struct ReportWriter {
         if let onSource {
             options.filter = onSource.filter
             on = try CLI.load(onSource.path, options, threads: collapse.threads)
+            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
+            if oncpu == offcpu, on?.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onSource.path) }
         }
         var off: OffCPUResult?
         if let offSource {
@@ -62,7 +64,9 @@ struct ReportWriter {
         for (k, source) in sources.enumerated() {
             options.filter = source.filter
             let label = k == 0 ? "before" : "after"
-            let on = offCPUOnly ? nil : try CLI.load(source.path, options, threads: collapse.threads)
+            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
+            let on = try (offCPUOnly ? nil : CLI.load(source.path, options, threads: collapse.threads))
+                .flatMap { $0.event?.hasPrefix("sched:") ?? false ? nil : $0 }
             let wantsOff = offCPUOnly || OffCPULoader.holdsSchedulerSwitches(path: source.path)
             let off = wantsOff ? try CLI.loadOffCPU(source.path, collapse: options, offcpuOptions: offCPU) : nil
             let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: source.selection?.programPID)

@@ -45,8 +45,8 @@ struct TopCommand: ParsableCommand {
             out = tables.rawTable.render(format)
         case .text, .md:
             let heading = { (s: String) in format == .md ? "### \(s)\n\n" : "\(s)\n" }
-            out += "\(input): \(tables.amount(tables.totals.total)) \(tables.quantity)"
-                + (profile.event.map { " (\($0))" } ?? "") + "\n\n"
+            let head = "\(input): \(tables.amount(tables.totals.total)) \(tables.quantity)" + (profile.event.map { " (\($0))" } ?? "")
+            out += (format == .md ? TextTable.mdText(head) : TextTable.oneLine(head)) + "\n\n"
             if let groups = CaptureFacts(on: offcpu ? nil : profile, off: offcpu ? profile : nil, summary: nil).groupTable(limit: limit) {
                 out += heading("Processes by command") + groups.render(format) + "\n"
             }

@@ -78,6 +78,46 @@ final class RecordCommandTests: XCTestCase {
     }
 
     /// On a terminal, the status line is cleared before any other line: no `drawing…flame: note:`.
+    /// Two recordings at once, both system-wide: each capture may hold the other's program as
+    /// it starts (`perf-exec`), and each finds its own, the child of its own perf.
+    func testTwoRecordingsAtOnceEachFindTheirProgram() throws {
+        let dir = try prepare()
+        let flame = CLITests.binary.path
+        let (status, log) = try CLITests.shell("'\(flame)' record -o '\(dir)/a' -- sleep 1 2>'\(dir)/a.log' & "
+            + "'\(flame)' record -o '\(dir)/b' -- timeout 5 sleep 1 2>'\(dir)/b.log' & wait")
+        XCTAssertEqual(status, 0, log)
+        for (name, commands) in [("a", ["sleep"]), ("b", ["timeout", "sleep"])] {
+            let top = try CLITests.run(["top", dir + "/" + name])
+            XCTAssertEqual(top.status, 0, top.stderr)
+            let text = String(decoding: top.stdout, as: UTF8.self)
+            let table = text.components(separatedBy: "Processes by command\n").dropFirst().first?
+                .components(separatedBy: "\n\n").first ?? ""
+            let listed = table.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ").first.map(String.init) }
+            XCTAssertEqual(Set(listed), Set(commands), "\(name): \(text)")
+        }
+    }
+
+    /// --force writes into a folder of an earlier recording, and first deletes what that one
+    /// wrote: nothing of it is left beside a recording that draws less. Other files stay.
+    func testForceReplacesAnEarlierRecording() throws {
+        let dir = try prepare()
+        let out = dir + "/again"
+        let first = try CLITests.run(["record", "-o", out, "--", dir + "/bin/waiter", dir])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/offcpu.svg"))
+        try "mine".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
+        let second = try CLITests.run(["record", "--force", "--oncpu-only", "-o", out, "--", dir + "/bin/waiter", dir])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        for gone in ["offcpu.svg", "offcpu.png", "offcpu.folded", "both.svg", "both.png", "perf.data.old"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + gone), gone)
+        }
+        for kept in ["perf.data", "oncpu.svg", "oncpu.folded", "summary.md", "flame-record.json", "notes.txt"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + kept), kept)
+        }
+        let summary = try String(contentsOfFile: out + "/summary.md", encoding: .utf8)
+        XCTAssertFalse(summary.contains("offcpu.svg"), summary)
+    }
+
     func testStatusLinesNeverRunTogether() throws {
         let dir = try prepare()
         guard (try CLITests.shell("command -v script")).0 == 0 else { throw XCTSkip("util-linux script is not installed") }

@@ -72,6 +72,29 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(tables[5].contains { $0[4] == where_ }, "\(tables[5])")
     }
 
+    /// A capture of scheduler tracepoints alone (waiter.sched.data: `perf sched record -g`) has no
+    /// on-CPU samples: a comparison draws its off-CPU difference only, and one report of it as
+    /// both views is refused, rather than drawing switch counts as CPU time.
+    func testTracepointOnlyCapturesHaveNoOnCPUView() throws {
+        let sched = CLITests.testdata.appendingPathComponent("offcpu/waiter.sched.data").path
+        let dir = try CLITests.makeTemporaryDirectory().path
+        let r = try CLITests.run(["report", "--before", sched, "--after", sched, "-o", dir + "/cmp"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: \(sched): no on-CPU samples: the on-CPU difference is not drawn"), r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/cmp/diff-offcpu.svg"))
+        for file in ["diff-oncpu.svg", "before-oncpu.svg", "after-oncpu.svg"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cmp/" + file), file)
+        }
+        let md = try String(contentsOfFile: dir + "/cmp/summary.md", encoding: .utf8)
+        XCTAssertFalse(md.contains("On-CPU difference"), md)
+        XCTAssertTrue(md.contains("Numbers are as measured (not normalized)"), md)
+        let both = try CLITests.run(["report", "--oncpu", sched, "--offcpu", sched, "-o", dir + "/one"])
+        XCTAssertEqual(both.status, 2, both.stderr)
+        XCTAssertTrue(both.stderr.split(separator: "\n").last?.hasPrefix("flame: \(sched): no on-CPU samples: the capture holds only tracepoints") ?? false,
+                      both.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/one/summary.md"))
+    }
+
     func testTopFormats() throws {
         let text = try CLITests.run(["top", mixed, "--limit", "5"])
         XCTAssertEqual(text.status, 0, text.stderr)

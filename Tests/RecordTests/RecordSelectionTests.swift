@@ -83,6 +83,30 @@ final class RecordSelectionTests: XCTestCase {
         }
     }
 
+    /// flame's own lineage (flame, the shell that ran it, ...) is never attached: its tree holds
+    /// flame and perf. By name it is skipped; by pid it is refused.
+    func testAttachNeverTakesFlameOrItsAncestors() throws {
+        let proc = try temporary()
+        for (pid, ppid, comm) in [(1, 0, "init"), (200, 1, "bash"), (201, 200, "flame"), (300, 1, "bash")] {
+            let d = proc.appendingPathComponent(String(pid))
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data((comm + "\n").utf8).write(to: d.appendingPathComponent("comm"))
+            try Data("\(pid) (\(comm)) S \(ppid) 1 1\n".utf8).write(to: d.appendingPathComponent("stat"))
+        }
+        let lineage = AttachTargets.lineage(of: 201, proc: proc.path)
+        XCTAssertEqual(lineage, [201, 200, 1])
+        XCTAssertEqual(AttachTargets.byName("bash", proc: proc.path, skipping: lineage).map(\.pid), [300], "the other shell only")
+        XCTAssertEqual(AttachTargets.byName("bash", proc: proc.path).map(\.pid), [200, 300])
+        // On this machine: the test runner's parent and the runner itself.
+        for pid in [getppid(), getpid()] {
+            XCTAssertThrowsError(try AttachTargets.resolve([String(pid)])) { e in
+                let message = (e as? AttachError)?.message ?? ""
+                XCTAssertTrue(message.hasPrefix("--attach \(pid): "), message)
+                XCTAssertTrue(message.contains(pid == getpid() ? "is flame itself" : "is an ancestor of flame"), message)
+            }
+        }
+    }
+
     func testProgramsAreLookedUpAsAShellDoes() throws {
         let dir = try temporary()
         let script = dir.appendingPathComponent("run")

@@ -1,6 +1,7 @@
 import XCTest
 @testable import SVGRender
 @testable import Fold
+import PerfData
 
 /// Tables and Markdown reports, read back the way GitHub reads them.
 final class ReportTests: XCTestCase {
@@ -56,6 +57,18 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(text[2].hasPrefix("1.00 ms  "))
     }
 
+    /// A command line as the summary's title: one code span, outside a table (so a `|` stays as
+    /// written, no backslash), whatever the command holds.
+    func testCommandTitlesAreOneCodeSpan() throws {
+        let p = try profile("app;main 1000000\n")
+        let md = MarkdownReport.summary(title: "sh -c 'make | tee `log`'\n# x", command: true,
+                                        graphs: [ReportGraph(title: "On-CPU", profile: p, svg: "oncpu.svg")], limit: 10)
+        let title = String(md.prefix { $0 != "\n" })
+        XCTAssertEqual(title, "# ``sh -c 'make | tee `log`'\\u{a}# x``")
+        XCTAssertEqual(TextTable.codeSpan("a|b"), "`a\\|b`", "in a table cell")
+        XCTAssertEqual(TextTable.codeSpan("a|b", inTable: false), "`a|b`")
+    }
+
     func testSummaryTablesAddUpToTheTotal() throws {
         let p = try profile("app;main;parse 30000000\napp;main;render;blend 50000000\napp;main 5000000\ntool;run 15000000\n")
         let md = MarkdownReport.summary(title: "CPU", graphs: [ReportGraph(title: "On-CPU", profile: p, svg: "oncpu.svg")], limit: 10)
@@ -74,6 +87,37 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(tables[2].dropFirst().first?[4], "main")
         XCTAssertEqual(tables[2].dropFirst().first?[0], "85.0 ms")
         XCTAssertTrue(md.contains("every frame has a name and is drawn"), md)
+    }
+
+    /// Loss counts near the top of UInt64 (a damaged file) are shown as they are, events and
+    /// samples apart, never added; a state other than R, S and D, and idle time, get columns.
+    func testLossesAndOddStatesAreShownApart() throws {
+        XCTAssertEqual(PerfReadReport.saturating(.max - 1, 5), .max)
+        XCTAssertEqual(PerfReadReport.saturating(2, 3), 5)
+        let p = try profile("app;main 1000000\n")
+        var row = ProcessTable.Row(pid: 10, ppid: 1, comm: "app", executable: "app", start: nil, end: nil, threads: 2, key: 0)
+        row.onCPU = 1_000_000
+        var off = OffCPUStates()
+        off[.sleeping] = 2_000_000
+        off[.other] = 3_000_000
+        row.offCPU = off
+        row.idleThreads = 1
+        row.idleNanoseconds = 4_000_000
+        var table = ProcessTable(rows: [row], captureStart: 0, captureEnd: 10_000_000, selected: false)
+        table.lostEvents = .max - 1
+        table.lostSamples = 5
+        p.processes = table
+        let facts = CaptureFacts(on: p, off: nil, summary: nil)
+        XCTAssertTrue(facts.parts.contains("lost: 18,446,744,073,709,551,614 events, 5 samples"), "\(facts.parts)")
+        XCTAssertTrue(facts.markdown.contains("18,446,744,073,709,551,614 events (LOST), 5 samples (LOST_SAMPLES)"), facts.markdown)
+        let processes = try XCTUnwrap(facts.processTable(limit: 5))
+        XCTAssertEqual(Array(processes.header.suffix(6)), ["On-CPU", "Off-CPU R", "S", "D", "Other", "Idle"])
+        XCTAssertEqual(Array(processes.rows[0].suffix(5)), ["0", "2.00 ms", "0", "3.00 ms", "4.00 ms"])
+        let groups = try XCTUnwrap(facts.groupTable(limit: 5))
+        XCTAssertEqual(Array(groups.header.suffix(6)), ["Off-CPU R", "S", "D", "Other", "Idle", "Lifetime (sum)"])
+        let totals = MarkdownReport.totalsTable(facts, facts)
+        XCTAssertTrue(totals.rows.contains(["Events lost (LOST)", "18,446,744,073,709,551,614", "18,446,744,073,709,551,614", ""]))
+        XCTAssertTrue(totals.rows.contains(["Samples lost (LOST_SAMPLES)", "5", "5", ""]))
     }
 
     func testComparisonListsIncreasesAndDecreases() throws {
