@@ -1,15 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way: input (PerfScript) -> symbolize (Symbolize) -> fold (Fold) -> render (SVGRender) or export (Export)
-// -> CLI (flame).
+// Data flows one way (README, "Layout"): inputs (PerfScript text parsers, PerfData reader) ->
+// symbolize and unwind (Symbolize) -> fold into profiles (Fold) -> the profile model (ProfileModel)
+// -> render (SVGRender), report (Report) and export (Export) -> the command line (flame). The
+// renderer, the reports and the exporters know ProfileModel alone: no reader, libdw or zstd.
+// Linux only: perf.data, libdw and the tracepoints it reads are Linux's.
 // The parser and folder keep their hot state in one object per input; dynamic exclusivity
 // checks on it cost a fifth of the run time (measured with perf), and nothing shares it.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
     name: "flame",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "flame", targets: ["flame"]),
     ],
@@ -18,7 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
-        .target(name: "PerfScript", swiftSettings: hotPath),
+        // The profile and its derived views (stack trie, flame tree, totals, diff, process and
+        // off-CPU tables): what the renderer and the exporters know. Depends on nothing.
+        .target(name: "ProfileModel", swiftSettings: hotPath),
+        .target(name: "PerfScript", dependencies: ["PerfData"], swiftSettings: hotPath),
         // elfutils through pkg-config (Debian: libdw-dev, libelf-dev); no DWARF/ELF code of our own.
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         // Entry points of libstdc++ and the Swift runtime that no importable header declares.
@@ -28,8 +33,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
-        .target(name: "Fold", dependencies: ["PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
-        .target(name: "SVGRender", dependencies: ["Fold"]),
+        .target(name: "Fold", dependencies: ["ProfileModel", "PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "SVGRender", dependencies: ["ProfileModel"]),
+        // Markdown summaries, tables and PNG previews of what SVGRender draws.
+        .target(name: "Report", dependencies: ["ProfileModel", "SVGRender"]),
         // System zlib through pkg-config (Debian: zlib1g-dev), to gzip pprof files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // speedscope, pprof and Chrome trace files from a folded profile. A module of its own so that
@@ -37,36 +44,43 @@ let package = Package(
         // readers and the renderer: only this module and the command line link it.
         .target(
             name: "Export",
-            dependencies: ["Fold", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["ProfileModel", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["pprof/profile.proto", "pprof/README.md"]
         ),
         // Makes captures: `flame record` runs perf itself (preflight checks, the command line, the
         // child process and its signals). Apart from the readers so that they never run programs.
         .target(name: "Record", dependencies: ["PerfData"]),
-        .executableTarget(
-            name: "flame",
+        // The commands: argument parsing, and the workflows (record, report) that call the modules
+        // above. `flame` is its one-line main, so that the commands are tested in-process.
+        .target(
+            name: "FlameCommands",
             dependencies: [
-                "PerfScript", "Symbolize", "Fold", "SVGRender", "Record", "Export",
+                "ProfileModel", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender", "Report", "Record", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PerfScriptTests", dependencies: ["PerfScript"]),
-        .testTarget(name: "SymbolizeTests", dependencies: ["Symbolize"], exclude: ["Fixtures"]),
-        .testTarget(name: "FoldTests", dependencies: ["Fold", "PerfScript"]),
-        .testTarget(name: "SVGRenderTests", dependencies: ["SVGRender", "Fold"]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "Fold", "PerfScript", "Symbolize"], exclude: ["Fixtures"]),
-        .testTarget(name: "FlameCLITests", dependencies: ["flame"], exclude: ["browser"]),
-        .testTarget(name: "PerfDataTests", dependencies: ["PerfData"]),
-        .testTarget(name: "RecordTests", dependencies: ["Record", "PerfData"]),
+        .executableTarget(name: "flame", dependencies: ["FlameCommands"]),
+        // What the tests share: seeded random numbers, and skips that FLAME_REQUIRE_LIVE=1 makes failures.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PerfScriptTests", dependencies: ["TestSupport", "PerfScript", "PerfData"]),
+        .testTarget(name: "SymbolizeTests", dependencies: ["TestSupport", "Symbolize"], exclude: ["Fixtures"]),
+        .testTarget(name: "FoldTests", dependencies: ["TestSupport", "ProfileModel", "Fold", "PerfScript"]),
+        .testTarget(name: "SVGRenderTests", dependencies: ["TestSupport", "SVGRender", "Report", "ProfileModel", "Fold"]),
+        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "SVGRender", "ProfileModel", "Fold"]),
+        .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "ProfileModel", "Fold", "PerfScript", "Symbolize"], exclude: ["Fixtures"]),
+        .testTarget(name: "FlameCommandsTests", dependencies: ["TestSupport", "FlameCommands"]),
+        .testTarget(name: "FlameCLITests", dependencies: ["TestSupport", "flame"], exclude: ["browser"]),
+        .testTarget(name: "PerfDataTests", dependencies: ["TestSupport", "PerfData"]),
+        .testTarget(name: "RecordTests", dependencies: ["TestSupport", "Record", "PerfData"]),
         // Fuzz targets (issue 9; scripts/fuzz.sh builds and runs them, `make fuzz`). The bodies live in
         // one library so that FuzzReplayTests run the corpora and regressions through them; each
         // executable is one line. Built with -D FUZZING they call libFuzzer's driver (CLibFuzzer);
         // ordinary builds make them replay tools over files, and keep them compiling.
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support"),
-        .target(name: "FuzzBodies", dependencies: ["FuzzSupport", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender"],
+        .target(name: "FuzzBodies", dependencies: ["FuzzSupport", "ProfileModel", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender"],
                 path: "Fuzz/Bodies"),
-        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzBodies", "FuzzSupport"]),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzBodies", "FuzzSupport"]),
         .executableTarget(name: "FuzzPerfData", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfData"),
         .executableTarget(name: "FuzzPerfDataFold", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfDataFold"),
         .executableTarget(name: "FuzzPerfScript", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfScript"),

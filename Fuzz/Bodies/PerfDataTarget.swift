@@ -1,4 +1,5 @@
 import FuzzSupport
+import ProfileModel
 import Fold
 import PerfData
 import PerfScript

@@ -1,4 +1,5 @@
 import Fold
+import ProfileModel
 import Foundation
 import FoundationXML
 import FuzzSupport

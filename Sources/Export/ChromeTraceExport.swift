@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// Chrome's trace-event JSON (chrome://tracing, ui.perfetto.dev): per thread, its samples in time
 /// order as nested complete (`X`) events, one per frame, so the viewers draw when each function

@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// The file formats `flame export` writes.
 public enum ExportFormat: String, CaseIterable, Sendable {

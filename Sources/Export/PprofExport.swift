@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 import SwiftProtobuf
 
 /// pprof's `profile.proto` (generated types in pprof/profile.pb.swift), gzip-compressed, as

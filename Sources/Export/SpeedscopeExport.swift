@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// speedscope's file format (https://www.speedscope.app/file-format-schema.json): one sampled
 /// profile per process or thread (the first frame of flame's stacks, which is not repeated inside

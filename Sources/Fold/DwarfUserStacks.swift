@@ -1,3 +1,4 @@
+import ProfileModel
 import Dispatch
 #if canImport(Glibc)
 import Glibc

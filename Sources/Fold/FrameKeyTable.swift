@@ -1,3 +1,5 @@
+import ProfileModel
+
 /// Frames of perf.data samples before they have names: where each address fell (no map, a
 /// user map, a kernel map) and the address perf would print, each distinct frame with a dense id.
 ///

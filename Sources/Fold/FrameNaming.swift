@@ -1,3 +1,5 @@
+import ProfileModel
+
 /// How `perf script` frames become folded frame names: stackcollapse-perf.pl's rules
 /// (`[unknown]` → `[dso basename]`, offsets and parameter lists removed, quotes dropped,
 /// Java `L` prefixes, `_[k]`/`_[j]`/`_[i]` annotations), except where those rules are wrong:

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProfileModel
 import PerfData
 import PerfScript
 import Symbolize
@@ -29,13 +30,7 @@ public enum OffCPULoader {
         var systemWide: Bool?
         switch format {
         case .perfData:
-            let file: PerfDataFile
-            do {
-                file = path == "-" ? try PerfDataFile(bytes: try source.readRemaining(), name: source.name)
-                                   : try PerfDataFile(path: path)
-            } catch let error as PerfDataError {
-                throw InputError.unreadable(file: source.name, reason: error.description)
-            }
+            let file = try PerfDataInput.open(path, source: source)
             var symbols = collapse.symbolOptions ?? SymbolizeOptions()
             symbols.useProfilePath = true
             let loader = OffCPUPerfDataLoader(file: file, collapse: collapse, symbols: symbols, options: options)

@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfData
 import PerfScript
 import Symbolize
@@ -30,9 +31,9 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
-        runqueueKey = stacks.literal(String(decoding: OffCPUOptions.runqueueFrame, as: UTF8.self))
-        undatedKey = stacks.literal(String(decoding: OffCPUOptions.undatedFrame, as: UTF8.self))
-        openAtEndKey = stacks.literal(String(decoding: OffCPUOptions.openAtEndFrame, as: UTF8.self))
+        runqueueKey = stacks.literal(String(decoding: OffCPUFrames.runqueueFrame, as: UTF8.self))
+        undatedKey = stacks.literal(String(decoding: OffCPUFrames.undatedFrame, as: UTF8.self))
+        openAtEndKey = stacks.literal(String(decoding: OffCPUFrames.openAtEndFrame, as: UTF8.self))
         let processes = stacks.processes
         accountant.threadStart = { tid in processes.thread(tid: tid)?.start }
         let stacks = self.stacks, filter = collapse.filter
@@ -48,7 +49,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     /// Field positions of the scheduler events, per event index.
     private enum Decoder {
         case switchTask(prevComm: TracepointField, prevPid: TracepointField, prevState: TracepointField,
-                        nextPid: TracepointField, states: StateLetters)
+                        nextPid: TracepointField, states: SchedStateLetters)
         case wakeup(pid: TracepointField)
         case runtime(pid: TracepointField, runtime: TracepointField)
         case other
@@ -63,7 +64,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
                 guard let c = f.field("prev_comm"), let p = f.field("prev_pid"), let s = f.field("prev_state"),
                       let n = f.field("next_pid") else { return .other }
                 return .switchTask(prevComm: c, prevPid: p, prevState: s, nextPid: n,
-                                   states: StateLetters(f.flagTables["prev_state"] ?? []))
+                                   states: SchedStateLetters(f.flagTables["prev_state"] ?? []))
             case "sched:sched_waking", "sched:sched_wakeup":
                 return f.field("pid").map { .wakeup(pid: $0) } ?? .other
             case "sched:sched_stat_runtime":
@@ -134,7 +135,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     private func outgoing(_ s: PerfSample, comm: [UInt8], tid: Int64, state: UnsafeBufferPointer<UInt8>) -> Int32 {
         let root = comm.withUnsafeBufferPointer { stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(tid)) }
         guard options.stateFrames else { return stacks.node(of: s, root: root) }
-        let frame = OffCPUOptions.stateFrame(state)
+        let frame = OffCPUFrames.stateFrame(state)
         let key = stateKeys[frame] ?? {
             let k = stacks.literal(String(decoding: frame, as: UTF8.self))
             stateKeys[frame] = k
@@ -167,40 +168,10 @@ extension OffCPUPerfDataLoader {
             stacks.collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0))
         }
         let key = idleKeys[threads] ?? {
-            let k = stacks.literal(String(decoding: OffCPUOptions.idleFrame(threads: threads), as: UTF8.self))
+            let k = stacks.literal(String(decoding: OffCPUFrames.idleFrame(threads: threads), as: UTF8.self))
             idleKeys[threads] = k
             return k
         }()
         return stacks.regraft(node, root: root, base: [key])
-    }
-}
-
-/// `prev_state` as perf prints it, from the `__print_flags` table of the kernel's own format:
-/// `R` when no bit of the table is set, else the letters joined by `|`, then `+` when the bit
-/// above the table (the kernel's TASK_REPORT_MAX, preemption) is set.
-struct StateLetters {
-    private let table: [(value: UInt64, text: [UInt8])]
-    private let mask: UInt64
-    private let preempt: UInt64
-
-    init(_ table: [(value: UInt64, text: String)]) {
-        self.table = table.map { ($0.value, Array($0.text.utf8)) }
-        let top = table.map(\.value).max() ?? 0x80
-        preempt = top << 1
-        mask = preempt - 1
-    }
-
-    func letters(_ state: UInt64, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
-        let bits = state & mask
-        if bits == 0 {
-            out.append(UInt8(ascii: "R"))
-        } else {
-            for (value, text) in table where bits & value != 0 {
-                if !out.isEmpty { out.append(UInt8(ascii: "|")) }
-                out.append(contentsOf: text)
-            }
-        }
-        if state & preempt != 0 { out.append(UInt8(ascii: "+")) }
     }
 }

@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfScript
 
 /// Off-CPU time from `perf script` text of scheduler tracepoints (`perf record -a -g -e
@@ -41,9 +42,9 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
-        runqueueID = OffCPUOptions.runqueueFrame.withUnsafeBufferPointer { names.intern($0) }
-        undatedID = OffCPUOptions.undatedFrame.withUnsafeBufferPointer { names.intern($0) }
-        openAtEndID = OffCPUOptions.openAtEndFrame.withUnsafeBufferPointer { names.intern($0) }
+        runqueueID = OffCPUFrames.runqueueFrame.withUnsafeBufferPointer { names.intern($0) }
+        undatedID = OffCPUFrames.undatedFrame.withUnsafeBufferPointer { names.intern($0) }
+        openAtEndID = OffCPUFrames.openAtEndFrame.withUnsafeBufferPointer { names.intern($0) }
     }
 
     func record(_ header: ScriptHeader, line: Int) {
@@ -111,7 +112,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         let root = prevComm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: headerPid, tid: Int(prevPid)) }
         var n = trie.child(of: 0, frame: root)
         if options.stateFrames {
-            n = trie.child(of: n, frame: OffCPUOptions.stateFrame(state).withUnsafeBufferPointer { names.intern($0) })
+            n = trie.child(of: n, frame: OffCPUFrames.stateFrame(state).withUnsafeBufferPointer { names.intern($0) })
         }
         var i = pending.count - 1
         while i >= 0 {
@@ -146,7 +147,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         let trie = collapser.profile.trie
         let root = processComm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0)) }
         var n = trie.child(of: 0, frame: root)
-        n = trie.child(of: n, frame: OffCPUOptions.idleFrame(threads: threads).withUnsafeBufferPointer { names.intern($0) })
+        n = trie.child(of: n, frame: OffCPUFrames.idleFrame(threads: threads).withUnsafeBufferPointer { names.intern($0) })
         for f in trie.path(to: node).dropFirst() { n = trie.child(of: n, frame: f) }
         return n
     }

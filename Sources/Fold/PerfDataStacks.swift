@@ -1,3 +1,4 @@
+import ProfileModel
 import Dispatch
 import PerfData
 import PerfScript

@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfScript
 import Symbolize
 

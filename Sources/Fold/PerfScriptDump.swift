@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfData
 import PerfScript
 import Symbolize

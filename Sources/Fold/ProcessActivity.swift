@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfData
 
 /// What each process of a walk did, while the walk goes on: the loaders add to it by the process

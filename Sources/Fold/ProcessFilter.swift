@@ -1,3 +1,5 @@
+import ProfileModel
+
 /// `--pid`, `--tree`, `--tid` and `--comm`: which threads a profile keeps, by the ids the sample
 /// carries (its process, tgid, and thread), not by matching names of frames.
 public struct ProcessFilter: Sendable, Equatable {

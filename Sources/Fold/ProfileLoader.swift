@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ProfileModel
 import Dispatch
 import PerfData
 import PerfScript
@@ -20,7 +21,7 @@ public enum ProfileLoader {
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
         let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
         if profile.recordedWithoutCallStacks && profile.totalSamples > 0 {
-            let line = "warning: \(path == "-" ? "<stdin>" : path): recorded without call stacks (perf record without -g): every "
+            let line = "warning: \(InputName.of(path)): recorded without call stacks (perf record without -g): every "
                 + "sample is one frame, so the graph shows where the time went but not the calls that led there; record with "
                 + "-g, or --call-graph dwarf"
             // Frame-pointer advice about binaries says nothing when no sample has a stack.
@@ -50,13 +51,7 @@ public enum ProfileLoader {
             collapser.profile.notes += symbolizerWarnings(options)
             return (collapser.profile, format)
         case .perfData:
-            let file: PerfDataFile
-            do {
-                file = path == "-" ? try PerfDataFile(bytes: try source.readRemaining(), name: source.name)
-                                   : try PerfDataFile(path: path)
-            } catch let error as PerfDataError {
-                throw InputError.unreadable(file: source.name, reason: error.description)
-            }
+            let file = try PerfDataInput.open(path, source: source)
             var symbols = options.symbolOptions ?? SymbolizeOptions()
             symbols.useProfilePath = true
             let profile = try PerfDataReplay(file: file, options: options, symbols: symbols).load()

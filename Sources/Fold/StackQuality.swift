@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfData
 
 /// Tells, per binary, when frame-pointer call stacks are broken: most of a binary's samples

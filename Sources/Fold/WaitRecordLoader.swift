@@ -1,3 +1,4 @@
+import ProfileModel
 import PerfScript
 
 /// Folds off-CPU time that a tool already measured (bcc, bpftrace, `perf sched timehist`) into a
@@ -25,7 +26,7 @@ final class WaitRecordLoader: WaitRecordVisitor {
         self.collapser = collapser
         self.options = options
         filter = collapse.filter
-        runqueueID = OffCPUOptions.runqueueFrame.withUnsafeBufferPointer { collapser.profile.names.intern($0) }
+        runqueueID = OffCPUFrames.runqueueFrame.withUnsafeBufferPointer { collapser.profile.names.intern($0) }
         separatorID = Array("--".utf8).withUnsafeBufferPointer { collapser.profile.names.intern($0) }
         summary.hasIntervals = false
     }
@@ -51,7 +52,7 @@ final class WaitRecordLoader: WaitRecordVisitor {
         let root = r.comm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: r.pid, tid: tid) }
         var node = trie.child(of: 0, frame: root)
         if options.stateFrames, let state = r.state {
-            node = trie.child(of: node, frame: OffCPUOptions.stateFrame(state.withUnsafeBufferPointer { $0 }).withUnsafeBufferPointer { names.intern($0) })
+            node = trie.child(of: node, frame: OffCPUFrames.stateFrame(state.withUnsafeBufferPointer { $0 }).withUnsafeBufferPointer { names.intern($0) })
         }
         for f in r.frames { for id in folded(f, java: java) { node = trie.child(of: node, frame: id) } }
         if let wakerComm = r.waker.last {

@@ -15,7 +15,7 @@ public final class PerfDataFile: @unchecked Sendable {
 
     /// Opens and maps `path`; `"-"`, a FIFO or a pipe is read to EOF instead (pipe mode).
     public convenience init(path: String) throws {
-        try self.init(storage: ByteStorage(path: path), name: path == "-" ? "<stdin>" : path)
+        try self.init(storage: ByteStorage(path: path), name: InputName.of(path))
     }
 
     /// Parses an in-memory copy of `bytes` (tests).

@@ -1,3 +1,4 @@
+import PerfData
 /// The key of one bpftrace map entry, as text: stacks are `\n    frame\n    frame\n` blocks,
 /// other parts are printed as they are, all joined by `, ` (text output) or `,` (JSON keys).
 ///
@@ -104,7 +105,7 @@ struct BpftraceKey {
         guard values.count > 1 else { record.tid = values[0]; return }
         let candidates = values.indices.filter { values[$0] >= 0 && values[$0] < 0x10000 && values[$0].nonzeroBitCount <= 2 }
         let stateIndex = candidates.last
-        if let s = stateIndex { record.state = OffCPUText.stateLetters(UInt64(values[s])) }
+        if let s = stateIndex { record.state = SchedStateLetters.kernel.letters(UInt64(values[s])) }
         let ids = values.indices.filter { $0 != stateIndex }.prefix(2).map { values[$0] }
         if ids.count == 2 {
             record.pid = min(ids[0], ids[1])

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PerfData
 
 /// A streamed input file (or standard input) delivered line by line as raw bytes.
 ///
@@ -24,7 +25,7 @@ public final class ByteSource {
     /// Opens `path` for reading; "-" means standard input.
     public init(path: String, chunkSize: Int = 1 << 20) throws {
         if path == "-" {
-            name = "<stdin>"
+            name = InputName.of(path)
             fd = 0
             ownsFD = false
         } else {

@@ -55,27 +55,4 @@ enum OffCPUText {
         }
         return wholeNumber(bytes).flatMap { $0 <= UInt64(Int.max) ? Int($0) : nil }
     }
-
-    /// A kernel `prev_state` number as perf prints it with the kernel's own format (4.14 and
-    /// later): `R` when no bit is set, else `|`-joined letters, then `+` for the preemption bit
-    /// (0x100); bits without a letter are kept in hex, as the kernel's `__print_flags` does.
-    static func stateLetters(_ value: UInt64) -> [UInt8] {
-        let letters: [(UInt64, UInt8)] = [(0x01, 0x53), (0x02, 0x44), (0x04, 0x54), (0x08, 0x74), (0x10, 0x58),
-                                          (0x20, 0x5A), (0x40, 0x50), (0x80, 0x49)]
-        let flags = value & ~0x100
-        var out: [UInt8] = []
-        var rest = flags
-        for (bit, letter) in letters where flags & bit != 0 {
-            if !out.isEmpty { out.append(0x7C) }
-            out.append(letter)
-            rest &= ~bit
-        }
-        if rest != 0 {
-            if !out.isEmpty { out.append(0x7C) }
-            out += Array("0x".utf8) + Array(String(rest, radix: 16).utf8)
-        }
-        if out.isEmpty { out.append(0x52) }
-        if value & 0x100 != 0 { out.append(0x2B) }
-        return out
-    }
 }

@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// The documents of `flame both`: on-CPU and off-CPU panes side by side (or stacked), or one
 /// hot/cold graph; with the pane summaries and the headline of both totals.

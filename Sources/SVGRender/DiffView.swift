@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// How `flame diff` draws: one difference graph, or the before and after graphs beside it.
 public enum DiffView: String, CaseIterable, Sendable {

@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// Where everything of a document goes, and the markup around the frames: the root element,
 /// style and script, the shared controls, and each pane's group with its texts.

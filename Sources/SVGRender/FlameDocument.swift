@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// How the panes of a document are placed.
 public enum PaneLayout: String, CaseIterable, Sendable {

@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// What the renderer left out, so the picture never hides a loss.
 public struct PruneSummary: Equatable, Sendable {
@@ -174,7 +174,7 @@ public struct FlameGraphRenderer {
     }
 
     /// A weight with its unit: a duration for clock and off-CPU weights, else a count.
-    static func amount(_ weight: UInt64, _ unit: WeightUnit, countName: String) -> String {
+    package static func amount(_ weight: UInt64, _ unit: WeightUnit, countName: String) -> String {
         switch unit {
         case .samples: return "\(ValueFormat.grouped(weight)) \(countName)"
         case .nanoseconds, .offCPU: return ValueFormat.duration(nanoseconds: weight)

@@ -1,4 +1,4 @@
-import Fold
+import ProfileModel
 
 /// Human formatting of weights for tooltips and notes.
 public enum ValueFormat {

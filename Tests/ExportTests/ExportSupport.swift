@@ -1,5 +1,7 @@
 import Foundation
+import ProfileModel
 import XCTest
+import TestSupport
 @testable import Export
 import Fold
 import Symbolize
@@ -62,7 +64,7 @@ enum ExportSupport {
     private static let recordedLive = Result<LiveCaptures, any Error> {
         let dir = try temporaryDirectory()
         let probe = try shell("perf record -q -o probe.data -- true 2>&1", in: dir)
-        guard probe.status == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(probe.output)") }
+        guard probe.status == 0 else { throw Live.skip("perf cannot record here (not installed, or not root): \(probe.output)") }
         // Past the probe every step must work: a failure here is a failure, not a skip.
         let build = try shell("OUT='\(dir.path)/bin' sh '\(testdata.path)/src/build.sh' 2>&1", in: dir)
         guard build.status == 0 else { throw LiveCaptureError(description: "testdata/src/build.sh failed: \(build.output)") }

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Export
+@testable import ProfileModel
 @testable import Fold
 import PerfScript
 
@@ -116,7 +118,7 @@ final class ExportTests: XCTestCase {
     /// `go tool pprof` reads the files: the same total, and the same top functions as `flame top`.
     func testGoToolPprofReadsTheFiles() throws {
         guard S.which("go") != nil else {
-            throw XCTSkip("go is not installed (Debian: golang-go; scripts/install-deps.sh installs it)")
+            throw Live.skip("go is not installed (Debian: golang-go; scripts/install-deps.sh installs it)")
         }
         let dir = try S.temporaryDirectory()
         for (capture, offcpu) in [("threads.data", false), ("cpuburn.data", false), ("offcpu/waiter.sched.data", true)] {
@@ -127,7 +129,7 @@ final class ExportTests: XCTestCase {
     /// The same on the live captures, whose top functions are the program's named ones.
     func testGoToolPprofReadsLiveCaptures() throws {
         guard S.which("go") != nil else {
-            throw XCTSkip("go is not installed (Debian: golang-go; scripts/install-deps.sh installs it)")
+            throw Live.skip("go is not installed (Debian: golang-go; scripts/install-deps.sh installs it)")
         }
         let live = try S.liveCaptures()
         let dir = try S.temporaryDirectory()
@@ -192,7 +194,7 @@ final class ExportTests: XCTestCase {
 
     /// With protoc (the schema's own compiler) the bytes decode as a perftools.profiles.Profile.
     func testProtocDecodesTheMessage() throws {
-        guard S.which("protoc") != nil else { throw XCTSkip("protoc is not installed (Debian: protobuf-compiler)") }
+        guard S.which("protoc") != nil else { throw Live.skip("protoc is not installed (Debian: protobuf-compiler)") }
         let dir = try S.temporaryDirectory()
         let raw = dir.appendingPathComponent("p.pb")
         let profile = try S.load("threads.data", offcpu: false, keep: true)
@@ -208,7 +210,7 @@ final class ExportTests: XCTestCase {
     /// its file-format-spec.ts), checked by Python's jsonschema, on every capture's export.
     func testSpeedscopeFilesMatchTheSchema() throws {
         guard let probe = try S.run("python3", ["-c", "import jsonschema"]), probe.status == 0 else {
-            throw XCTSkip("python3 jsonschema is not installed (Debian: python3-jsonschema)")
+            throw Live.skip("python3 jsonschema is not installed (Debian: python3-jsonschema)")
         }
         let dir = try S.temporaryDirectory()
         var files: [String] = []

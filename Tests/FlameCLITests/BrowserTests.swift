@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Opens SVGs made by the flame binary from the committed captures in headless Chromium, acts on
 /// them with real input events (Selenium: clicks, key presses, the search prompt) through
@@ -56,7 +57,7 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         try? r.stdout.write(to: BrowserTests.output.appendingPathComponent("report.json"))
         let report = try JSONDecoder().decode(Report.self, from: r.stdout)
-        if let reason = report.skip { throw XCTSkip(reason) }
+        if let reason = report.skip { throw Live.skip(reason) }
 
         XCTAssertEqual(report.errors ?? ["no report"], [], "steps that failed in the browser")
         let severe = (report.console ?? []).filter { $0.level == "SEVERE" || $0.message.contains("Uncaught") }
@@ -193,7 +194,7 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         try? r.stdout.write(to: BrowserTests.output.appendingPathComponent("hostile-views.json"))
         let report = try JSONDecoder().decode(Report.self, from: r.stdout)
-        if let reason = report.skip { throw XCTSkip(reason) }
+        if let reason = report.skip { throw Live.skip(reason) }
         XCTAssertEqual(report.errors ?? ["no report"], [], "steps that failed in the browser")
         let severe = (report.console ?? []).filter { $0.level == "SEVERE" || $0.message.contains("Uncaught") }
         XCTAssertEqual(severe.map { "\($0.page): \($0.message)" }, [], "JavaScript errors in the console")
@@ -434,7 +435,7 @@ final class BrowserTests: XCTestCase {
         }
         struct FirstScreen: Decodable { var skip: String?; var errors: [String]?; var views: [String: View]? }
         let report = try JSONDecoder().decode(FirstScreen.self, from: r.stdout)
-        if let reason = report.skip { throw XCTSkip(reason) }
+        if let reason = report.skip { throw Live.skip(reason) }
         XCTAssertEqual(report.errors ?? ["no report"], [])
         let views = try XCTUnwrap(report.views)
         let fit = try XCTUnwrap(views["fits.svg"]), whole = try XCTUnwrap(views["whole.svg"])
@@ -467,7 +468,7 @@ final class BrowserTests: XCTestCase {
         for case let c? in candidates where FileManager.default.isExecutableFile(atPath: c) {
             if (try? run(c, ["-c", "import selenium"], timeout: 60).status) == 0 { return c }
         }
-        throw XCTSkip("no Python with Selenium (looked at $FLAME_BROWSER_PYTHON, \(venv), /usr/bin/python3): "
+        throw Live.skip("no Python with Selenium (looked at $FLAME_BROWSER_PYTHON, \(venv), /usr/bin/python3): "
             + "run scripts/install-deps.sh")
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// End-to-end runs of the built `flame` binary.
 final class CLITests: XCTestCase {
@@ -90,11 +91,11 @@ final class CLITests: XCTestCase {
         let probe = scheduler ? "perf sched record -o probe.data -- true" : "perf record -q -o probe.data -- true"
         let (status, log) = try shell("cd '\(dir)' && \(probe) 2>&1")
         guard status == 0 else {
-            throw XCTSkip("perf cannot record \(scheduler ? "scheduler events " : "")here (not installed, or not root): \(log)")
+            throw Live.skip("perf cannot record \(scheduler ? "scheduler events " : "")here (not installed, or not root): \(log)")
         }
         let src = root.appendingPathComponent("testdata/src").path
         let (built, buildLog) = try shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
-        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        guard built == 0 else { throw Live.skip("testdata/src/build.sh failed: \(buildLog)") }
         return dir
     }
 
@@ -111,7 +112,7 @@ final class CLITests: XCTestCase {
     func testFoldFromFileAndStandardInputAgree() throws {
         let compat = CLITests.root.deletingLastPathComponent().appendingPathComponent("shared/compat/flamegraph")
         let input = compat.appendingPathComponent("perf-numa-stacks-01.txt")
-        guard FileManager.default.fileExists(atPath: input.path) else { throw XCTSkip("\(compat.path) is absent") }
+        guard FileManager.default.fileExists(atPath: input.path) else { throw Live.skip("\(compat.path) is absent") }
         let fromFile = try flame(["fold", "--tid", input.path])
         XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
         XCTAssertEqual(fromFile.stdout, try Data(contentsOf: compat.appendingPathComponent("results/perf-numa-stacks-01-collapsed-tid.txt")))

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// `flame diff` on two captures of a program changed between runs (testdata/src/diffwork.c:
 /// spin_a's loop made twice as long, old_path removed, new_path added, spin_b unchanged),
@@ -7,10 +8,10 @@ final class DiffCaptureTests: XCTestCase {
     func capture() throws -> String {
         let dir = try CLITests.makeTemporaryDirectory().path
         let (probe, log) = try CLITests.shell("cd '\(dir)' && perf record -q -o probe.data -- true 2>&1")
-        guard probe == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(log)") }
+        guard probe == 0 else { throw Live.skip("perf cannot record here (not installed, or not root): \(log)") }
         let src = CLITests.root.appendingPathComponent("testdata/src").path
         let (built, buildLog) = try CLITests.shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build.sh' 2>&1")
-        guard built == 0 else { throw XCTSkip("testdata/src/build.sh failed: \(buildLog)") }
+        guard built == 0 else { throw Live.skip("testdata/src/build.sh failed: \(buildLog)") }
         for side in ["before", "after"] {
             let (s, out) = try CLITests.shell("cd '\(dir)' && perf record -q -F 997 -g -o \(side).data -- ./bin/\(side)/diffwork 2>&1 >/dev/null")
             XCTAssertEqual(s, 0, out)

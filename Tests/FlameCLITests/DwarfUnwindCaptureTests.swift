@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// `perf record --call-graph dwarf` captures of programs built without frame pointers (C and
 /// C++ at -O2 -fomit-frame-pointer, Rust like `cargo build --release`), recorded during the
@@ -13,7 +14,7 @@ final class DwarfUnwindCaptureTests: XCTestCase {
     func prepare() throws -> String {
         let dir = try CLITests.makeTemporaryDirectory().path
         let (probe, log) = try CLITests.shell("cd '\(dir)' && perf record -q --call-graph dwarf -o probe.data -- true 2>&1")
-        guard probe == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(log)") }
+        guard probe == 0 else { throw Live.skip("perf cannot record here (not installed, or not root): \(log)") }
         let src = CLITests.root.appendingPathComponent("testdata/src").path
         let (built, buildLog) = try CLITests.shell("cd '\(dir)' && OUT='\(dir)/bin' sh '\(src)/build-nofp.sh' 2>&1")
         XCTAssertEqual(built, 0, buildLog)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `flame export`: every format carries the total of the SVG drawn from the same input with the
 /// same options; folded output is what `flame fold` / `flame offcpu --folded` print; pprof files
@@ -136,13 +137,13 @@ final class ExportCommandTests: XCTestCase {
     /// lines of one location, with files, line numbers and the binary's build-id; speedscope's
     /// frames carry file and line.
     func testInlineFramesLinesAndBuildIDsReachPprof() throws {
-        guard (try CLITests.shell("command -v go")).0 == 0 else { throw XCTSkip("go is not installed (Debian: golang-go)") }
+        guard (try CLITests.shell("command -v go")).0 == 0 else { throw Live.skip("go is not installed (Debian: golang-go)") }
         let dir = try CLITests.makeTemporaryDirectory().path
         let source = CLITests.root.appendingPathComponent("Tests/SymbolizeTests/Fixtures/prog.c").path
         let (built, log) = try CLITests.shell("cc -g -O2 -fno-omit-frame-pointer -Wl,--build-id=sha1 -o '\(dir)/prog' '\(source)' 2>&1")
-        guard built == 0 else { throw XCTSkip("cannot compile prog.c: \(log)") }
+        guard built == 0 else { throw Live.skip("cannot compile prog.c: \(log)") }
         let (recorded, perfLog) = try CLITests.shell("perf record -q -F 999 -g -o '\(dir)/prog.data' -- '\(dir)/prog' 0.3 2>&1")
-        guard recorded == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(perfLog)") }
+        guard recorded == 0 else { throw Live.skip("perf cannot record here (not installed, or not root): \(perfLog)") }
         let (_, notes) = try CLITests.shell("readelf -n '\(dir)/prog'")
         let buildID = try XCTUnwrap(notes.range(of: #"Build ID: [0-9a-f]+"#, options: .regularExpression).map { String(notes[$0].dropFirst(10)) })
 

@@ -1,6 +1,7 @@
 import Foundation
 import FoundationXML
 import XCTest
+import TestSupport
 
 /// Broken and hostile input through the flame binary (issue 9): every input error is one line
 /// naming the file and the place (byte offset or line) with what was expected and found, exit
@@ -78,7 +79,7 @@ final class HostileInputCLITests: XCTestCase {
         XCTAssertEqual(chmod(secret, 0), 0)
         var args = [CLITests.binary.path, "oncpu", secret, "-o", out]
         if getuid() == 0 {
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw XCTSkip("running as root without setpriv") }
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { throw Live.skip("running as root without setpriv") }
             XCTAssertEqual(chmod(dir.path, 0o777), 0)
             args = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + args
         }

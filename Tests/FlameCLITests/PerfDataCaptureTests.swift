@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// perf.data read natively against perf's own reading of the same file, on captures recorded
 /// during the test run: `flame fold X.data` must equal `flame fold` of `perf script -i X.data`
@@ -43,7 +44,7 @@ final class PerfDataCaptureTests: XCTestCase {
         // `_init` or `name@plt` depending on its symbol tree (flame always says `name@plt`;
         // SymbolizerTests check those names against objdump).
         let (cc, ccLog) = try shell("cc -O2 -fno-omit-frame-pointer -fno-plt -o bin/vdsoloop vdsoloop.c 2>&1", in: dir)
-        guard cc == 0 else { throw XCTSkip("cc failed: \(ccLog)") }
+        guard cc == 0 else { throw Live.skip("cc failed: \(ccLog)") }
         return dir
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// `flame record` end to end (needs perf and root, else skipped), and its refusals, simulated.
 final class RecordCommandTests: XCTestCase {
@@ -120,7 +121,7 @@ final class RecordCommandTests: XCTestCase {
 
     func testStatusLinesNeverRunTogether() throws {
         let dir = try prepare()
-        guard (try CLITests.shell("command -v script")).0 == 0 else { throw XCTSkip("util-linux script is not installed") }
+        guard (try CLITests.shell("command -v script")).0 == 0 else { throw Live.skip("util-linux script is not installed") }
         let flame = CLITests.binary.path
         let (status, log) = try CLITests.shell("script -q -c \"'\(flame)' record -o '\(dir)/tty' -- sleep 0.5\" /dev/null")
         XCTAssertEqual(status, 0, log)
@@ -154,7 +155,7 @@ final class RecordCommandTests: XCTestCase {
         let diff = try CLITests.run(["diff", data, dir.path + "/missing.data", "-o", dir.path + "/d.svg"])
         XCTAssertEqual(diff.status, 2)
         XCTAssertEqual(diff.stderr, "flame: \(dir.path)/missing.data: cannot read: No such file or directory\n")
-        guard (try CLITests.shell("command -v perf")).0 == 0 else { throw XCTSkip("perf is not installed: the program checks come after it") }
+        guard (try CLITests.shell("command -v perf")).0 == 0 else { throw Live.skip("perf is not installed: the program checks come after it") }
         // A program that is not there is 127, one that cannot run 126: before perf starts.
         let missing = try CLITests.run(["record", "-o", dir.path + "/m", "--", "no-such-program-flame"])
         XCTAssertEqual(missing.status, 127)

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// Real captures of stripped binaries, recorded during the test run: flame must name their
 /// `[unknown]` frames exactly as perf names the same samples when it can see the symbols.
@@ -15,9 +16,9 @@ final class SymbolizeCaptureTests: XCTestCase {
     func testStrippedCapturesFoldLikePerfWithSymbols() throws {
         let dir = try CLITests.makeTemporaryDirectory().path
         let (built, log) = try shell("bash '\(Self.fixtures.path)/build.sh' '\(dir)/bin' 2>&1")
-        guard built == 0 else { throw XCTSkip("Fixtures/build.sh failed (compilers missing?):\n\(log)") }
+        guard built == 0 else { throw Live.skip("Fixtures/build.sh failed (compilers missing?):\n\(log)") }
         let (probe, probeLog) = try shell("perf record -q -o '\(dir)/probe.data' -- true 2>&1")
-        guard probe == 0 else { throw XCTSkip("perf cannot record here (not installed, or not root): \(probeLog)") }
+        guard probe == 0 else { throw Live.skip("perf cannot record here (not installed, or not root): \(probeLog)") }
 
         // Rust and Swift are built only where their compilers are (build.sh says "skip: ...").
         let optional = ["rust-legacy", "rust-v0", "swift"].filter {

@@ -1,4 +1,6 @@
 import XCTest
+import TestSupport
+import ProfileModel
 import Fold
 import PerfScript
 
@@ -30,7 +32,7 @@ final class CompatTests: XCTestCase {
     func testAllSeventyEightCasesAreByteIdentical() throws {
         let dir = CompatTests.compatDir
         guard FileManager.default.fileExists(atPath: dir.path) else {
-            throw XCTSkip("\(dir.path) is absent: the stackcollapse-perf.pl conformance cases cannot run here")
+            throw Live.skip("\(dir.path) is absent: the stackcollapse-perf.pl conformance cases cannot run here")
         }
         let inputs = try FileManager.default.contentsOfDirectory(atPath: dir.path)
             .filter { $0.hasSuffix(".txt") }.sorted()

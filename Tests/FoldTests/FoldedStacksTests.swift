@@ -1,12 +1,14 @@
 import XCTest
+import TestSupport
 @testable import Fold
+@testable import ProfileModel
 import PerfScript
 
 final class FoldedStacksTests: XCTestCase {
     /// Folded lines with shared prefixes, frames that extend each other (`b` / `bc`), repeats and
     /// empty frames must aggregate exactly like a dictionary keyed by the stack text.
     func testLoaderAggregatesLikeADictionary() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         let alphabet = ["a", "b", "bc", "b;c", "", "x y", "ä"]
         for round in 0..<30 {
             var text = ""
@@ -38,15 +40,3 @@ final class FoldedStacksTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator for reproducible random cases.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

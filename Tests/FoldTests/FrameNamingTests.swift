@@ -1,5 +1,6 @@
 import XCTest
 @testable import Fold
+@testable import ProfileModel
 import PerfScript
 
 final class FrameNamingTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Fold
+@testable import ProfileModel
 import PerfScript
 
 /// Function tables and before/after differences on hand-made folded profiles.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Fold
+@testable import ProfileModel
 
 /// The interval rules of `OffCPUAccountant` on hand-made event sequences (times in µs × 1000),
 /// one rule per test: what is charged, to which stack, as which part, and what is counted.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Fold
+@testable import ProfileModel
 import PerfScript
 
 /// Folding a file in parts on several threads must give exactly what one pass gives: the same

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import PerfData
 
 /// Header, attrs and feature sections against known values and `perf report --header-only` / `perf buildid-list`.
@@ -46,7 +47,7 @@ final class HeaderTests: XCTestCase {
 
     /// Build-ids and event names of every capture agree with perf's own tools run now.
     func testAgainstLivePerf() throws {
-        guard let perf = Perf.path else { throw XCTSkip("perf is not installed") }
+        guard let perf = Perf.path else { throw Live.skip("perf is not installed") }
         for name in ["cpuburn", "threads", "templates", "multievent", "nocallchain", "kernel", "sched"].map({ "\($0).data" })
             + ["pipe", "zstd", "switch", "switch-a", "dwarf"].map({ "perfdata/\($0).data" }) {
             let f = try PerfDataFile(path: Fixtures.path(name))

@@ -74,6 +74,13 @@ final class TracepointTests: XCTestCase {
         XCTAssertEqual(state(0x100), "R+", "TASK_REPORT_MAX marks a preempted task")
         XCTAssertEqual(state(0x101), "S+")
         XCTAssertEqual(state(0x80), "I")
+        // The one fast decoder every input uses prints what the kernel's own format prints, for
+        // every state and preemption bit (and bits above, which the format masks off).
+        let decoder = SchedStateLetters(table)
+        for v in UInt64(0)..<0x400 {
+            XCTAssertEqual(String(decoding: decoder.letters(v), as: UTF8.self), state(v), "prev_state \(v)")
+            XCTAssertEqual(String(decoding: SchedStateLetters.kernel.letters(v), as: UTF8.self), state(v), "prev_state \(v)")
+        }
     }
 
     /// sched_wakeup, sched_waking, sched_stat_runtime (__data_loc), sched_process_fork (two __data_loc strings),

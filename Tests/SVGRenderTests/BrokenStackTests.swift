@@ -1,6 +1,8 @@
 import XCTest
+import ProfileModel
 import Fold
 @testable import SVGRender
+@testable import Report
 
 /// What keeps broken stacks readable: runs of identical frames drawn as one frame with a count,
 /// thin towers cut at a placeholder, subtitles wrapped, and the words of a command line.

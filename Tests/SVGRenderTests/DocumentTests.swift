@@ -1,4 +1,5 @@
 import XCTest
+import ProfileModel
 import Fold
 @testable import SVGRender
 

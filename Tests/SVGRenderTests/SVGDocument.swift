@@ -1,4 +1,5 @@
 import Foundation
+import ProfileModel
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Symbolize
 
 /// C++ and Swift demangling against the system's own demanglers (`c++filt`, `swift demangle`).
@@ -13,7 +14,7 @@ final class DemanglerTests: XCTestCase {
 
     /// Runs a demangler tool over names, one per line.
     func tool(_ path: String, _ args: [String], _ names: [String]) throws -> [String] {
-        guard FileManager.default.isExecutableFile(atPath: path) else { throw XCTSkip("\(path) is not installed") }
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw Live.skip("\(path) is not installed") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args

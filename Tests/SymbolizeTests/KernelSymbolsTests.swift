@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Symbolize
 
 /// Kernel symbols: the running kernel's build-id (checked against perf's own `buildid-list -k`),
@@ -6,7 +7,7 @@ import XCTest
 final class KernelSymbolsTests: XCTestCase {
     func runningBuildID() throws -> String {
         guard let notes = FileBytes.read("/sys/kernel/notes"), let id = KernelSymbols.buildIDFromNotes(notes) else {
-            throw XCTSkip("/sys/kernel/notes is not readable here")
+            throw Live.skip("/sys/kernel/notes is not readable here")
         }
         return id
     }
@@ -14,14 +15,14 @@ final class KernelSymbolsTests: XCTestCase {
     func testRunningKernelBuildIDAgreesWithPerf() throws {
         let id = try runningBuildID()
         let (status, text) = try SymbolizerTests.run("/bin/sh", ["-c", "perf buildid-list -k 2>/dev/null"])
-        guard status == 0, !text.isEmpty else { throw XCTSkip("perf buildid-list -k is not available") }
+        guard status == 0, !text.isEmpty else { throw Live.skip("perf buildid-list -k is not available") }
         XCTAssertEqual(id, text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func testProcKallsymsLookupsWhenBuildIDMatches() throws {
         let id = try runningBuildID()
         let (found, warning) = KernelSymbols.locate(buildID: id, perfCache: nil)
-        guard let symbols = found else { throw XCTSkip("no readable /proc/kallsyms: \(warning ?? "")") }
+        guard let symbols = found else { throw Live.skip("no readable /proc/kallsyms: \(warning ?? "")") }
         XCTAssertNil(warning)
         XCTAssertEqual(symbols.source, "/proc/kallsyms")
 

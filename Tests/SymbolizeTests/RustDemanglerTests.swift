@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Symbolize
 
 /// Tests of `RustDemangler`: known pairs from the rustc book's "v0 Symbol Format" chapter (the
@@ -313,7 +314,7 @@ final class RustDemanglerTests: XCTestCase {
             "std::rt::lang_start::_$u7b$$u7b$closure$u7d$$u7d$::h168e94e611939a97",
         ]
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$.:".utf8)
-        var rng = SplitMix64(seed: 0x5EED_F1A3E)
+        var rng = SeededGenerator(seed: 0x5EED_F1A3E)
         var demangled = 0
         for round in 0..<4000 {
             let pool = round % 5 == 4 ? legacySeeds : seeds
@@ -457,8 +458,8 @@ final class RustDemanglerTests: XCTestCase {
     /// returns the defined symbols (from `nm`) starting with `prefix`; skips without rustc or nm.
     private func compileRust(attempts: [([String], [String: String])], prefix: String,
                              requiring marker: String? = nil) throws -> [String] {
-        guard let rustc = findExecutable("rustc") else { throw XCTSkip("rustc not installed") }
-        guard let nm = findExecutable("nm") else { throw XCTSkip("nm (binutils) not installed") }
+        guard let rustc = findExecutable("rustc") else { throw Live.skip("rustc not installed") }
+        guard let nm = findExecutable("nm") else { throw Live.skip("nm (binutils) not installed") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rustdemangle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -476,7 +477,7 @@ final class RustDemanglerTests: XCTestCase {
             guard !symbols.isEmpty else { continue }
             return symbols
         }
-        throw XCTSkip("rustc could not build the \(prefix) variant")
+        throw Live.skip("rustc could not build the \(prefix) variant")
     }
 
     private func findExecutable(_ name: String) -> String? {
@@ -515,14 +516,3 @@ final class RustDemanglerTests: XCTestCase {
 }
 
 /// A small deterministic generator, so a failing mutation round can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

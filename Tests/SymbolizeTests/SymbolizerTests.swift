@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Symbolize
 
 /// Fixture binaries are built by Fixtures/build.sh into a temporary directory once per run
@@ -16,7 +17,7 @@ final class SymbolizerTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flame-symfix-\(getpid())").path
         let result = Result<String, Error> {
             let (status, output) = try run("/bin/bash", [fixtures.appendingPathComponent("build.sh").path, dir])
-            guard status == 0 else { throw XCTSkip("Fixtures/build.sh failed (compilers missing?):\n\(output)") }
+            guard status == 0 else { throw Live.skip("Fixtures/build.sh failed (compilers missing?):\n\(output)") }
             return dir
         }
         built = result
@@ -50,13 +51,13 @@ final class SymbolizerTests: XCTestCase {
                 return (start, size)
             }
         }
-        throw XCTSkip("\(name) not found in \(binary)")
+        throw Live.skip("\(name) not found in \(binary)")
     }
 
     /// eu-addr2line's chains, innermost first: [(name, "file:line")] per address.
     func euAddr2line(_ binary: String, _ addresses: [UInt64]) throws -> [[(String, String)]] {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/eu-addr2line") else {
-            throw XCTSkip("eu-addr2line (Debian elfutils) is not installed")
+            throw Live.skip("eu-addr2line (Debian elfutils) is not installed")
         }
         let (_, text) = try Self.run("/usr/bin/eu-addr2line",
                                      ["-e", binary, "-f", "-i", "-a"] + addresses.map { "0x" + String($0, radix: 16) })

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ProfileModel
+import PerfData
 import Export
 import Fold
 import PerfScript
@@ -50,7 +52,7 @@ struct ExportCommand: ParsableCommand {
         options.keepOrigins = format.needsOrigins
         let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
                                           threads: collapse.threads)
-        let name = source.path == "-" ? "<stdin>" : source.path
+        let name = InputName.of(source.path)
         guard profile.totalWeight > 0 else {
             throw InputError.noSamples(file: name, detail: offcpu ? "no off-CPU time was counted" : "nothing to export")
         }

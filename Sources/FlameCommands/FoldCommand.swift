@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProfileModel
 import Fold
 import PerfScript
 import Symbolize

@@ -1,5 +1,7 @@
 import XCTest
 @testable import SVGRender
+@testable import Report
+@testable import ProfileModel
 @testable import Fold
 import PerfData
 

@@ -15,7 +15,7 @@ public struct SampleTimeline: Sendable {
     /// What the sample adds to the profile's total.
     public private(set) var weight: [UInt64] = []
     /// Samples counted in the profile but left out here because the input gave them no time.
-    public internal(set) var untimed: UInt64 = 0
+    public package(set) var untimed: UInt64 = 0
 
     public init() {}
 
@@ -34,7 +34,7 @@ public struct SampleTimeline: Sendable {
     }
 
     /// The same samples with their nodes renamed through `map` (node ids of another trie).
-    func remapped(_ map: [Int32]) -> SampleTimeline {
+    package func remapped(_ map: [Int32]) -> SampleTimeline {
         var copy = self
         for i in copy.node.indices { copy.node[i] = map[Int(copy.node[i])] }
         return copy
@@ -99,13 +99,13 @@ public final class FrameOrigins: @unchecked Sendable {
     }
 
     /// Sets a binary's build-id (perf.data records them per path).
-    func setBuildID(_ id: String, path: String) {
+    package func setBuildID(_ id: String, path: String) {
         if let i = binaryIndex[path] { binaries[Int(i)].buildID = id }
     }
 
     /// Records where name `id` came from; the first record wins, a second in another binary
     /// clears the binary.
-    func note(_ id: Int32, binary path: UnsafeBufferPointer<UInt8>?, _ fill: (inout Origin) -> Void = { _ in }) {
+    package func note(_ id: Int32, binary path: UnsafeBufferPointer<UInt8>?, _ fill: (inout Origin) -> Void = { _ in }) {
         let b: Int32? = path.flatMap { $0.isEmpty || $0.elementsEqual("[unknown]".utf8) ? nil : binary(String(decoding: $0, as: UTF8.self)) }
         if var known = byName[id] {
             if known.binary != b && !ambiguous.contains(id) {
@@ -122,7 +122,7 @@ public final class FrameOrigins: @unchecked Sendable {
     }
 
     /// Records the function start of name `id` when its origin has none yet.
-    func noteAddress(_ id: Int32, _ address: UInt64) {
+    package func noteAddress(_ id: Int32, _ address: UInt64) {
         guard var o = byName[id], o.address == nil, !ambiguous.contains(id) else { return }
         o.address = address
         byName[id] = o

@@ -26,10 +26,10 @@ public final class Profile {
     /// First and last sample time (ns of perf's clock), when the input has times.
     public private(set) var timeRange: ClosedRange<UInt64>?
     /// Every sample with its time and thread, when `CollapseOptions.keepTimeline` asked for it.
-    public internal(set) var timeline: SampleTimeline?
+    public package(set) var timeline: SampleTimeline?
     /// Binaries, functions and source lines of the frame names, when `CollapseOptions.keepOrigins`
     /// asked for them.
-    public internal(set) var origins: FrameOrigins?
+    public package(set) var origins: FrameOrigins?
     /// The capture's processes this profile is about and what each did (perf.data input only).
     public var processes: ProcessTable?
     /// What makes the stacks less than whole, one line each (binaries without frame pointers,

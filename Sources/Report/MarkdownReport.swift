@@ -1,4 +1,5 @@
-import Fold
+import SVGRender
+import ProfileModel
 
 /// One graph of a report: its profile and where its pictures are, relative to the report.
 public struct ReportGraph {

@@ -1,4 +1,5 @@
-import Fold
+import SVGRender
+import ProfileModel
 
 /// One side of a before/after report: its graphs (on-CPU, off-CPU or both) and its facts.
 public struct ComparisonSide {

@@ -60,14 +60,14 @@ public struct OffCPUSummary: Sendable {
 
     public init() {}
 
-    mutating func note(time: UInt64) {
+    package mutating func note(time: UInt64) {
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
     }
 
     /// The index of thread `tid` in `threads` (added when new; its comm is the latest seen). A tid
     /// met again in another process is another thread.
-    mutating func thread(tid: Int32, pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil) -> Int32 {
+    package mutating func thread(tid: Int32, pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil) -> Int32 {
         if let i = index[tid], process == nil || threads[Int(i)].process == nil || threads[Int(i)].process == process {
             threads[Int(i)].comm = comm
             if threads[Int(i)].pid == nil { threads[Int(i)].pid = pid }
@@ -81,7 +81,7 @@ public struct OffCPUSummary: Sendable {
         return i
     }
 
-    mutating func add(thread: Int32, nanoseconds: UInt64, undated: UInt64, state: OffCPUState = .sleeping, openAtEnd: Bool = false) {
+    package mutating func add(thread: Int32, nanoseconds: UInt64, undated: UInt64, state: OffCPUState = .sleeping, openAtEnd: Bool = false) {
         threads[Int(thread)].nanoseconds &+= nanoseconds
         threads[Int(thread)].byState[state] &+= nanoseconds
         threads[Int(thread)].undatedNanoseconds &+= undated
@@ -93,13 +93,13 @@ public struct OffCPUSummary: Sendable {
         threads[Int(thread)].intervals += 1
     }
 
-    mutating func addIdle(thread: Int32, nanoseconds: UInt64) {
+    package mutating func addIdle(thread: Int32, nanoseconds: UInt64) {
         threads[Int(thread)].idleNanoseconds &+= nanoseconds
         threads[Int(thread)].intervals += 1
     }
 
     /// The comm to name a thread's process by: its process's main thread's, else its own.
-    func processComm(thread: Int32) -> [UInt8] {
+    package func processComm(thread: Int32) -> [UInt8] {
         let t = threads[Int(thread)]
         if let c = t.processComm { return c }
         if let pid = t.pid, let i = index[Int32(truncatingIfNeeded: pid)], threads[Int(i)].pid == pid { return threads[Int(i)].comm }
@@ -191,7 +191,7 @@ extension OffCPUSummary {
         }
         if openAtEnd > 0 {
             ends.append("\(openAtEnd) still open at the end, cut there and counted (\(duration(openAtEndNanoseconds)), "
-                + "drawn under \(String(decoding: OffCPUOptions.openAtEndFrame, as: UTF8.self)))")
+                + "drawn under \(String(decoding: OffCPUFrames.openAtEndFrame, as: UTF8.self)))")
         }
         if exited > 0 { ends.append("\(exited) ended by the thread's exit") }
         if tooShort > 0 { ends.append("\(tooShort) shorter than --min-block-us") }

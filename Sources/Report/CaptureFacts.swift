@@ -1,4 +1,5 @@
-import Fold
+import SVGRender
+import ProfileModel
 
 /// The numbers a reader of a capture needs first, and what each sums over: the program's wall
 /// time, its on-CPU time, its off-CPU time as thread time (idle threads left out, and said so),

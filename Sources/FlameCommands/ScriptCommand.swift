@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProfileModel
 import Fold
 import PerfData
 import PerfScript
@@ -14,12 +15,7 @@ struct ScriptCommand: ParsableCommand {
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
 
     func run() throws {
-        let file: PerfDataFile
-        do {
-            file = try PerfDataFile(path: input)
-        } catch let error as PerfDataError {
-            throw InputError.unreadable(file: input == "-" ? "<stdin>" : input, reason: error.description)
-        }
+        let file = try PerfDataInput.open(input)
         for w in file.warnings { CLI.say("warning: \(w)") }
         let dump = PerfScriptDump(file: file, symbols: symbols.options)
         try dump.write { try CLI.writeChunk($0) }

@@ -1,7 +1,10 @@
 import ArgumentParser
+import ProfileModel
+import PerfData
 import Fold
 import PerfScript
 import SVGRender
+import Report
 
 /// What off-CPU time to count and how to draw it.
 struct OffCPUFlags: ParsableArguments {
@@ -72,7 +75,7 @@ struct OffCPUCommand: ParsableCommand {
         let result = try CLI.loadOffCPU(source.path, collapse: collapseOptions, offcpuOptions: offcpu.options)
         let profile = result.profile
         guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: "no off-CPU time was counted")
+            throw InputError.noSamples(file: InputName.of(source.path), detail: "no off-CPU time was counted")
         }
         if folded {
             try CLI.write(FoldedWriter.bytes(profile, divisor: 1000), to: target)

@@ -1,10 +1,13 @@
 import ArgumentParser
+import ProfileModel
+import PerfData
 #if canImport(Glibc)
 import Glibc
 #endif
 import Fold
 import PerfScript
 import SVGRender
+import Report
 
 /// flamegraph.pl's drawing options, with the same names.
 struct RenderFlags: ParsableArguments {
@@ -131,7 +134,7 @@ struct OnCPUCommand: ParsableCommand {
         guard profile.totalSamples > 0 else {
             var filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
             if !source.filter.isEmpty { filter += ", and only the threads --pid, --tree, --tid and --comm name" }
-            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: filter)
+            throw InputError.noSamples(file: InputName.of(source.path), detail: filter)
         }
         let tree = render.tree(profile)
         let facts = CaptureFacts(on: profile, off: nil, summary: nil, program: source.selection?.programPID)

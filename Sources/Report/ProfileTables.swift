@@ -1,4 +1,5 @@
-import Fold
+import SVGRender
+import ProfileModel
 
 /// The tables `flame top` prints and reports embed: processes, and functions by self and by
 /// total weight, with shares of the profile's total, in the profile's unit.

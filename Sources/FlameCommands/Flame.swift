@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProfileModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,15 +7,18 @@ import Fold
 import PerfScript
 import Symbolize
 
-@main
-struct Flame: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `flame` command line: its subcommands, and how errors become exit statuses (2 for bad input,
+/// 1 for output, as the README's table says).
+public struct Flame: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
         subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, ExportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
+    public init() {}
+
     /// Runs the command; input errors are one line on stderr and exit status 2.
-    static func main() {
+    public static func main() {
         do {
             var command = try parseAsRoot(rewriteFilterArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()

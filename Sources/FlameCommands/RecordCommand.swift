@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProfileModel
 #if canImport(Glibc)
 import Glibc
 #endif

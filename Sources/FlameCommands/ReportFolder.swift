@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProfileModel
 import Fold
 import PerfScript
 import Record
 import SVGRender
+import Report
 
 /// A folder of graphs (SVG, with a PNG preview each) and the summary.md that links them; what
 /// could not be made (no rasterizer) is kept as notes for the summary and said once on stderr.

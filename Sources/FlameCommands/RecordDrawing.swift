@@ -1,11 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ProfileModel
 import Fold
 import PerfData
 import PerfScript
 import Record
 import SVGRender
+import Report
 
 /// What `flame record` writes after perf stops: the selection (flame-record.json), the graphs,
 /// their folded stacks and summary.md, for the program and the attached processes' trees.
@@ -24,12 +26,7 @@ struct RecordDrawing {
     let symbols: SymbolFlags
 
     mutating func draw() throws {
-        let file: PerfDataFile
-        do {
-            file = try PerfDataFile(path: data)
-        } catch let error as PerfDataError {
-            throw InputError.unreadable(file: data, reason: error.description)
-        }
+        let file = try PerfDataInput.open(data)
         let scan = try CaptureScan(file, perf: perfPID)
         // What was asked for must be there, or the graphs would tell the story without it.
         if let gone = scan.absent(attached).first {

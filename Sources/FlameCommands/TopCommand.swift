@@ -1,7 +1,10 @@
 import ArgumentParser
+import ProfileModel
+import PerfData
 import Fold
 import PerfScript
 import SVGRender
+import Report
 
 struct TopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +39,7 @@ struct TopCommand: ParsableCommand {
         let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options,
                                           offcpuOptions: offcpuFlags.options, threads: collapse.threads)
         guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: source.path == "-" ? "<stdin>" : source.path, detail: "nothing to list")
+            throw InputError.noSamples(file: InputName.of(source.path), detail: "nothing to list")
         }
         let tables = ProfileTables(profile, limit: limit)
         var out = ""

@@ -1,7 +1,10 @@
 import ArgumentParser
+import ProfileModel
+import PerfData
 import Fold
 import PerfScript
 import SVGRender
+import Report
 
 extension PaneLayout: ExpressibleByArgument {}
 
@@ -104,13 +107,13 @@ struct BothCommand: ParsableCommand {
         let on = try CLI.load(onPath, options, threads: collapse.threads)
         if onPath == offPath, on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onPath) }
         guard on.totalSamples > 0 else {
-            throw InputError.noSamples(file: onPath == "-" ? "<stdin>" : onPath,
+            throw InputError.noSamples(file: InputName.of(onPath),
                                        detail: on.event.map { "kept only event \($0)" } ?? "no sample records found")
         }
         let result = try CLI.loadOffCPU(offPath, collapse: offOptions, offcpuOptions: offFlags.options)
         let off = result.profile
         guard off.totalWeight > 0 else {
-            throw InputError.noSamples(file: offPath == "-" ? "<stdin>" : offPath, detail: "no off-CPU time was counted")
+            throw InputError.noSamples(file: InputName.of(offPath), detail: "no off-CPU time was counted")
         }
 
         var drawing = render.options(palette: .hot, title: combined ? "Hot/Cold Flame Graph" : "On-CPU and Off-CPU Time")
@@ -121,7 +124,7 @@ struct BothCommand: ParsableCommand {
             do {
                 document = try BothView.hotCold(on: on, off: off, summary: result.summary, reverse: render.reverse, options: drawing)
             } catch let e as BothView.NotTime {
-                throw BothError.combinedNeedsTime(file: onPath == "-" ? "<stdin>" : onPath, unit: e.unit)
+                throw BothError.combinedNeedsTime(file: InputName.of(onPath), unit: e.unit)
             }
         } else {
             var sides = BothView.sideBySide(on: on, off: off, summary: result.summary, reverse: render.reverse,

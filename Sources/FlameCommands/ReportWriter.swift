@@ -1,6 +1,8 @@
 import Fold
+import ProfileModel
 import PerfScript
 import SVGRender
+import Report
 
 /// What `flame report` writes: a folder of graphs (SVG and PNG) and summary.md, for one capture
 /// (`views`) or two runs compared (`comparison`).

@@ -1,0 +1,4 @@
+// The `flame` executable: everything it does is in FlameCommands, tested in-process.
+import FlameCommands
+
+Flame.main()
