@@ -34,7 +34,14 @@ let package = Package(
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
         .target(name: "Fold", dependencies: ["ProfileModel", "PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
-        .target(name: "SVGRender", dependencies: ["ProfileModel"]),
+        // The viewer's CSS and JavaScript are real files, embedded into the binary at build time.
+        .target(
+            name: "SVGRender", dependencies: ["ProfileModel"],
+            resources: [
+                .embedInCode("Viewer/viewer.css"), .embedInCode("Viewer/viewer-core.js"),
+                .embedInCode("Viewer/viewer-search.js"), .embedInCode("Viewer/viewer-input.js"),
+            ]
+        ),
         // Markdown summaries, tables and PNG previews of what SVGRender draws.
         .target(name: "Report", dependencies: ["ProfileModel", "SVGRender"]),
         // System zlib through pkg-config (Debian: zlib1g-dev), to gzip pprof files.
@@ -62,13 +69,14 @@ let package = Package(
         .executableTarget(name: "flame", dependencies: ["FlameCommands"]),
         // What the tests share: seeded random numbers, and skips that FLAME_REQUIRE_LIVE=1 makes failures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ProfileModelTests", dependencies: ["TestSupport", "ProfileModel"]),
         .testTarget(name: "PerfScriptTests", dependencies: ["TestSupport", "PerfScript", "PerfData"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["TestSupport", "Symbolize"], exclude: ["Fixtures"]),
         .testTarget(name: "FoldTests", dependencies: ["TestSupport", "ProfileModel", "Fold", "PerfScript"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["TestSupport", "SVGRender", "Report", "ProfileModel", "Fold"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "SVGRender", "ProfileModel", "Fold"]),
         .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "ProfileModel", "Fold", "PerfScript", "Symbolize"], exclude: ["Fixtures"]),
-        .testTarget(name: "FlameCommandsTests", dependencies: ["TestSupport", "FlameCommands"]),
+        .testTarget(name: "FlameCommandsTests", dependencies: ["TestSupport", "FlameCommands"], exclude: ["Snapshots"]),
         .testTarget(name: "FlameCLITests", dependencies: ["TestSupport", "flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["TestSupport", "PerfData"]),
         .testTarget(name: "RecordTests", dependencies: ["TestSupport", "Record", "PerfData"]),

@@ -7,7 +7,8 @@
 #                                                   this tree (release) as NEW
 #
 # Each input is run through several commands (on-CPU folded with and without annotations and
-# thread names, off-CPU folded, top); stdout, stderr and the exit status must all be equal. Prints one
+# thread names, off-CPU folded, top, the on-CPU and off-CPU SVGs, speedscope and Chrome exports);
+# stdout, stderr and the exit status must all be equal. Prints one
 # line per difference and exits 1 if there is any, else prints how many runs agreed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,10 @@ commands=(
     "offcpu --folded --state-frames --split-wakeup"
     "top --limit 20"
     "top --offcpu --format md"
+    "oncpu"
+    "offcpu"
+    "export --format speedscope"
+    "export --format chrome"
 )
 
 runs=0 diffs=0

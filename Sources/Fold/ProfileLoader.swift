@@ -54,7 +54,7 @@ public enum ProfileLoader {
             let file = try PerfDataInput.open(path, source: source)
             var symbols = options.symbolOptions ?? SymbolizeOptions()
             symbols.useProfilePath = true
-            let profile = try PerfDataReplay(file: file, options: options, symbols: symbols).load()
+            let profile = try OnCPUPerfDataLoader(file: file, options: options, symbols: symbols).load()
             profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
             return (profile, format)
         case .folded:

@@ -84,7 +84,12 @@ public final class Profile {
 
     /// The same profile with every stack flipped (leaf first; `--reverse`), sharing the names.
     public func reversed() -> Profile {
-        let p = Profile(names: names, trie: trie.reversed())
+        let (flipped, map) = trie.reversedWithMap()
+        let p = Profile(names: names, trie: flipped)
+        // Samples keep their time and thread, now on the flipped stacks; origins go by name.
+        p.timeline = timeline?.remapped(map)
+        p.origins = origins
+        p.recordedWithoutCallStacks = recordedWithoutCallStacks
         p.unit = unit
         p.event = event
         p.notes = notes

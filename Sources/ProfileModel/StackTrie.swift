@@ -92,12 +92,20 @@ public final class StackTrie {
     }
 
     /// Every stack flipped (leaf first), as flamegraph.pl's `--reverse` draws them.
-    public func reversed() -> StackTrie {
+    public func reversed() -> StackTrie { reversedWithMap().trie }
+
+    /// `reversed()`, and for every node of this trie the node of the flipped trie its stack ends
+    /// in (0 for nodes that end no stack), to carry per-sample data over.
+    public func reversedWithMap() -> (trie: StackTrie, map: [Int32]) {
         let flipped = StackTrie(chartMode: chartMode)
+        var map = [Int32](repeating: 0, count: max(nodeCount, 1))
         for node in 1..<max(nodeCount, 1) where selfSamples[node] > 0 || selfWeight[node] > 0 {
-            flipped.add(stack: path(to: Int32(node)).reversed(), weight: selfWeight[node], samples: selfSamples[node])
+            var leaf: Int32 = 0
+            for f in path(to: Int32(node)).reversed() { leaf = flipped.child(of: leaf, frame: f) }
+            flipped.add(node: leaf, weight: selfWeight[node], samples: selfSamples[node])
+            map[node] = leaf
         }
-        return flipped
+        return (flipped, map)
     }
 
     /// Sum of all self sample counts.

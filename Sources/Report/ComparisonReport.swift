@@ -66,8 +66,11 @@ extension MarkdownReport {
                     [tables.amount($0.before), tables.amount($0.after), signed($0.delta, tables), deltaPercent($0), $0.name]
                 }, rightAligned: [0, 1, 2, 3], code: [4])
             }
-            out += "Largest increases (total \(tables.quantity)):\n\n" + table(changes.increases(limit)).render(.md) + "\n"
-            out += "Largest decreases (total \(tables.quantity)):\n\n" + table(changes.decreases(limit)).render(.md) + "\n"
+            // An empty table reads as a broken report: say that nothing moved instead.
+            for (rows, label) in [(changes.increases(limit), "increases"), (changes.decreases(limit), "decreases")] {
+                out += rows.isEmpty ? "Largest \(label) (total \(tables.quantity)): none.\n\n"
+                    : "Largest \(label) (total \(tables.quantity)):\n\n" + table(rows).render(.md) + "\n"
+            }
         }
         for (side, label) in [(before, "Before"), (after, "After")] {
             for g in [side.on, side.off].compactMap({ $0 }) {

@@ -40,7 +40,7 @@ public struct FlamePane {
     }
 }
 
-/// Several flame graphs in one SVG, sharing search, keyboard and URL state (see `FlameScript`).
+/// Several flame graphs in one SVG, sharing search, keyboard and URL state (see `ViewerScript`).
 /// A single graph is the one-pane case.
 public struct FlameDocument {
     /// Drawing options shared by every pane; `title` and `subtitle` belong to the document,

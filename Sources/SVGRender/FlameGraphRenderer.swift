@@ -14,7 +14,7 @@ public struct PruneSummary: Equatable, Sendable {
     public var deepWeight: UInt64 = 0
 }
 
-/// Renders flame graphs as one self-contained interactive SVG (see `FlameScript` for the DOM):
+/// Renders flame graphs as one self-contained interactive SVG (see `ViewerScript` for the DOM):
 /// a single `FlameTree`, or a `FlameDocument` of several panes. Both go through the same code;
 /// a single graph is a document of one pane.
 public struct FlameGraphRenderer {

@@ -157,12 +157,12 @@ final class RendererTests: XCTestCase {
 final class EmbeddedScriptTests: XCTestCase {
     /// The script sits in a CDATA section: it must not end it early, and it must parse.
     func testScriptIsValidJavaScriptAndCDATASafe() throws {
-        XCTAssertFalse(FlameScript.javascript.contains("]]>"))
-        XCTAssertFalse(FlameScript.css.contains("</style"))
+        XCTAssertFalse(ViewerScript.javascript.contains("]]>"))
+        XCTAssertFalse(ViewerScript.css.contains("</style"))
         let node = ["/usr/bin/node", "/usr/local/bin/node"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let node else { throw Live.skip("node is not installed: the JavaScript syntax check needs it") }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("flame-\(UUID().uuidString).js")
-        try Data(FlameScript.javascript.utf8).write(to: file)
+        try Data(ViewerScript.javascript.utf8).write(to: file)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: node)
         process.arguments = ["--check", file.path]

@@ -10,7 +10,7 @@ import Symbolize
 ///
 /// User frames go to the symbolizer as (binary path, file offset), checked against the build-ids
 /// the file recorded; kernel frames are named from the kallsyms matching the recorded kernel.
-public final class PerfDataReplay {
+public final class OnCPUPerfDataLoader {
     private let file: PerfDataFile
     private let stacks: PerfDataStacks
 
