@@ -50,6 +50,7 @@ commands=(
     "top --offcpu --format md"
     "oncpu"
     "offcpu"
+    "both"
     "export --format speedscope"
     "export --format chrome"
 )

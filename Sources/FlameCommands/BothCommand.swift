@@ -104,13 +104,22 @@ struct BothCommand: ParsableCommand {
         var offOptions = options
         offOptions.filter = offSource.filter
         // One capture for both panes: its sampling event is the on-CPU pane (the reader picks it).
-        let on = try CLI.load(onPath, options, threads: collapse.threads)
+        // One input is read once for both panes.
+        let loaded: (on: Profile, off: () throws -> OffCPUResult)
+        if onPath == offPath {
+            loaded = try CLI.loadBoth(onPath, collapse: options, offCollapse: offOptions, offcpuOptions: offFlags.options,
+                                      threads: collapse.threads)
+        } else {
+            let on = try CLI.load(onPath, options, threads: collapse.threads)
+            loaded = (on, { try CLI.loadOffCPU(offPath, collapse: offOptions, offcpuOptions: offFlags.options) })
+        }
+        let on = loaded.on
         if onPath == offPath, on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onPath) }
         guard on.totalSamples > 0 else {
             throw InputError.noSamples(file: InputName.of(onPath),
                                        detail: on.event.map { "kept only event \($0)" } ?? "no sample records found")
         }
-        let result = try CLI.loadOffCPU(offPath, collapse: offOptions, offcpuOptions: offFlags.options)
+        let result = try loaded.off()
         let off = result.profile
         guard off.totalWeight > 0 else {
             throw InputError.noSamples(file: InputName.of(offPath), detail: "no off-CPU time was counted")

@@ -114,11 +114,32 @@ enum CLI {
     static func loadOffCPU(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions) throws -> OffCPUResult {
         let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpuOptions)
         collapse.symbolizer?.saveCache()
+        sayNotes(result)
+        return result
+    }
+
+    /// Loads one input for both views, reading a perf.data file once (`CaptureLoader`). The
+    /// on-CPU notes are printed now; the off-CPU notes and summary, or its error, when `off` is
+    /// called, so that messages come in the order two loads would give.
+    static func loadBoth(_ path: String, collapse: CollapseOptions, offCollapse: CollapseOptions, offcpuOptions: OffCPUOptions,
+                         threads: Int? = nil) throws -> (on: Profile, off: () throws -> OffCPUResult) {
+        let views = try CaptureLoader.load(path: path, collapse: collapse, offCollapse: offCollapse, offCPU: offcpuOptions,
+                                           threads: threads)
+        collapse.symbolizer?.saveCache()
+        for n in views.on.notes { say(n) }
+        return (views.on, {
+            let result = try views.off.get()
+            sayNotes(result)
+            return result
+        })
+    }
+
+    /// The notes of an off-CPU result and the summary of what was counted, on stderr.
+    private static func sayNotes(_ result: OffCPUResult) {
         for n in result.profile.notes { say(n) }
         if let summary = result.summary {
             for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { say(line) }
         }
-        return result
     }
 
     /// Where output goes: the given path, else standard output unless it is a terminal,

@@ -53,15 +53,15 @@ struct RecordDrawing {
         options.symbolOptions = symbols.options
         options.demangleSwift = !symbols.noDemangle
         options.filter = ProcessFilter(trees: Set(selection.trees.map(Int.init)))
-        let on = try CLI.load(data, options)
+        let on: Profile
         var off: OffCPUResult?
-        if !onCPUOnly {
-            let result = try OffCPULoader.load(path: data, collapse: options, options: offCPU)
-            for n in result.profile.notes { CLI.say(n) }
-            if let summary = result.summary {
-                for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { CLI.say(line) }
-            }
-            off = result
+        if onCPUOnly {
+            on = try CLI.load(data, options)
+        } else {
+            // Both views of the capture, read once.
+            let loaded = try CLI.loadBoth(data, collapse: options, offCollapse: options, offcpuOptions: offCPU)
+            on = loaded.on
+            off = try loaded.off()
         }
         let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: selection.programPID)
         var graphs: [ReportGraph] = []

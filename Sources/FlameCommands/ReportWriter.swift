@@ -24,16 +24,25 @@ struct ReportWriter {
         var folder = try ReportFolder(path: output, render: render)
         var options = collapse.options(symbols: symbols, filter: filter)
         var on: Profile?
-        if let onSource {
-            options.filter = onSource.filter
-            on = try CLI.load(onSource.path, options, threads: collapse.threads)
-            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
-            if oncpu == offcpu, on?.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onSource.path) }
-        }
         var off: OffCPUResult?
-        if let offSource {
-            options.filter = offSource.filter
-            off = try CLI.loadOffCPU(offSource.path, collapse: options, offcpuOptions: offCPU)
+        if let onSource, let offSource, oncpu == offcpu {
+            // One input for both views: read once.
+            options.filter = onSource.filter
+            let loaded = try CLI.loadBoth(onSource.path, collapse: options, offCollapse: options, offcpuOptions: offCPU,
+                                          threads: collapse.threads)
+            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
+            if loaded.on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: offSource.path) }
+            on = loaded.on
+            off = try loaded.off()
+        } else {
+            if let onSource {
+                options.filter = onSource.filter
+                on = try CLI.load(onSource.path, options, threads: collapse.threads)
+            }
+            if let offSource {
+                options.filter = offSource.filter
+                off = try CLI.loadOffCPU(offSource.path, collapse: options, offcpuOptions: offCPU)
+            }
         }
         let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary,
                                  program: (onSource ?? offSource)?.selection?.programPID)
@@ -67,10 +76,21 @@ struct ReportWriter {
             options.filter = source.filter
             let label = k == 0 ? "before" : "after"
             // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
-            let on = try (offCPUOnly ? nil : CLI.load(source.path, options, threads: collapse.threads))
-                .flatMap { $0.event?.hasPrefix("sched:") ?? false ? nil : $0 }
             let wantsOff = offCPUOnly || OffCPULoader.holdsSchedulerSwitches(path: source.path)
-            let off = wantsOff ? try CLI.loadOffCPU(source.path, collapse: options, offcpuOptions: offCPU) : nil
+            let loaded: (on: Profile?, off: (() throws -> OffCPUResult)?)
+            if offCPUOnly {
+                let (path, collapse, offCPU) = (source.path, options, offCPU)
+                loaded = (nil, { try CLI.loadOffCPU(path, collapse: collapse, offcpuOptions: offCPU) })
+            } else if wantsOff {
+                // Both views of one capture: read once.
+                let both = try CLI.loadBoth(source.path, collapse: options, offCollapse: options, offcpuOptions: offCPU,
+                                            threads: collapse.threads)
+                loaded = (both.on, both.off)
+            } else {
+                loaded = (try CLI.load(source.path, options, threads: collapse.threads), nil)
+            }
+            let on = loaded.on.flatMap { $0.event?.hasPrefix("sched:") ?? false ? nil : $0 }
+            let off = try loaded.off?()
             let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: source.selection?.programPID)
             let onGraph = try on.flatMap {
                 $0.totalWeight > 0 ? try folder.graph($0, title: "On-CPU", file: "\(label)-oncpu", palette: .hot, facts: facts) : nil

@@ -31,25 +31,9 @@ public enum OffCPULoader {
         switch format {
         case .perfData:
             let file = try PerfDataInput.open(path, source: source)
-            var symbols = collapse.symbolOptions ?? SymbolizeOptions()
-            symbols.useProfilePath = true
-            let loader = OffCPUPerfDataLoader(file: file, collapse: collapse, symbols: symbols, options: options)
+            let loader = OffCPUPerfDataLoader(file: file, collapse: collapse, symbols: PerfDataInput.symbols(collapse), options: options)
             let (profile, report) = try loader.load()
-            profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
-            for m in report.messages { profile.notes.append("warning: \(m)") }
-            if let error = report.error, report.samples == 0 {
-                throw InputError.unreadable(file: source.name, reason: error.description)
-            }
-            if report.error != nil {
-                profile.notes.append("warning: \(source.name): counted the \(report.samples) events read before the damage")
-            }
-            if !loader.sampledEvents.isEmpty {
-                profile.notes.append("warning: \(source.name): \(loader.sampledEvents.joined(separator: ", ")) "
-                    + "sampled, not recorded one by one, so most switches are missing and the times are not exact; "
-                    + howToRecord)
-            }
-            try requireSwitches(loader.switches, file: source.name)
-            result = OffCPUResult(profile: profile, summary: loader.accountant.summary, format: format)
+            result = try perfDataResult(loader, profile: profile, file: file, report: report)
             systemWide = Self.systemWide(file.header.cmdline)
         case .perfScript:
             let loader = OffCPUScriptLoader(collapse: collapse, options: options)
@@ -100,14 +84,41 @@ public enum OffCPULoader {
             loader.profile.notes += report.warnings(file: source.name)
             result = OffCPUResult(profile: loader.profile, summary: nil, format: format)
         }
+        finish(&result, file: source.name, systemWide: systemWide)
+        return result
+    }
+
+    /// The result of a perf.data walk: its notes (file warnings, damage, sampled switches), or the
+    /// error when nothing could be read or no switch was recorded.
+    static func perfDataResult(_ loader: OffCPUPerfDataLoader, profile: Profile, file: PerfDataFile,
+                               report: PerfReadReport) throws -> OffCPUResult {
+        let name = file.name
+        profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
+        for m in report.messages { profile.notes.append("warning: \(m)") }
+        if let error = report.error, report.samples == 0 {
+            throw InputError.unreadable(file: name, reason: error.description)
+        }
+        if report.error != nil {
+            profile.notes.append("warning: \(name): counted the \(report.samples) events read before the damage")
+        }
+        if !loader.sampledEvents.isEmpty {
+            profile.notes.append("warning: \(name): \(loader.sampledEvents.joined(separator: ", ")) "
+                + "sampled, not recorded one by one, so most switches are missing and the times are not exact; "
+                + howToRecord)
+        }
+        try requireSwitches(loader.switches, file: name)
+        return OffCPUResult(profile: profile, summary: loader.accountant.summary, format: .perfData)
+    }
+
+    /// What every off-CPU result gets: its time range, unit, event and the summary's warnings.
+    static func finish(_ result: inout OffCPUResult, file: String, systemWide: Bool?) {
         if let s = result.summary, s.hasIntervals, s.lastTime >= s.firstTime {
             result.profile.noteTime(s.firstTime)
             result.profile.noteTime(s.lastTime)
         }
         result.profile.unit = .offCPU
         result.profile.event = "off-cpu"
-        if let summary = result.summary { result.profile.notes += notes(summary, file: source.name, systemWide: systemWide) }
-        return result
+        if let summary = result.summary { result.profile.notes += notes(summary, file: file, systemWide: systemWide) }
     }
 
     /// Whether `path` is a perf.data file that recorded `sched:sched_switch` (so that it has an

@@ -41,6 +41,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
             guard let t = processes.thread(tid: tid), t.start == nil, let pid = processes.process(t.process)?.pid else { return false }
             return filter.isEmpty || stacks.admits(pid: pid, tid: tid, filter)
         }
+        makeDecoders()
     }
 
     /// The processes of the capture, as the walk left them (call after `load`).
@@ -55,9 +56,13 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         case other
     }
 
-    func load() throws -> (Profile, PerfReadReport) {
+    /// Field decoders per event index, made by `init`.
+    private var decoders: [Decoder] = []
+    private var stateBytes: [UInt8] = []
+
+    private func makeDecoders() {
         let events = file.header.events
-        let decoders: [Decoder] = events.indices.map { i in
+        decoders = events.indices.map { i in
             guard let f = file.tracepointFormat(event: i) else { return .other }
             switch f.fullName {
             case "sched:sched_switch":
@@ -80,55 +85,68 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
                 sampledEvents.append("\(e.name) (\(e.freq ? "\(e.samplePeriodOrFreq) Hz" : "period \(e.samplePeriodOrFreq)"))")
             }
         }
-        var stateBytes: [UInt8] = []
+    }
+
+    func load() throws -> (Profile, PerfReadReport) {
+        let report = try file.forEachRecord(ordered: true, sample: sample, other: other)
+        return (try finish(report), report)
+    }
+
+    /// One sample of the time-ordered walk (`load`, or a walk shared with the on-CPU view).
+    func sample(_ s: PerfSample) {
+        guard let index = s.eventIndex, index < decoders.count else { return }
         let processes = stacks.processes
-        let report = try file.forEachRecord(ordered: true, sample: { s in
-            guard let index = s.eventIndex, index < decoders.count else { return }
-            processes.noteTime(s.time)
-            let raw = s.raw
-            switch decoders[index] {
-            case let .switchTask(prevComm, prevPid, prevState, nextPid, states):
-                guard let prev = TracepointFormat.integer(prevPid, in: raw), let next = TracepointFormat.integer(nextPid, in: raw),
-                      let state = TracepointFormat.integer(prevState, in: raw) else { return }
-                switches += 1
-                states.letters(UInt64(bitPattern: state), into: &stateBytes)
-                var comm: [UInt8] = []
-                if let b = TracepointFormat.bytes(prevComm, in: raw) {
-                    for byte in b { if byte == 0 { break }; comm.append(byte) }
-                }
-                let processes = stacks.processes
-                stateBytes.withUnsafeBufferPointer { st in
-                    accountant.switched(time: s.time, cpu: Int(s.cpu), prev: Int32(truncatingIfNeeded: prev), prevState: st,
-                                        next: Int32(truncatingIfNeeded: next),
-                                        thread: {
-                                            OffCPUThread(pid: Int(s.pid), comm: comm, processComm: Array(stacks.machine.comm(tid: s.pid).utf8),
-                                                         process: s.pid > 0 ? processes.process(pid: s.pid) : nil,
-                                                         inTree: processes.isInTree(pid: s.pid))
-                                        },
-                                        outgoing: { outgoing(s, comm: comm, tid: prev, state: st) })
-                }
-            case let .wakeup(pid):
-                if let tid = TracepointFormat.integer(pid, in: raw) { accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid)) }
-                accountant.seen(time: s.time, tid: s.tid)
-            case let .runtime(pid, runtime):
-                if let tid = TracepointFormat.integer(pid, in: raw), let r = TracepointFormat.integer(runtime, in: raw), r >= 0 {
-                    accountant.ran(time: s.time, tid: Int32(truncatingIfNeeded: tid), runtime: UInt64(r))
-                }
-            case .other:
-                accountant.seen(time: s.time, tid: s.tid)
+        processes.noteTime(s.time)
+        let raw = s.raw
+        switch decoders[index] {
+        case let .switchTask(prevComm, prevPid, prevState, nextPid, states):
+            guard let prev = TracepointFormat.integer(prevPid, in: raw), let next = TracepointFormat.integer(nextPid, in: raw),
+                  let state = TracepointFormat.integer(prevState, in: raw) else { return }
+            switches += 1
+            states.letters(UInt64(bitPattern: state), into: &stateBytes)
+            var comm: [UInt8] = []
+            if let b = TracepointFormat.bytes(prevComm, in: raw) {
+                for byte in b { if byte == 0 { break }; comm.append(byte) }
             }
-        }, other: { record in
-            // Before the tree forgets the thread (and when it was born).
-            if case .exit(let e) = record { accountant.exited(tid: e.tid, time: e.time) }
-            stacks.apply(record)
-        })
+            let stacks = self.stacks
+            stateBytes.withUnsafeBufferPointer { st in
+                accountant.switched(time: s.time, cpu: Int(s.cpu), prev: Int32(truncatingIfNeeded: prev), prevState: st,
+                                    next: Int32(truncatingIfNeeded: next),
+                                    thread: {
+                                        OffCPUThread(pid: Int(s.pid), comm: comm, processComm: Array(stacks.machine.comm(tid: s.pid).utf8),
+                                                     process: s.pid > 0 ? processes.process(pid: s.pid) : nil,
+                                                     inTree: processes.isInTree(pid: s.pid))
+                                    },
+                                    outgoing: { self.outgoing(s, comm: comm, tid: prev, state: st) })
+            }
+        case let .wakeup(pid):
+            if let tid = TracepointFormat.integer(pid, in: raw) { accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid)) }
+            accountant.seen(time: s.time, tid: s.tid)
+        case let .runtime(pid, runtime):
+            if let tid = TracepointFormat.integer(pid, in: raw), let r = TracepointFormat.integer(runtime, in: raw), r >= 0 {
+                accountant.ran(time: s.time, tid: Int32(truncatingIfNeeded: tid), runtime: UInt64(r))
+            }
+        case .other:
+            accountant.seen(time: s.time, tid: s.tid)
+        }
+    }
+
+    /// Any other record of the walk (maps, comms, forks, exits).
+    func other(_ record: PerfRecord) {
+        // Before the tree forgets the thread (and when it was born).
+        if case .exit(let e) = record { accountant.exited(tid: e.tid, time: e.time) }
+        stacks.apply(record)
+    }
+
+    /// The profile once the walk has ended with `report`.
+    func finish(_ report: PerfReadReport) throws -> Profile {
         accountant.finish()
         let profile = stacks.profile()
         try stacks.requireRoots(filter)
         profile.processes = ProcessActivity().table(processes, onCPU: nil, offCPU: accountant.summary,
                                                     lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
         profile.notes += stacks.warnings
-        return (profile, report)
+        return profile
     }
 
     /// The stack node of a switch-out: root (the thread's comm), optional state frame, its stack.

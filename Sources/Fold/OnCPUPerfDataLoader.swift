@@ -13,6 +13,11 @@ import Symbolize
 public final class OnCPUPerfDataLoader {
     private let file: PerfDataFile
     private let stacks: PerfDataStacks
+    private let eventNames: [[UInt8]]
+    private let fixedPeriod: [UInt64?]
+    private let hasTime: [Bool]
+    private let filter: ProcessFilter
+    private let activity = ProcessActivity()
 
     /// `symbols`: where to look for symbols (see `PerfDataSymbols`).
     public init(file: PerfDataFile, options: CollapseOptions, symbols: SymbolizeOptions) {
@@ -23,40 +28,51 @@ public final class OnCPUPerfDataLoader {
         if options.eventFilter == nil, let sampling = file.header.samplingEventAmongTracepoints {
             stacks.collapser.preferEvent(sampling.name)
         }
+        let events = file.header.events
+        eventNames = events.map { Array($0.name.utf8) }
+        fixedPeriod = events.map(\.fixedPeriod)
+        hasTime = events.map { $0.sampleType.contains(.time) }
+        filter = stacks.collapser.options.filter
     }
 
     /// Reads every record in time order and returns the folded profile, with notes for lost
     /// events, damage (what was read before it is kept), and symbol sources not found.
     public func load() throws -> Profile {
-        let events = file.header.events
-        let eventNames = events.map { Array($0.name.utf8) }
-        let fixedPeriod = events.map(\.fixedPeriod)
-        let hasTime = events.map { $0.sampleType.contains(.time) }
-        let collapser = stacks.collapser
-        let filter = collapser.options.filter
+        let report = try file.forEachRecord(ordered: true, sample: sample, other: other)
+        return try finish(report)
+    }
+
+    /// One sample of the time-ordered walk (`load`, or a walk shared with the off-CPU view).
+    func sample(_ s: PerfSample) {
+        guard let index = s.eventIndex, index < eventNames.count else { return }
         let processes = stacks.processes
-        let activity = ProcessActivity()
-        let report = try file.forEachRecord(ordered: true, sample: { s in
-            guard let index = s.eventIndex, index < events.count else { return }
-            if hasTime[index] { processes.noteTime(s.time) }
-            let weight = eventNames[index].withUnsafeBufferPointer {
-                collapser.admit(event: $0, period: fixedPeriod[index] ?? s.period)
-            }
-            guard let weight, filter.isEmpty || stacks.admits(s, filter) else { return }
-            if hasTime[index] { collapser.profile.noteTime(s.time) }
-            let node = stacks.node(of: s, root: stacks.root(of: s))
-            stacks.add(node, weight: weight)
-            activity.addOnCPU(processes.process(pid: s.pid), weight: weight)
-            if stacks.keepsTimeline {
-                stacks.log(time: hasTime[index] ? s.time : nil, pid: s.pid, tid: s.tid, node: node, weight: weight)
-            }
-        }, other: stacks.apply)
+        if hasTime[index] { processes.noteTime(s.time) }
+        let collapser = stacks.collapser
+        let weight = eventNames[index].withUnsafeBufferPointer {
+            collapser.admit(event: $0, period: fixedPeriod[index] ?? s.period)
+        }
+        guard let weight, filter.isEmpty || stacks.admits(s, filter) else { return }
+        if hasTime[index] { collapser.profile.noteTime(s.time) }
+        let node = stacks.node(of: s, root: stacks.root(of: s))
+        stacks.add(node, weight: weight)
+        activity.addOnCPU(processes.process(pid: s.pid), weight: weight)
+        if stacks.keepsTimeline {
+            stacks.log(time: hasTime[index] ? s.time : nil, pid: s.pid, tid: s.tid, node: node, weight: weight)
+        }
+    }
+
+    /// Any other record of the walk (maps, comms, forks, exits).
+    func other(_ record: PerfRecord) { stacks.apply(record) }
+
+    /// The profile once the walk has ended with `report`.
+    func finish(_ report: PerfReadReport) throws -> Profile {
+        let events = file.header.events
         let profile = stacks.profile()
         if let kept = profile.event, let e = events.first(where: { $0.name == kept }) {
             profile.recordedWithoutCallStacks = !e.sampleType.contains(.callchain) && !e.sampleType.contains(.stackUser)
         }
         try stacks.requireRoots(filter)
-        profile.processes = activity.table(processes, onCPU: profile.unit, offCPU: nil,
+        profile.processes = activity.table(stacks.processes, onCPU: profile.unit, offCPU: nil,
                                            lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
         for m in report.messages { profile.notes.append("warning: \(m)") }
         if report.error != nil, report.samples > 0 {

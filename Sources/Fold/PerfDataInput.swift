@@ -1,5 +1,6 @@
 import PerfData
 import PerfScript
+import Symbolize
 
 /// The one way flame opens a perf.data input: a path, or `-` for standard input (whose bytes a
 /// `ByteSource` may already have started to read to detect the format). The reader's errors become
@@ -13,5 +14,13 @@ public enum PerfDataInput {
         } catch let error as PerfDataError {
             throw InputError.unreadable(file: InputName.of(path), reason: error.description)
         }
+    }
+
+    /// Where a perf.data walk looks for symbols: as asked, and in the binaries at the paths the
+    /// capture recorded, as perf does.
+    static func symbols(_ collapse: CollapseOptions) -> SymbolizeOptions {
+        var symbols = collapse.symbolOptions ?? SymbolizeOptions()
+        symbols.useProfilePath = true
+        return symbols
     }
 }

@@ -20,8 +20,14 @@ public enum ProfileLoader {
     public static func load(path: String, options: CollapseOptions = CollapseOptions(),
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
         let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
+        noteMissingCallStacks(profile, file: InputName.of(path))
+        return (profile, format)
+    }
+
+    /// A profile without call stacks says so once, in place of per-binary frame-pointer advice.
+    static func noteMissingCallStacks(_ profile: Profile, file: String) {
         if profile.recordedWithoutCallStacks && profile.totalSamples > 0 {
-            let line = "warning: \(InputName.of(path)): recorded without call stacks (perf record without -g): every "
+            let line = "warning: \(file): recorded without call stacks (perf record without -g): every "
                 + "sample is one frame, so the graph shows where the time went but not the calls that led there; record with "
                 + "-g, or --call-graph dwarf"
             // Frame-pointer advice about binaries says nothing when no sample has a stack.
@@ -29,7 +35,6 @@ public enum ProfileLoader {
             profile.stackWarnings = [line]
             profile.notes.append(line)
         }
-        return (profile, format)
     }
 
     private static func loadFormat(path: String, options: CollapseOptions, threads: Int?) throws -> (Profile, InputFormat) {
@@ -52,9 +57,7 @@ public enum ProfileLoader {
             return (collapser.profile, format)
         case .perfData:
             let file = try PerfDataInput.open(path, source: source)
-            var symbols = options.symbolOptions ?? SymbolizeOptions()
-            symbols.useProfilePath = true
-            let profile = try OnCPUPerfDataLoader(file: file, options: options, symbols: symbols).load()
+            let profile = try OnCPUPerfDataLoader(file: file, options: options, symbols: PerfDataInput.symbols(options)).load()
             profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
             return (profile, format)
         case .folded:
