@@ -29,6 +29,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 
 /// A profile that the chosen format cannot represent.
 public struct ExportError: Error, CustomStringConvertible {
+    /// The message for the user: what the format cannot hold, or why zlib failed.
     public let description: String
 }
 

@@ -115,15 +115,10 @@ struct BothCommand: ParsableCommand {
         }
         let on = loaded.on
         if onPath == offPath, on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: onPath) }
-        guard on.totalSamples > 0 else {
-            throw InputError.noSamples(file: InputName.of(onPath),
-                                       detail: on.event.map { "kept only event \($0)" } ?? "no sample records found")
-        }
+        try CLI.requireData(on, path: onPath)
         let result = try loaded.off()
         let off = result.profile
-        guard off.totalWeight > 0 else {
-            throw InputError.noSamples(file: InputName.of(offPath), detail: "no off-CPU time was counted")
-        }
+        try CLI.requireData(off, path: offPath)
 
         var drawing = render.options(palette: .hot, title: combined ? "Hot/Cold Flame Graph" : "On-CPU and Off-CPU Time")
         drawing.width = render.width ?? (layout == .sideBySide && !combined ? 1800 : 1200)

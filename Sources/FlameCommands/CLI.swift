@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ProfileModel
+import PerfData
 import Fold
 import PerfScript
 import Record
@@ -94,6 +95,20 @@ enum CLI {
         options.symbolizer?.saveCache()
         for n in profile.notes { say(n) }
         return profile
+    }
+
+    /// Throws `InputError.noSamples` naming `path` when `profile` holds nothing to draw: for
+    /// off-CPU time that none was counted; for samples which event was kept, and whether the
+    /// thread filters (`filter`) left them out. The one guard of every command that draws.
+    static func requireData(_ profile: Profile, path: String, filter: ProcessFilter = ProcessFilter()) throws {
+        if profile.unit == .offCPU {
+            guard profile.totalWeight == 0 else { return }
+            throw InputError.noSamples(file: InputName.of(path), detail: "no off-CPU time was counted")
+        }
+        guard profile.totalSamples == 0 && profile.totalWeight == 0 else { return }
+        var detail = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
+        if !filter.isEmpty { detail += ", and only the threads --pid, --tree, --tid and --comm name" }
+        throw InputError.noSamples(file: InputName.of(path), detail: detail)
     }
 
     /// A status line on stderr that the next one replaces (a terminal only; nil clears it).

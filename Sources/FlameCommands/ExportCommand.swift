@@ -53,9 +53,7 @@ struct ExportCommand: ParsableCommand {
         let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options, offcpuOptions: offcpuFlags.options,
                                           threads: collapse.threads)
         let name = InputName.of(source.path)
-        guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: name, detail: offcpu ? "no off-CPU time was counted" : "nothing to export")
-        }
+        try CLI.requireData(profile, path: source.path, filter: source.filter)
         if format == .chrome, let untimed = profile.timeline?.untimed, untimed > 0 {
             CLI.say("warning: \(name): \(untimed) samples without a time are not in the trace")
         }

@@ -10,11 +10,13 @@ import Symbolize
 /// The `flame` command line: its subcommands, and how errors become exit statuses (2 for bad input,
 /// 1 for output, as the README's table says).
 public struct Flame: ParsableCommand {
+    /// The command name, its abstract and the subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
         subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, ExportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
+    /// The root command (swift-argument-parser makes it from the command line).
     public init() {}
 
     /// Runs the command; input errors are one line on stderr and exit status 2.

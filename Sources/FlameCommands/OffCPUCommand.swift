@@ -74,9 +74,7 @@ struct OffCPUCommand: ParsableCommand {
         collapseOptions.filter = source.filter
         let result = try CLI.loadOffCPU(source.path, collapse: collapseOptions, offcpuOptions: offcpu.options)
         let profile = result.profile
-        guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: InputName.of(source.path), detail: "no off-CPU time was counted")
-        }
+        try CLI.requireData(profile, path: source.path)
         if folded {
             try CLI.write(FoldedWriter.bytes(profile, divisor: 1000), to: target)
         } else {

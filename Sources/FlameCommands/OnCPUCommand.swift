@@ -131,11 +131,7 @@ struct OnCPUCommand: ParsableCommand {
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = source.filter
         let profile = try CLI.load(source.path, options, threads: collapse.threads)
-        guard profile.totalSamples > 0 else {
-            var filter = profile.event.map { "kept only event \($0)" } ?? "no sample records found"
-            if !source.filter.isEmpty { filter += ", and only the threads --pid, --tree, --tid and --comm name" }
-            throw InputError.noSamples(file: InputName.of(source.path), detail: filter)
-        }
+        try CLI.requireData(profile, path: source.path, filter: source.filter)
         let tree = render.tree(profile)
         let facts = CaptureFacts(on: profile, off: nil, summary: nil, program: source.selection?.programPID)
         let renderer = FlameGraphRenderer(options: render.options(palette: .hot, title: nil, facts: facts), unit: profile.unit)

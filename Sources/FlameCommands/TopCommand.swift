@@ -38,9 +38,7 @@ struct TopCommand: ParsableCommand {
         options.filter = source.filter
         let profile = try CLI.loadProfile(source.path, offcpu: offcpu, collapse: options,
                                           offcpuOptions: offcpuFlags.options, threads: collapse.threads)
-        guard profile.totalWeight > 0 else {
-            throw InputError.noSamples(file: InputName.of(source.path), detail: "nothing to list")
-        }
+        try CLI.requireData(profile, path: source.path, filter: source.filter)
         let tables = ProfileTables(profile, limit: limit)
         var out = ""
         switch format {

@@ -7,6 +7,7 @@ import PerfScript
 /// frames inside that shared prefix reuse the previous line's trie path instead of being
 /// looked up again.
 public final class FoldedLoader: FoldedVisitor {
+    /// The profile the lines are folded into; its unit stays `.samples` for the caller to set.
     public let profile: Profile
     private var previous: [UInt8] = []
     private var previousEnds: [Int] = []      // byte offset where each frame of `previous` ends
@@ -21,6 +22,7 @@ public final class FoldedLoader: FoldedVisitor {
         self.weightScale = weightScale
     }
 
+    /// Adds one line: `count` as weight and samples, or times `weightScale` as weight only.
     public func stack(_ frames: UnsafeBufferPointer<UInt8>, count: UInt64, line: Int) {
         let n = frames.count
         // Length of the byte prefix shared with the previous line.

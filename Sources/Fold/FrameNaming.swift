@@ -13,6 +13,7 @@ public struct FrameNaming: Sendable {
     /// Show `[dso <addr>]` instead of `[dso]` for unknown symbols.
     public var includeAddrs = false
 
+    /// The rules with these annotations; all off gives stackcollapse-perf.pl's default names.
     public init(annotateKernel: Bool = false, annotateJit: Bool = false, includeAddrs: Bool = false) {
         self.annotateKernel = annotateKernel
         self.annotateJit = annotateJit

@@ -29,16 +29,20 @@ public protocol OffCPUCharges: AnyObject {
 }
 
 extension OffCPUCharges {
+    /// Default: forgets the start and thread and calls `charge(_:nanoseconds:part:)`.
     public func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         charge(node, nanoseconds: nanoseconds, part: part)
     }
 
+    /// Default: the idle wait stays at `node`, with no `[idle: N threads]` frame.
     public func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 { node }
 }
 
 /// Who a switched-out thread is, as the input knows it.
 public struct OffCPUThread {
+    /// Its process id (tgid); nil when the input does not say.
     public var pid: Int?
+    /// The thread's own comm at the switch-out.
     public var comm: [UInt8]
     /// The comm of the thread's process (its main thread), when known.
     public var processComm: [UInt8]?
@@ -47,6 +51,7 @@ public struct OffCPUThread {
     /// Its process is in a tree `--tree` chose (see `ProcessFilter.admits`).
     public var inTree: Bool
 
+    /// A thread as the input knows it; what it does not know stays nil (`inTree` false).
     public init(pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil, inTree: Bool = false) {
         self.pid = pid
         self.comm = comm
@@ -154,6 +159,7 @@ public final class OffCPUAccountant {
     /// What was counted, per thread and overall.
     public private(set) var summary = OffCPUSummary()
 
+    /// Counts the intervals `options` and `filter` admit and charges them to `charges` (held unowned).
     public init(options: OffCPUOptions, filter: ProcessFilter, charges: OffCPUCharges) {
         self.options = options
         self.filter = filter

@@ -8,9 +8,11 @@ import Symbolize
 
 /// An off-CPU profile: weights are nanoseconds off-CPU, with what the reading counted.
 public struct OffCPUResult {
+    /// The off-CPU profile: weights in ns, unit `.offCPU`.
     public var profile: Profile
     /// Interval bookkeeping; nil for inputs that carry totals only (bcc, bpftrace, folded).
     public var summary: OffCPUSummary?
+    /// The input's format, as detected from its content.
     public var format: InputFormat
 }
 
@@ -22,6 +24,8 @@ public enum OffCPULoader {
         + "`perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD` (no -F, no -c; to sample the CPU "
         + "in the same capture give its event a period of its own: -e cpu-clock/period=1000000/)"
 
+    /// Reads `path` ("-" for standard input) as off-CPU time; throws `InputError` for input that
+    /// cannot be read or holds no off-CPU time; recoverable oddities become `profile.notes`.
     public static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)

@@ -16,6 +16,7 @@ public struct OffCPUOptions: Sendable {
     /// The bpftrace map to read (default: the first whose key holds a stack).
     public var bpftraceMap: String?
 
+    /// Every state counted, no state frames, no wakeup split, no minimum length, the default bpftrace map.
     public init() {}
 
     /// Whether an interval of a thread in this state passes `--state`.

@@ -16,11 +16,9 @@ public enum PerfDataInput {
         }
     }
 
-    /// Where a perf.data walk looks for symbols: as asked, and in the binaries at the paths the
-    /// capture recorded, as perf does.
+    /// Where a perf.data walk looks for symbols: as asked (`PerfDataSymbols` adds the binaries at
+    /// the paths the capture recorded, checked against its build-ids).
     static func symbols(_ collapse: CollapseOptions) -> SymbolizeOptions {
-        var symbols = collapse.symbolOptions ?? SymbolizeOptions()
-        symbols.useProfilePath = true
-        return symbols
+        collapse.symbolOptions ?? SymbolizeOptions()
     }
 }

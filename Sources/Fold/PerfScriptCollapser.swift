@@ -31,6 +31,7 @@ public struct CollapseOptions: Sendable {
     /// Keep where each frame name came from in `Profile.origins` (for exports that describe code).
     public var keepOrigins = false
 
+    /// stackcollapse-perf.pl's defaults: comm roots, the first event kept, no filter; Swift demangled.
     public init() {}
 }
 
@@ -38,7 +39,9 @@ public struct CollapseOptions: Sendable {
 /// when perf printed one. No sample is dropped: one without usable frames counts under its
 /// process name.
 public final class PerfScriptCollapser: PerfScriptVisitor {
+    /// The profile samples are folded into: the one given to `init`, or a new one.
     public let profile: Profile
+    /// How frames are named and which samples are kept.
     public let options: CollapseOptions
     private let names: ByteTable
     private let trie: StackTrie
@@ -71,6 +74,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private var eventSamples: [UInt64] = []
     private var sawPeriod = false
 
+    /// Folds into `profile`, or into a new one (in chart mode when `options` say) when nil.
     public init(options: CollapseOptions, profile: Profile? = nil) {
         self.options = options
         self.profile = profile ?? Profile(trie: StackTrie(chartMode: options.chartMode))
@@ -83,6 +87,8 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         rootBytes.reserveCapacity(512)
     }
 
+    /// Starts a sample: kept when its event is the one shown and the filter admits its thread;
+    /// otherwise its frames are ignored.
     public func record(_ header: ScriptHeader, line: Int) {
         guard let w = admit(event: header.event, period: header.period),
               options.filter.isEmpty || options.filter.admits(pid: header.pid, tid: header.tid, comm: header.comm, processComm: nil) else {
@@ -160,6 +166,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         return rawResults[start..<(start + Int(rawResultCount[Int(key)]))]
     }
 
+    /// Adds a frame (innermost first) to the current sample; ignored when the sample is not kept.
     public func frame(_ frame: FrameLine, line: Int) {
         guard active else { return }
         if let key = cacheKey(frame) {
@@ -208,8 +215,10 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         }
     }
 
+    /// Ignored: source lines come from the symbolizer (`srcline`), not from perf's text.
     public func sourceLine(_ text: UnsafeBufferPointer<UInt8>, line: Int) {}
 
+    /// Adds the kept sample: its stack under its root frame with its weight (and, with `keepTimeline`, its time).
     public func endRecord() {
         guard active else { return }
         active = false
@@ -229,6 +238,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
         }
     }
 
+    /// Drops the current sample (cut off by the end of the input) without counting it.
     public func discardRecord() {
         active = false
     }
@@ -365,13 +375,18 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
 /// The events met in perf script input: samples per event in first-seen order, which one was
 /// kept, and whether perf printed periods. Tallies of parts of one input merge in order.
 public struct EventTally: Sendable {
+    /// Samples per event name, every event kept or not, in first-seen order.
     public var counts: [(name: String, samples: UInt64)] = []
+    /// The event whose samples the profile holds; nil when no record named an event.
     public var kept: String?
+    /// The kept event was chosen by flame (see `reason`), not named by --event-filter.
     public var defaulted = false
     /// Why the kept event was chosen when no --event-filter named it.
     public var reason = "the first event seen"
+    /// A kept sample had a nonzero period: weights are period sums and `apply` sets the event's unit.
     public var sawPeriod = false
 
+    /// An empty tally: no events, none kept.
     public init() {}
 
     /// Adds a later part's tally.

@@ -17,6 +17,7 @@ public final class PerfScriptDump {
     /// Notes for stderr: damage, lost events, symbol sources not found.
     public private(set) var notes: [String] = []
 
+    /// A dump of `file` symbolized by `symbols` (inlined calls and source lines not looked up).
     public init(file: PerfDataFile, symbols: SymbolizeOptions) {
         self.file = file
         self.symbols = PerfDataSymbols(file: file, options: symbols, inlineAndLines: false)

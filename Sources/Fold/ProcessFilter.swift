@@ -13,6 +13,7 @@ public struct ProcessFilter: Sendable, Equatable {
     /// Keep only threads whose comm, or whose process's comm, is one of these; empty keeps all.
     public var comms: Set<[UInt8]> = []
 
+    /// A filter keeping what the sets name; all empty keeps every thread.
     public init(pids: Set<Int> = [], trees: Set<Int> = [], tids: Set<Int> = [], comms: Set<[UInt8]> = []) {
         self.pids = pids
         self.trees = trees

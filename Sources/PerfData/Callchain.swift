@@ -1,10 +1,16 @@
 /// `enum perf_callchain_context` markers inside a callchain.
 public enum PerfContext {
+    /// PERF_CONTEXT_HV: the entries after it are hypervisor addresses.
     public static let hypervisor: UInt64 = 0xffff_ffff_ffff_ffe0 // -32
+    /// PERF_CONTEXT_KERNEL: the entries after it are kernel addresses.
     public static let kernel: UInt64 = 0xffff_ffff_ffff_ff80 // -128
+    /// PERF_CONTEXT_USER: the entries after it are user-space addresses.
     public static let user: UInt64 = 0xffff_ffff_ffff_fe00 // -512
+    /// PERF_CONTEXT_GUEST: the entries after it come from a guest; names no cpumode, so it keeps the current one.
     public static let guest: UInt64 = 0xffff_ffff_ffff_f800 // -2048
+    /// PERF_CONTEXT_GUEST_KERNEL: the entries after it are guest kernel addresses.
     public static let guestKernel: UInt64 = 0xffff_ffff_ffff_f780 // -2176
+    /// PERF_CONTEXT_GUEST_USER: the entries after it are guest user-space addresses.
     public static let guestUser: UInt64 = 0xffff_ffff_ffff_f600 // -2560
     /// Values >= this (-4095) are markers, not addresses.
     public static let max: UInt64 = 0xffff_ffff_ffff_f001
@@ -24,11 +30,14 @@ public enum PerfContext {
 
 /// One frame of a sample's stack: an address and the cpumode to resolve it with.
 public struct CallchainFrame: Sendable, Equatable {
+    /// The recorded address: an ip (the leaf, or where user code entered the kernel) or a return address; not adjusted.
     public var address: UInt64
     /// 1 kernel, 2 user, 3 hypervisor, 4 guest kernel, 5 guest user.
     public var cpumode: UInt8
+    /// True for kernel or guest-kernel frames, which resolve against kernel maps.
     public var isKernel: Bool { cpumode == PerfRecordMisc.kernel || cpumode == PerfRecordMisc.guestKernel }
 
+    /// A frame at `address`, resolved with `cpumode` (a `PerfRecordMisc` cpumode value).
     public init(address: UInt64, cpumode: UInt8) {
         self.address = address
         self.cpumode = cpumode
@@ -52,6 +61,7 @@ public struct CallchainFrames: Sequence, IteratorProtocol {
         single = chain.isEmpty ? CallchainFrame(address: sample.ip, cpumode: sample.cpumode) : nil
     }
 
+    /// The next frame toward the root, or nil when the chain is done.
     public mutating func next() -> CallchainFrame? {
         if chain.isEmpty {
             defer { single = nil }

@@ -1,13 +1,20 @@
 /// A mapping as a lookup returns it: where the address falls and what perf prints for it.
 public struct MapRef: Sendable, Equatable {
+    /// Path of the mapped file from the MMAP/MMAP2 record, or a pseudo name such as `[kernel.kallsyms]` or `[vdso]`.
     public var filename: String
+    /// First virtual address of the map.
     public var start: UInt64
+    /// End of the map (exclusive); `.max` for the kernel text map until a module map cuts it.
     public var end: UInt64
+    /// File offset in bytes that `start` maps (MMAP/MMAP2 `pgoff`).
     public var pgoff: UInt64
     /// From an MMAP2 with a build-id (`--buildid-mmap`), else nil.
     public var buildID: String?
+    /// MMAP2 `PROT_*` bits (4 = exec); 0 for a plain MMAP.
     public var prot: UInt32
+    /// MMAP2 `MAP_*` flags (e.g. `MAP_SHARED`, `MAP_PRIVATE`); 0 for a plain MMAP.
     public var flags: UInt32
+    /// Executable map: MMAP2 with `PROT_EXEC`, or an MMAP without the data bit in misc.
     public var isExecutable: Bool
     /// Kernel or kernel-module map (pid -1).
     public var isKernel: Bool
@@ -178,6 +185,7 @@ public final class MachineState {
 /// Where a frame address falls, without Strings: the mapped file's id (`MachineState.dso`) and
 /// what perf prints for the frame.
 public struct MapHit: Equatable, Sendable {
+    /// Id of the mapped file; `MachineState.dso(_:)` gives its name and build-id.
     public var dso: Int32
     /// `address - start + pgoff` for user maps; the address itself for kernel maps.
     public var fileOffset: UInt64

@@ -29,6 +29,7 @@ public enum PerfDataError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// One line for the user: the file name, what is wrong and the byte offset where it was found.
     public var description: String {
         switch self {
         case let .io(file, message):

@@ -1,38 +1,58 @@
 /// A build-id from the BUILD_ID feature or a HEADER_BUILD_ID record.
 public struct BuildIDEntry: Sendable, Equatable {
+    /// Machine pid the build-id belongs to: -1 for the host (perf's HOST_KERNEL_ID), another pid for a guest.
     public var pid: Int32
     /// `misc & 7` of the entry: 1 kernel, 2 user.
     public var cpumode: UInt8
     /// Lowercase hex.
     public var buildID: String
+    /// Path of the file, or a pseudo name such as `[kernel.kallsyms]` or `[vdso]`.
     public var filename: String
 }
 
 /// zstd parameters from the COMPRESSED feature.
 public struct CompressionInfo: Sendable, Equatable {
+    /// Version of the feature's layout; perf writes 0.
     public var version: UInt32
     /// 1 = zstd.
     public var type: UInt32
+    /// zstd compression level of `perf record -z`/`--compression-level` (perf's default is 1).
     public var level: UInt32
+    /// Uncompressed bytes per compressed byte over the recording, rounded to a whole number.
     public var ratio: UInt32
+    /// Size in bytes of the ring buffer (`mmap_len`) perf compressed from; bounds what one COMPRESSED record holds.
     public var mmapLength: UInt32
 }
 
 /// perf.data header feature bits (tools/perf/util/header.h).
 public enum PerfFeature {
+    /// HEADER_TRACING_DATA: tracepoint formats and kallsyms/printk text (`TracingData`).
     public static let tracingData = 1
+    /// HEADER_BUILD_ID: build-ids of the files that samples hit.
     public static let buildID = 2
+    /// HEADER_HOSTNAME: `uname -n` of the recording machine.
     public static let hostname = 3
+    /// HEADER_OSRELEASE: kernel release (`uname -r`) of the recording machine.
     public static let osRelease = 4
+    /// HEADER_VERSION: version string of the perf that recorded.
     public static let version = 5
+    /// HEADER_ARCH: machine architecture (`uname -m`), e.g. `x86_64`.
     public static let arch = 6
+    /// HEADER_NRCPUS: CPUs present and CPUs online.
     public static let nrCPUs = 7
+    /// HEADER_CPUDESC: the CPU model name.
     public static let cpuDesc = 8
+    /// HEADER_CPUID: perf's CPU identifier (on x86 vendor, family, model, stepping).
     public static let cpuID = 9
+    /// HEADER_TOTAL_MEM: total memory of the recording machine, in kB.
     public static let totalMem = 10
+    /// HEADER_CMDLINE: the perf command line that made the file.
     public static let cmdline = 11
+    /// HEADER_EVENT_DESC: event names with their sample ids.
     public static let eventDesc = 12
+    /// HEADER_SAMPLE_TIME: times of the first and last sample.
     public static let sampleTime = 21
+    /// HEADER_COMPRESSED: zstd parameters of a `perf record -z` file (`CompressionInfo`).
     public static let compressed = 27
     /// perf 6.1's HEADER_LAST_FEATURE: the pipe-mode end marker.
     public static let last = 32
@@ -42,21 +62,35 @@ public enum PerfFeature {
 public struct PerfHeaderInfo: Sendable {
     /// True for pipe mode (`perf record -o -`): header size 16, everything else in-stream.
     public var isPipe = false
+    /// HOSTNAME feature: `uname -n` of the recording machine; nil when absent.
     public var hostname: String?
+    /// OSRELEASE feature: kernel release (`uname -r`) at recording time; nil when absent.
     public var osRelease: String?
+    /// VERSION feature: the recording perf's version string, e.g. `6.1.187`; nil when absent.
     public var perfVersion: String?
+    /// ARCH feature: `uname -m` of the recording machine, e.g. `x86_64`; nil when absent.
     public var arch: String?
+    /// CPUDESC feature: the CPU model name; nil when absent.
     public var cpuDescription: String?
+    /// CPUID feature: perf's CPU identifier, e.g. `AuthenticAMD,26,2,1` on x86; nil when absent.
     public var cpuID: String?
+    /// TOTAL_MEM feature: memory of the recording machine in kB; nil when absent.
     public var totalMemoryKB: UInt64?
+    /// NRCPUS feature: CPUs online while recording; nil when absent.
     public var nrCPUsOnline: Int?
+    /// NRCPUS feature: CPUs present (online or not); nil when absent.
     public var nrCPUsAvailable: Int?
+    /// CMDLINE feature: the perf command line, one argument per element (perf's own path first); empty when absent.
     public var cmdline: [String] = []
+    /// BUILD_ID feature entries (file mode) or HEADER_BUILD_ID records (pipe mode), in file order.
     public var buildIDs: [BuildIDEntry] = []
+    /// The recorded events in attr order, named from EVENT_DESC or perf's fallback names.
     public var events: [PerfEvent] = []
     /// SAMPLE_TIME feature: first and last sample time (ns).
     public var sampleTimeFirst: UInt64?
+    /// SAMPLE_TIME feature: time of the last sample (ns); nil when absent.
     public var sampleTimeLast: UInt64?
+    /// COMPRESSED feature: zstd parameters of a `perf record -z` file; nil for uncompressed files.
     public var compression: CompressionInfo?
     /// Feature bits present (file mode: the header bitmap; pipe mode: HEADER_FEATURE ids seen).
     public var features: [Int] = []

@@ -6,6 +6,7 @@ public struct PerfReadReport: Sendable {
     public var samples = 0
     /// Number of LOST records and the sum of the events they report lost.
     public var lostRecords = 0
+    /// Sum of the `lost` counts of all LOST records (saturating at `UInt64.max`).
     public var lostEvents: UInt64 = 0
     /// Sum of LOST_SAMPLES counts.
     public var lostSamples: UInt64 = 0
@@ -17,6 +18,7 @@ public struct PerfReadReport: Sendable {
     public var outOfOrderRecords = 0
     /// COMPRESSED/COMPRESSED2 records and the bytes they decompressed to.
     public var compressedRecords = 0
+    /// Total bytes the COMPRESSED/COMPRESSED2 records decompressed to.
     public var decompressedBytes = 0
     /// Non-fatal problems, each with its byte offset.
     public var warnings: [PerfDataError] = []

@@ -16,8 +16,11 @@ public final class ProcessTree {
     /// An incarnation of a process, unique within one walk.
     public typealias ID = UInt32
 
+    /// One incarnation of a process: its pid, parent, comm, program, lifetime (record times, ns) and selection.
     public struct Process: Sendable {
+        /// This incarnation's id; a reused pid gets a new one.
         public var id: ID
+        /// The process id (the main thread's tid) of this incarnation.
         public var pid: Int32
         /// The parent's pid, -1 when the capture does not say.
         public var ppid: Int32
@@ -49,6 +52,7 @@ public final class ProcessTree {
 
     /// Where a thread belongs and when it began.
     public struct Thread: Sendable {
+        /// The incarnation of the process the thread belongs to.
         public var process: ID
         /// When it was created (its FORK); nil when it existed before the capture began.
         public var start: UInt64?
@@ -75,6 +79,7 @@ public final class ProcessTree {
     public private(set) var rootsSeen: Set<Int32> = []
     /// First and last record time seen (0 is the time of synthesized records).
     public private(set) var firstTime: UInt64 = .max
+    /// Latest record or sample time seen (ns); 0 until a timed one arrives (synthesized records have time 0).
     public private(set) var lastTime: UInt64 = 0
 
     /// `roots`: pids whose process trees are selected; `pids`: single processes; neither

@@ -1,10 +1,14 @@
 /// One field of a tracepoint `format` (`field:char prev_comm[16]; offset:8; size:16; signed:0;`).
 public struct TracepointField: Sendable, Equatable {
+    /// The field's name, e.g. `prev_comm` (without any `[N]`).
     public var name: String
     /// The C declaration without the name, e.g. `char`, `pid_t`, `__data_loc char[]`.
     public var type: String
+    /// Byte offset of the field in the RAW sample data (the trace entry, which starts with `common_type`).
     public var offset: Int
+    /// Size in bytes (the whole array for `name[N]`; 4 for a `__data_loc` field's locator).
     public var size: Int
+    /// `signed:1` in the format: integers are sign-extended when read.
     public var isSigned: Bool
     /// `N` of `name[N]`, nil for scalars.
     public var arrayLength: Int?
@@ -21,9 +25,13 @@ public struct TracepointField: Sendable, Equatable {
 
 /// A tracepoint's `format` file: name, ID, fields and print fmt, plus field decoding from RAW bytes.
 public struct TracepointFormat: Sendable {
+    /// The tracing subsystem the event is under, e.g. `sched` (its events directory in the tracing data).
     public var system: String
+    /// The `name:` line, e.g. `sched_switch`; empty when the format has none.
     public var name: String
+    /// The `ID:` line: the tracepoint id a tracepoint event's attr `config` holds; 0 when missing.
     public var id: UInt64
+    /// Every field in format order, the common_* fields first.
     public var fields: [TracepointField]
     /// The text after `print fmt: `.
     public var printFormat: String
@@ -79,6 +87,7 @@ public struct TracepointFormat: Sendable {
                                isCommon: common && last.hasPrefix("common_"))
     }
 
+    /// The field called `name`, nil when the format has none.
     public func field(_ name: String) -> TracepointField? { fields.first { $0.name == name } }
 
     /// The field as an integer (sign-extended when signed); nil if absent, not 1/2/4/8 bytes, or out of bounds.

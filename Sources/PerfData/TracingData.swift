@@ -2,17 +2,25 @@
 public struct TracingData: Sendable {
     /// e.g. "0.6".
     public var version: String
+    /// Byte order of the recording machine; the blob's numbers are read in it.
     public var bigEndian: Bool
+    /// Size of a C `long` on the recording machine, in bytes (8 on 64-bit).
     public var longSize: Int
+    /// Page size of the recording machine, in bytes (e.g. 4096).
     public var pageSize: Int
+    /// Text of ftrace's `events/header_page` (the ring-buffer page header's fields).
     public var headerPage: String
+    /// Text of ftrace's `events/header_event` (how ring-buffer event headers are packed).
     public var headerEvent: String
     /// ftrace's own event formats (function, etc.).
     public var ftraceFormats: [TracepointFormat]
     /// Formats of the recorded events, by `system:name` order of appearance.
     public var formats: [TracepointFormat]
+    /// A `/proc/kallsyms` copy carried in the blob; empty when perf stored none.
     public var kallsyms: String
+    /// The kernel's `printk_formats` text: `0xADDR : "format"` lines for strings tracepoints print by address.
     public var printk: String
+    /// ftrace's `saved_cmdlines` (`pid comm` lines); empty before version 0.6 or when perf stored none.
     public var savedCmdlines: String
     private var byID: [UInt64: Int] = [:]
 

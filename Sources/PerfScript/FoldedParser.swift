@@ -11,6 +11,7 @@ public struct FoldedParser {
     /// (microseconds to nanoseconds) passes `UInt64.max` divided by its scale.
     public var maxTotal: UInt64
 
+    /// A parser whose counts may add up to `maxTotal` (the default: any 64-bit total).
     public init(maxTotal: UInt64 = .max) {
         self.maxTotal = maxTotal
     }
@@ -69,6 +70,7 @@ public struct FoldedParser {
         return true
     }
 
+    /// Classifies one line (trailing whitespace ignored): stack and count, a count too large for 64 bits, or neither.
     public static func parts(_ line: UnsafeBufferPointer<UInt8>) -> Parts {
         var end = line.count
         while end > 0 && isSpace(line[end - 1]) { end -= 1 }

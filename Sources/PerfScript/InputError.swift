@@ -20,6 +20,7 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
         return false
     }
 
+    /// The message for stderr: the file (and line, where known), what went wrong and the formats flame reads.
     public var description: String {
         switch self {
         case let .unreadable(file, reason):

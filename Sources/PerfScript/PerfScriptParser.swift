@@ -42,6 +42,7 @@ public struct ParseReport: Sendable {
     /// Their total, in microseconds.
     public var waitMicrosecondsWithoutStack: UInt64 = 0
 
+    /// An empty report: nothing read yet.
     public init() {}
 
     /// Counts a record that is not delivered; `reason` is built only for the first one.
@@ -109,6 +110,7 @@ public struct ParseReport: Sendable {
 /// too, so such captures lose nothing. A final record whose callchain is not closed by a blank
 /// line, in an input whose records are blank-terminated, is reported as truncated.
 public struct PerfScriptParser {
+    /// A parser; it keeps no state between `parse` calls.
     public init() {}
 
     /// Parses all of `source`, calling `visitor`; returns what was seen besides records.

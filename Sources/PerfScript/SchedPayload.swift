@@ -22,10 +22,15 @@ public enum SchedEventKind: Sendable, Equatable {
 /// Comms are not quoted and may contain spaces (`io worker`) or `=`, so the payload is split at
 /// the fixed ` prev_pid=`, ` prev_state=`, ` ==> next_comm=` and ` next_pid=` anchors.
 public struct SwitchPayload {
+    /// Comm of the task switched out, a slice of the payload bytes (may hold spaces).
     public var prevComm: UnsafeBufferPointer<UInt8>
+    /// `prev_pid=`: thread id (kernel pid) of the task switched out; 0 is the idle task.
     public var prevPid: Int
+    /// `prev_state=` as perf prints it (`S`, `D`, `R+`, `I`, ...), a slice of the payload bytes.
     public var prevState: UnsafeBufferPointer<UInt8>
+    /// Comm of the task switched in, a slice of the payload bytes.
     public var nextComm: UnsafeBufferPointer<UInt8>
+    /// `next_pid=`: thread id (kernel pid) of the task switched in; 0 is the idle task.
     public var nextPid: Int
 
     /// Nil when the payload is not a sched_switch payload.
@@ -46,7 +51,9 @@ public struct SwitchPayload {
 
 /// `comm=… pid=… …` of sched_wakeup, sched_waking and sched_stat_runtime (`runtime=… [ns]`).
 public struct TaskPayload {
+    /// `comm=`: the task's comm, a slice of the payload bytes (may hold spaces).
     public var comm: UnsafeBufferPointer<UInt8>
+    /// `pid=`: thread id (kernel pid) of the woken task, or of the running one for sched_stat_runtime.
     public var pid: Int
     /// sched_stat_runtime's `runtime=` in nanoseconds.
     public var runtime: UInt64?

@@ -25,6 +25,7 @@ public struct WaitRecord: Sendable, Equatable {
     /// "sch delay"); 0 otherwise.
     public var runqueueMicroseconds: UInt64
 
+    /// A record with only the fields the input printed; the rest default to unknown, empty or 0.
     public init(comm: [UInt8], pid: Int? = nil, tid: Int? = nil, state: [UInt8]? = nil, frames: [[UInt8]],
                 waker: [[UInt8]] = [], blockedMicroseconds: UInt64, runqueueMicroseconds: UInt64 = 0) {
         self.comm = comm

@@ -21,6 +21,7 @@ public final class ByteTable {
     /// Number of distinct strings.
     public var count: Int { starts.count }
 
+    /// An empty table with room for about `expected` strings before it has to grow.
     public init(expected: Int = 1024) {
         var cap = 16
         while cap < expected * 2 { cap <<= 1 }

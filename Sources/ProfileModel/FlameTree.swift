@@ -17,10 +17,12 @@ public struct FlameTree {
     public private(set) var subtreeSize: [Int32]
     /// Children of node `n` are `childList[childStart[n] ..< childStart[n + 1]]`.
     public private(set) var childStart: [Int32]
+    /// Child node ids of every node, grouped by parent in display order (slice it with `childStart`).
     public private(set) var childList: [Int32]
     /// With `collapseRuns`: how many identical frames in a row each node stands for, the fewest
     /// and the most over the stacks through it (nil when no run was collapsed).
     public private(set) var runMin: [UInt32]?
+    /// The most identical frames in a row each node stands for (see `runMin`); nil when no run was collapsed.
     public private(set) var runMax: [UInt32]?
     /// With collapsed runs, the tree node of every node of the profile's trie (as given, before
     /// `reverse`); nil when the tree's nodes are the trie's.

@@ -8,7 +8,9 @@
 public final class FrameOrigins: @unchecked Sendable {
     /// A file frames were found in: a path, `[kernel.kallsyms]`, a module, `[vdso]`.
     public struct Binary: Sendable, Equatable {
+        /// The binary's path (or pseudo-name) as the input named the frame's dso; one entry per distinct path.
         public var path: String
+        /// The build-id perf.data recorded for this path; nil when none was recorded (and for text input).
         public var buildID: String?
     }
 
@@ -22,17 +24,20 @@ public final class FrameOrigins: @unchecked Sendable {
         public var function: String?
         /// Source file (as DWARF names it) and line of the frame's address.
         public var file: String?
+        /// Source line number of that address, with `file`; nil when the symbolizer gave none.
         public var line: Int?
         /// The frame is a call inlined into the frame below it (`--inline`).
         public var inlined = false
     }
 
+    /// Every binary a frame came from, in first-seen order; `Origin.binary` indexes it.
     public private(set) var binaries: [Binary] = []
     private var binaryIndex: [String: Int32] = [:]
     /// By frame name id.
     public private(set) var byName: [Int32: Origin] = [:]
     private var ambiguous: Set<Int32> = []
 
+    /// An empty table; the collapsers fill it when `CollapseOptions.keepOrigins` is set.
     public init() {}
 
     /// The index of the binary at `path`, added when new.

@@ -1,7 +1,9 @@
 /// Self and total weight per function and per process of a profile: what `flame top` and the
 /// reports list. The first frame of every stack is the process (comm) and is counted apart.
 public struct FunctionTotals: Sendable {
+    /// One function's (or process's) weights, in the profile's unit.
     public struct Row: Sendable, Equatable {
+        /// The frame name as drawn (the root frame, usually the comm, for a process row).
         public var name: String
         /// Weight of samples whose innermost frame is this function (or, with `skipLeaf`, whose
         /// innermost frame that is not skipped).
@@ -24,6 +26,8 @@ public struct FunctionTotals: Sendable {
         self.init(FlameTree(profile), skipLeaf: skipLeaf)
     }
 
+    /// The totals of a tree already built from a profile (its first level taken as the processes);
+    /// `skipLeaf` as above.
     public init(_ tree: FlameTree, skipLeaf: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
         let names = tree.names
         total = tree.total[0]

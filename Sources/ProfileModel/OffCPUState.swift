@@ -24,10 +24,13 @@ public enum OffCPUState: Int, Sendable, CaseIterable {
 
 /// Nanoseconds off-CPU per switch-out state.
 public struct OffCPUStates: Sendable, Equatable {
+    /// Off-CPU nanoseconds indexed by `OffCPUState.rawValue`: runnable, sleeping, disk, other.
     public var nanoseconds: [UInt64] = [0, 0, 0, 0]
 
+    /// All four states at zero.
     public init() {}
 
+    /// The nanoseconds of one state.
     public subscript(state: OffCPUState) -> UInt64 {
         get { nanoseconds[state.rawValue] }
         set { nanoseconds[state.rawValue] = newValue }
@@ -36,6 +39,7 @@ public struct OffCPUStates: Sendable, Equatable {
     /// All states together.
     public var total: UInt64 { nanoseconds.reduce(0, &+) }
 
+    /// Adds `other`'s time, state by state.
     public mutating func add(_ other: OffCPUStates) {
         for i in nanoseconds.indices { nanoseconds[i] &+= other.nanoseconds[i] }
     }

@@ -1,9 +1,14 @@
 /// What an off-CPU reading counted: time per thread and process, and how every interval ended,
 /// so nobody reads more into the graph than the capture holds.
 public struct OffCPUSummary: Sendable {
+    /// The off-CPU time counted for one thread (a tid within one process).
     public struct Thread: Sendable {
+        /// Thread id (the pid when the input gave only that); negative for a record with neither,
+        /// told apart by comm.
         public var tid: Int32
+        /// Process id; nil when the input did not say.
         public var pid: Int?
+        /// The thread's comm, the latest seen.
         public var comm: [UInt8]
         /// The comm of its process's main thread, when the input said.
         public var processComm: [UInt8]?
@@ -19,11 +24,13 @@ public struct OffCPUSummary: Sendable {
         public var openAtEndNanoseconds: UInt64 = 0
         /// The one wait of an idle thread (see `OffCPUAccountant`): drawn, not in the headline.
         public var idleNanoseconds: UInt64 = 0
+        /// Intervals counted for the thread (records, for inputs with totals only), its idle wait included.
         public var intervals: Int = 0
         /// Whether the thread is idle (its wait is `idleNanoseconds`).
         public var isIdle: Bool { idleNanoseconds > 0 }
     }
 
+    /// Every thread seen, in first-seen order; `thread(tid:pid:comm:...)` returns indices into it.
     public private(set) var threads: [Thread] = []
     /// False for inputs that carry totals only (bcc, bpftrace, timehist): no interval counts.
     public var hasIntervals = true
@@ -43,10 +50,12 @@ public struct OffCPUSummary: Sendable {
     public var unmatched = 0
     /// Intervals still open when the capture ended: cut at its end and counted.
     public var openAtEnd = 0
+    /// Time of the waits still open at the end (cut there), summed over threads.
     public var openAtEndNanoseconds: UInt64 = 0
     /// Waits that began before the capture: the thread's first event is its switch-in (their
     /// start and stack were not recorded; counted here only, not drawn).
     public var waitsBeforeCapture = 0
+    /// Time of those waits from the capture's first event to their switch-in, summed (reported, not drawn).
     public var waitsBeforeCaptureNanoseconds: UInt64 = 0
     /// Threads that exited (state X or Z at their last switch-out).
     public var exited = 0
@@ -56,8 +65,10 @@ public struct OffCPUSummary: Sendable {
     public var tooShort = 0
     /// First and last event time seen (ns).
     public private(set) var firstTime: UInt64 = .max
+    /// Latest event time seen (ns of perf's clock); 0 before any event.
     public private(set) var lastTime: UInt64 = 0
 
+    /// An empty summary; the off-CPU loaders fill it as they read.
     public init() {}
 
     package mutating func note(time: UInt64) {
@@ -120,6 +131,7 @@ public struct OffCPUSummary: Sendable {
 
     /// The idle threads' waits, left out of the headline.
     public var idleNanoseconds: UInt64 { threads.reduce(0) { $0 &+ $1.idleNanoseconds } }
+    /// How many threads were found idle (see `OffCPUAccountant`).
     public var idleThreads: Int { threads.filter(\.isIdle).count }
 
     /// Counted off-CPU time by switch-out state.

@@ -3,30 +3,39 @@
 /// from the capture's `ProcessTree` (only the processes the selection kept); an on-CPU reading
 /// fills the on-CPU columns, an off-CPU reading the off-CPU ones, and `merged` joins the two.
 public struct ProcessTable: Sendable {
+    /// One process of the capture (one incarnation: a reused pid is another row) and what it did.
     public struct Row: Sendable {
+        /// Process id (tgid), the main thread's tid.
         public var pid: Int32
         /// The parent's pid, -1 when the capture does not say.
         public var ppid: Int32
+        /// The main thread's comm, the latest seen (an exec renames it).
         public var comm: String
+        /// The program it runs (the first executable mapped after its last exec); nil when none was seen.
         public var executable: String?
         /// When it started and ended, ns of perf's clock; nil: before the capture began / still
         /// running when it ended.
         public var start: UInt64?
+        /// When its last thread exited; nil when it was still running at the end of the capture.
         public var end: UInt64?
+        /// Threads seen, the main thread included.
         public var threads: Int
         /// On-CPU weight (the profile's unit) and samples; nil when no on-CPU reading filled them.
         public var onCPU: UInt64?
+        /// Samples taken in it (0 when no on-CPU reading filled the row).
         public var onCPUSamples: UInt64 = 0
         /// Off-CPU thread time by state, idle threads apart; nil when no off-CPU reading filled it.
         public var offCPU: OffCPUStates?
         /// Idle threads and their time (see `OffCPUAccountant`).
         public var idleThreads = 0
+        /// Its idle threads' off-CPU time in ns, left out of `offCPU`.
         public var idleNanoseconds: UInt64 = 0
         /// Incarnation in the walk that made the row.
         public var key: UInt32
         /// The root pid of the `--tree` it belongs to, when trees chose the processes.
         public var root: Int32?
 
+        /// A row with the process tree's facts; the loaders fill the on-CPU and off-CPU columns after.
         public init(pid: Int32, ppid: Int32, comm: String, executable: String?, start: UInt64?, end: UInt64?,
                     threads: Int, key: UInt32) {
             self.pid = pid
@@ -44,15 +53,18 @@ public struct ProcessTable: Sendable {
     public var rows: [Row]
     /// The first and last event of the capture (ns of perf's clock).
     public var captureStart: UInt64
+    /// The capture's last event (ns of perf's clock), never before `captureStart`.
     public var captureEnd: UInt64
     /// What the on-CPU columns measure.
     public var onCPUUnit: WeightUnit?
     /// Events perf reported lost (LOST records) and samples lost (LOST_SAMPLES).
     public var lostEvents: UInt64 = 0
+    /// Samples the kernel dropped, from LOST_SAMPLES records.
     public var lostSamples: UInt64 = 0
     /// Whether the rows are a selection of the capture's processes (trees, pids) or all of them.
     public var selected: Bool
 
+    /// A table of `rows` over the capture span; the loader sets `onCPUUnit` and the lost counts after.
     public init(rows: [Row], captureStart: UInt64, captureEnd: UInt64, selected: Bool) {
         self.rows = rows
         self.captureStart = captureStart
@@ -114,11 +126,17 @@ public struct ProcessTable: Sendable {
     /// Processes grouped by comm: how a reader matches the table with a build's own counts
     /// ("cc1 ×36").
     public struct Group: Sendable {
+        /// The comm the processes share.
         public var comm: String
+        /// How many processes (rows) have that comm.
         public var processes: Int
+        /// Their threads, summed.
         public var threads: Int
+        /// Their on-CPU weight summed (the profile's unit); nil when no row had on-CPU columns.
         public var onCPU: UInt64?
+        /// Their off-CPU ns by state, summed; nil when no row had off-CPU columns.
         public var offCPU: OffCPUStates?
+        /// Their idle threads' off-CPU ns, summed.
         public var idleNanoseconds: UInt64
         /// Sum of the processes' lifetimes within the capture.
         public var busyNanoseconds: UInt64

@@ -53,6 +53,7 @@ public final class Profile {
     /// How long the capture ran, from its first to its last sample, when known.
     public var duration: UInt64? { timeRange.map { $0.upperBound - $0.lowerBound } }
 
+    /// A profile over `names` and `trie` (empty by default); the unit is `.samples` until a loader sets it.
     public init(names: ByteTable = ByteTable(), trie: StackTrie = StackTrie()) {
         self.names = names
         self.trie = trie

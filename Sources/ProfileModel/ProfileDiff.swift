@@ -8,9 +8,11 @@ public final class ProfileDiff {
     public let profile: Profile
     /// Self weight before (scaled when normalized) and after, by trie node.
     public private(set) var beforeSelf: [UInt64]
+    /// Self weight after, by node of `profile.trie`; never scaled.
     public private(set) var afterSelf: [UInt64]
     /// Total weights of the inputs as read (before scaling).
     public let beforeTotal: UInt64
+    /// Total weight of the after profile as read.
     public let afterTotal: UInt64
     /// What every before weight was multiplied by (1 without normalizing).
     public let scale: Double

@@ -17,6 +17,7 @@ public struct SampleTimeline: Sendable {
     /// Samples counted in the profile but left out here because the input gave them no time.
     public package(set) var untimed: UInt64 = 0
 
+    /// An empty timeline; loaders make one when `CollapseOptions.keepTimeline` is set.
     public init() {}
 
     /// Number of samples kept.

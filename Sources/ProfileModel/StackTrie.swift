@@ -18,6 +18,7 @@ public final class StackTrie {
     /// Whether siblings merge only with the most recent child (flame chart).
     public let chartMode: Bool
 
+    /// A trie holding only the root; `chartMode` keeps samples in time order (see the type).
     public init(chartMode: Bool = false) {
         self.chartMode = chartMode
         children = PairTable(expected: chartMode ? 16 : 4096)

@@ -5,11 +5,14 @@ import Glibc
 /// The running processes `flame record --attach` names: pids, or names matched against every
 /// process's comm and executable when recording starts (from /proc).
 public struct AttachTarget: Sendable, Equatable {
+    /// The process id, as in /proc when recording starts.
     public var pid: Int32
+    /// The process's comm from `/proc/PID/comm` (at most 15 bytes).
     public var comm: String
     /// What the user wrote that chose it: `4242` or `sccache`.
     public var asked: String
 
+    /// A target as found in /proc, or as read back from `flame-record.json`.
     public init(pid: Int32, comm: String, asked: String) {
         self.pid = pid
         self.comm = comm
@@ -19,10 +22,13 @@ public struct AttachTarget: Sendable, Equatable {
 
 /// Why `--attach` cannot be done; one line each, exit status 2.
 public struct AttachError: Error, CustomStringConvertible, Equatable {
+    /// The line to print, naming the `--attach` argument at fault and what to do.
     public let message: String
+    /// The same as `message`.
     public var description: String { message }
 }
 
+/// Turns `--attach` arguments into running processes, reading /proc.
 public enum AttachTargets {
     /// The processes of `specs` (each a pid, a name, or a comma-separated list of both), in the
     /// order given, each once. `proc`: where the process table is (tests point elsewhere).

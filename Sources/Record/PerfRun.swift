@@ -11,19 +11,25 @@ nonisolated(unsafe) private var interruptedBySignal: sig_atomic_t = 0
 /// perf, which stops recording and ends the workload, while flame lives on to draw what was
 /// recorded. The child's exit status is what a shell would report.
 public final class PerfRun {
+    /// The perf command line, its path first (run as is, without a `PATH` search).
     public let arguments: [String]
     /// Whether flame was interrupted while perf ran.
     public private(set) var interrupted = false
     /// perf's process id once it runs (the program's parent in the capture), else 0.
     public private(set) var pid: pid_t = 0
 
+    /// A runner of `arguments`; nothing starts before `run`.
     public init(arguments: [String]) {
         self.arguments = arguments
     }
 
+    /// perf could not be started, or waiting for it failed.
     public struct SpawnError: Error, CustomStringConvertible {
+        /// The program that was to run: `arguments[0]`.
         public let program: String
+        /// The system's reason (`strerror` of the failed call).
         public let reason: String
+        /// `cannot run PROGRAM: REASON`, for stderr.
         public var description: String { "cannot run \(program): \(reason)" }
     }
 
@@ -83,6 +89,7 @@ public final class SampleCounter {
     private(set) public var samples = 0
     private let sampleType: UInt32 = 9
 
+    /// A counter of the perf.data file perf writes at `path`; it may not exist yet.
     public init(path: String) {
         self.path = path
     }

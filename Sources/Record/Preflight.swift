@@ -28,6 +28,7 @@ public struct Preflight: Sendable {
 
     /// What was found: the perf binary and event choices, or the problems that stop recording.
     public struct Result: Sendable {
+        /// Path of the perf binary found on `searchPath`; nil when there is none (a problem says so).
         public var perf: String?
         /// `cycles` when the CPU has a PMU, else `cpu-clock`.
         public var cpuEvent = "cpu-clock"

@@ -6,10 +6,13 @@ import Glibc
 /// command is exit status 127 and one that cannot be run 126, with the shell's words, instead of
 /// a perf error after a recording of nothing.
 public enum ProgramLookup {
+    /// Why the program cannot be run, with the exit status a shell would give.
     public struct Failure: Error, CustomStringConvertible, Equatable {
+        /// The program as the user gave it.
         public let program: String
         /// 127: not found; 126: found but not executable.
         public let status: Int32
+        /// The shell's words: `PROG: command not found` or `PROG: permission denied ...`.
         public var description: String {
             status == 127 ? "\(program): command not found" : "\(program): permission denied (not an executable file)"
         }

@@ -21,8 +21,10 @@ public struct RecordSelection: Sendable, Equatable {
     public var perf: [String]
     /// The program's exit status (128 + N for a signal), and whether flame was interrupted.
     public var exitStatus: Int32?
+    /// Whether flame was interrupted (Ctrl-C, SIGTERM) while perf recorded.
     public var interrupted: Bool
 
+    /// A selection whose `trees` are the program's pid (when found) and the attached pids.
     public init(command: [String], programPID: Int32?, attached: [AttachTarget], perf: [String],
                 exitStatus: Int32?, interrupted: Bool) {
         self.command = command
@@ -65,8 +67,11 @@ public struct RecordSelection: Sendable, Equatable {
 
     /// Why a folder cannot be read as flame record's.
     public struct Invalid: Error, CustomStringConvertible, Equatable {
+        /// The folder or file at fault.
         public let path: String
+        /// What is wrong with it and, where possible, what to give instead.
         public let reason: String
+        /// `PATH: REASON`, for stderr.
         public var description: String { "\(path): \(reason)" }
     }
 

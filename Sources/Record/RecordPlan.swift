@@ -26,6 +26,7 @@ public struct RecordPlan: Sendable, Equatable {
     /// Where perf writes.
     public var output: String
 
+    /// The defaults (fp call graphs at 997 Hz, with the scheduler tracepoints), writing to `output`.
     public init(output: String) {
         self.output = output
     }

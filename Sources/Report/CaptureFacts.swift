@@ -6,14 +6,18 @@ import ProfileModel
 /// samples lost, and the share of stacks that end unresolved. The SVG headers and summary.md
 /// print the same facts.
 public struct CaptureFacts {
+    /// The on-CPU profile; nil when the capture was not read for on-CPU time.
     public let on: Profile?
+    /// The off-CPU profile (weights in ns of thread time); nil when not read.
     public let off: Profile?
+    /// What the off-CPU reading counted; its total is the headline's off-CPU time when present.
     public let summary: OffCPUSummary?
     /// Processes with both views' columns, when the inputs were perf.data.
     public let processes: ProcessTable?
     /// The recorded program's process, whose tree sets the wall time (not an attached daemon's).
     public let program: Int32?
 
+    /// Facts of one capture's readings; `program`: the root pid of the recorded program's tree, if any.
     public init(on: Profile?, off: Profile?, summary: OffCPUSummary?, program: Int32? = nil) {
         self.on = on
         self.off = off
@@ -237,10 +241,12 @@ public struct CaptureFacts {
 /// A command line as a shell would take it back: words quoted only where they need it, and
 /// `NAME=value` assignments quoted after the `=` (`CC="sccache gcc"`), as people write them.
 public enum ShellWords {
+    /// The words joined by spaces, each quoted as `quote` does.
     public static func join(_ words: [String]) -> String {
         words.map(quote).joined(separator: " ")
     }
 
+    /// `word` unchanged when a shell reads it literally, else `NAME="value"` or single-quoted (`''` when empty).
     public static func quote(_ word: String) -> String {
         guard !word.isEmpty else { return "''" }
         func safe(_ s: Substring) -> Bool {

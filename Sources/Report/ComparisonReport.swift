@@ -5,10 +5,14 @@ import ProfileModel
 public struct ComparisonSide {
     /// What the side is called in the report: the input's name.
     public var name: String
+    /// The side's on-CPU graph; nil when that view was not read.
     public var on: ReportGraph?
+    /// The side's off-CPU graph; nil when that view was not read.
     public var off: ReportGraph?
+    /// The side's headline numbers and process tables.
     public var facts: CaptureFacts
 
+    /// A side of the report; nil for a view the side does not have.
     public init(name: String, on: ReportGraph?, off: ReportGraph?, facts: CaptureFacts) {
         self.name = name
         self.on = on
@@ -21,10 +25,14 @@ public struct ComparisonSide {
 public struct ComparisonGraph {
     /// "on-CPU" or "off-CPU".
     public var kind: String
+    /// The two profiles on one union tree (the before side scaled when normalized).
     public var diff: ProfileDiff
+    /// Path of the difference SVG, relative to the report.
     public var svg: String
+    /// Path of its PNG preview, relative to the report; nil when none could be made.
     public var png: String?
 
+    /// A difference graph of `kind` whose pictures are at `svg` and `png`.
     public init(kind: String, diff: ProfileDiff, svg: String, png: String?) {
         self.kind = kind
         self.diff = diff

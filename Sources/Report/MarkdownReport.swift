@@ -3,7 +3,9 @@ import ProfileModel
 
 /// One graph of a report: its profile and where its pictures are, relative to the report.
 public struct ReportGraph {
+    /// Section heading (a comparison prefixes "Before: " or "After: ").
     public var title: String
+    /// The graph's profile, which its tables and totals come from.
     public var profile: Profile
     /// The interactive SVG beside the report.
     public var svg: String
@@ -14,6 +16,7 @@ public struct ReportGraph {
     /// For an off-CPU graph: what the reading counted (thread time, idle threads apart).
     public var summary: OffCPUSummary?
 
+    /// A graph for the report; `svg` and `png` are paths relative to the report.
     public init(title: String, profile: Profile, svg: String, png: String? = nil, pruned: PruneSummary? = nil,
                 summary: OffCPUSummary? = nil) {
         self.title = title
@@ -138,9 +141,13 @@ public enum MarkdownReport {
 
 /// Per function: total weight before (scaled as the diff is) and after.
 public struct FunctionChanges {
+    /// One function's total weight before and after.
     public struct Row: Equatable, Sendable {
+        /// The frame name.
         public var name: String
+        /// Total weight before, times the diff's scale (the profile's unit).
         public var before: UInt64
+        /// Total weight after, in the profile's unit.
         public var after: UInt64
         /// The change, held to Int64's range (a change of 2^63 or more is not a sign flip).
         public var delta: Int64 {
@@ -148,8 +155,10 @@ public struct FunctionChanges {
         }
     }
 
+    /// Every function of either side, in no particular order.
     public private(set) var rows: [Row] = []
 
+    /// Totals of `before` and `after` by function name, the before ones multiplied by `diff.scale`.
     public init(diff: ProfileDiff, before: Profile, after: Profile) {
         let b = FunctionTotals(before), a = FunctionTotals(after)
         var byName: [String: Row] = [:]
@@ -161,10 +170,12 @@ public struct FunctionChanges {
         rows = Array(byName.values)
     }
 
+    /// The `limit` functions whose total grew most (ties by name).
     public func increases(_ limit: Int) -> [Row] {
         Array(rows.filter { $0.delta > 0 }.sorted { $0.delta != $1.delta ? $0.delta > $1.delta : $0.name < $1.name }.prefix(limit))
     }
 
+    /// The `limit` functions whose total shrank most (ties by name).
     public func decreases(_ limit: Int) -> [Row] {
         Array(rows.filter { $0.delta < 0 }.sorted { $0.delta != $1.delta ? $0.delta < $1.delta : $0.name < $1.name }.prefix(limit))
     }

@@ -4,8 +4,11 @@ import ProfileModel
 /// The tables `flame top` prints and reports embed: processes, and functions by self and by
 /// total weight, with shares of the profile's total, in the profile's unit.
 public struct ProfileTables {
+    /// Self and total weight per function and process (off-CPU self skips scheduler frames, see `init`).
     public let totals: FunctionTotals
+    /// The profile's unit, which decides how amounts are written.
     public let unit: WeightUnit
+    /// How many rows each table keeps, the largest first.
     public let limit: Int
 
     /// Off-CPU self weight goes to the innermost frame that is not the scheduler's (where the
@@ -50,13 +53,16 @@ public struct ProfileTables {
 
     private func pct(_ w: UInt64) -> String { ValueFormat.percent(w, of: totals.total) }
 
+    /// The root frames (thread names) by total weight, with their share of the profile's total.
     public var processTable: TextTable {
         TextTable(header: ["Total", "%", "Comm"],
                   rows: totals.processes.prefix(limit).map { [amount($0.totalWeight), pct($0.totalWeight), $0.name] },
                   rightAligned: [0, 1], code: [2])
     }
 
+    /// The `limit` functions with the most self weight, self columns first.
     public var selfTable: TextTable { functionTable(totals.topBySelf(limit), selfFirst: true) }
+    /// The `limit` functions with the most total weight, total columns first.
     public var totalTable: TextTable { functionTable(totals.topByTotal(limit), selfFirst: false) }
 
     private func functionTable(_ rows: [FunctionTotals.Row], selfFirst: Bool) -> TextTable {

@@ -1,5 +1,6 @@
 /// How a table is written: aligned for a terminal, or for pasting.
 public enum TableFormat: String, CaseIterable, Sendable {
+    /// `text` aligned for a terminal, `md` GitHub Markdown, `csv` and `tsv` for spreadsheets.
     case text, md, csv, tsv
 }
 
@@ -9,13 +10,16 @@ public enum TableFormat: String, CaseIterable, Sendable {
 /// code spans (no link, image or HTML in a name is ever rendered), and every format keeps one
 /// record per line whatever bytes a name holds.
 public struct TextTable: Sendable {
+    /// Column titles (text output drops cells beyond them).
     public var header: [String]
+    /// The body: one array of cells per row.
     public var rows: [[String]]
     /// Columns aligned to the right (numbers).
     public var rightAligned: Set<Int>
     /// Columns written as code spans in Markdown (names).
     public var code: Set<Int>
 
+    /// A table; `rightAligned` and `code` hold column indices.
     public init(header: [String], rows: [[String]] = [], rightAligned: Set<Int> = [], code: Set<Int> = []) {
         self.header = header
         self.rows = rows
@@ -23,6 +27,7 @@ public struct TextTable: Sendable {
         self.code = code
     }
 
+    /// The table in `format`, one record per line, ending in a newline.
     public func render(_ format: TableFormat) -> String {
         switch format {
         case .text: return aligned()

@@ -2,7 +2,9 @@ import ProfileModel
 
 /// How `flame diff` draws: one difference graph, or the before and after graphs beside it.
 public enum DiffView: String, CaseIterable, Sendable {
+    /// The difference graph alone.
     case single
+    /// The before and after graphs, then the difference, in one document.
     case panes
 }
 

@@ -10,6 +10,7 @@ public enum PaneLayout: String, CaseIterable, Sendable {
 
 /// One flame graph of a document, scaled on its own.
 public struct FlamePane {
+    /// The frames to draw, already built (the caller chooses `reverse` and `collapseRuns`).
     public var tree: FlameTree
     /// What the weights measure, for tooltips.
     public var unit: WeightUnit
@@ -17,17 +18,20 @@ public struct FlamePane {
     public var title: String
     /// What the pane's total is ("CPU time: 1.23 s in 1,234 samples"), under its title.
     public var summary: String?
+    /// Colours of the pane's frames (of its on-CPU frames in a hot/cold pane).
     public var palette: Palette
     /// What a unit of weight is called when weights are plain counts.
     public var countName: String
     /// For a hot/cold graph: the off-CPU part of every node's weight. Frames mostly off-CPU are
     /// drawn in `coldPalette`, and tooltips split the time.
     public var cold: ColdShare?
+    /// Colours of the frames drawn as off-CPU when `cold` is set.
     public var coldPalette: Palette = .io
     /// For a differential graph: every node's weight before and after. Frames are coloured by
     /// the change (red grew, blue shrank), marked new or gone, and tooltips give both sides.
     public var diff: DiffShare?
 
+    /// A pane; a hot/cold one passes `cold`, a differential one gets `diff` set afterwards.
     public init(tree: FlameTree, unit: WeightUnit, title: String, summary: String? = nil,
                 palette: Palette = .hot, countName: String = "samples", cold: ColdShare? = nil) {
         self.tree = tree
@@ -46,11 +50,14 @@ public struct FlameDocument {
     /// Drawing options shared by every pane; `title` and `subtitle` belong to the document,
     /// `palette` and `countName` are taken from each pane instead.
     public var options: FlameGraphOptions
+    /// Side by side (panes share the width) or stacked (each as wide as the document).
     public var layout: PaneLayout
     /// A header line (several panes only): the totals of the panes, the capture's wall time.
     public var headline: String?
+    /// The graphs, drawn in order: left to right, or top to bottom.
     public var panes: [FlamePane]
 
+    /// A document of `panes`; `headline` is drawn only when there are several.
     public init(options: FlameGraphOptions, layout: PaneLayout = .sideBySide, headline: String? = nil,
                 panes: [FlamePane]) {
         self.options = options
@@ -99,12 +106,17 @@ public struct ColdShare {
 /// Before and after weights of every node of a differential tree (whose own weights are their
 /// sum, so that a frame keeps a width whichever side it has).
 public struct DiffShare {
+    /// Before weight of each node of the tree, descendants included (scaled when normalized).
     public var before: [UInt64]
+    /// After weight of each node of the tree, descendants included.
     public var after: [UInt64]
+    /// Before weight of the stacks ending at each node (scaled when normalized).
     public var beforeSelf: [UInt64]
+    /// After weight of the stacks ending at each node.
     public var afterSelf: [UInt64]
     /// Totals of each side, for the shares in tooltips.
     public var beforeTotal: UInt64
+    /// The after side's total: the root's `after`.
     public var afterTotal: UInt64
 
     /// For `tree`, a `FlameTree(diff.profile)` (runs collapsed or not).

@@ -1,6 +1,8 @@
 /// The smallest frame drawn: in pixels, or in percent of the total weight.
 public enum MinWidth: Equatable, Sendable {
+    /// At least this many pixels wide.
     case pixels(Double)
+    /// At least this percent of the total weight (`0.5` is 0.5%).
     case percent(Double)
 
     /// Parses flamegraph.pl's `--minwidth` value: `0.1` (pixels) or `0.5%`.
@@ -46,6 +48,7 @@ public enum DepthLimit: Equatable, Sendable {
 public struct FlameGraphOptions: Sendable {
     /// Title; nil picks "Flame Graph", "Icicle Graph" or "Flame Chart".
     public var title: String?
+    /// A second line under the title (`--subtitle`); the pane's summary, or the headline, is added to it.
     public var subtitle: String?
     /// Free text stored in the SVG's description.
     public var notes: String?
@@ -55,7 +58,9 @@ public struct FlameGraphOptions: Sendable {
     public var frameHeight: Double = 16
     /// Frames narrower than this are merged into one placeholder per parent.
     public var minWidth: MinWidth = .pixels(0.1)
+    /// CSS font family of all text, with sans-serif as fallback.
     public var fontType = "Verdana"
+    /// Font size in pixels; header heights scale with it.
     public var fontSize: Double = 12
     /// Average character width relative to the font size, for fitting labels.
     public var fontWidth: Double = 0.59
@@ -63,6 +68,7 @@ public struct FlameGraphOptions: Sendable {
     public var countName = "samples"
     /// Label before the name in the details bar.
     public var nameType = "Function:"
+    /// Frame colours of a single graph (each pane of a document carries its own).
     public var palette: Palette = .hot
     /// Background; nil picks the palette's default.
     public var background: Background?
@@ -72,12 +78,14 @@ public struct FlameGraphOptions: Sendable {
     public var inverted = false
     /// The tree is in time order (a flame chart); only changes the default title.
     public var flameChart = false
+    /// Fill of frames matching a search in the viewer (any CSS colour).
     public var searchColor = "rgb(230,0,230)"
     /// Draw a run of identical frames in a stack as one frame with a count (`[unknown] ×120`).
     public var collapseRuns = true
     /// Stacks deeper than this are cut at a placeholder (see `DepthLimit`).
     public var maxDepth: DepthLimit = .automatic
 
+    /// flamegraph.pl's defaults: 1200 px wide, 16 px rows, Verdana 12, the hot palette.
     public init() {}
 
     var resolvedTitle: String {

@@ -10,7 +10,9 @@ public struct PruneSummary: Equatable, Sendable {
     public var placeholders = 0
     /// The depth stacks were cut at (`DepthLimit`), and the frames and weight below it.
     public var depthLimit: Int?
+    /// Frames below `depthLimit` not drawn (wide enough cuts end in a `[… deeper frames]` placeholder).
     public var deepFrames = 0
+    /// Their weight, in the pane's unit.
     public var deepWeight: UInt64 = 0
 }
 
@@ -18,10 +20,12 @@ public struct PruneSummary: Equatable, Sendable {
 /// a single `FlameTree`, or a `FlameDocument` of several panes. Both go through the same code;
 /// a single graph is a document of one pane.
 public struct FlameGraphRenderer {
+    /// Drawing options for `render(_:)` of a single tree (a document carries its own).
     public var options: FlameGraphOptions
     /// What the weights measure, for tooltips.
     public var unit: WeightUnit
 
+    /// A renderer for single graphs; `unit` decides how tooltips write amounts.
     public init(options: FlameGraphOptions = FlameGraphOptions(), unit: WeightUnit = .samples) {
         self.options = options
         self.unit = unit

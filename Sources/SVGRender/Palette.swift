@@ -1,5 +1,7 @@
 /// flamegraph.pl's colour schemes: the same palette names and hue ranges, picked by frame name.
 public enum Palette: String, CaseIterable, Sendable {
+    /// flamegraph.pl's `--colors` names: `hot` (default), `mem`, `io`, `wakeup`; `java`, `js` and `perl`
+    /// pick a hue by the kind of frame; the rest are single hues.
     case hot, mem, io, wakeup, java, js, perl, red, green, blue, aqua, yellow, purple, orange
 
     /// The background gradient flamegraph.pl pairs with this palette.
@@ -137,13 +139,17 @@ public enum Palette: String, CaseIterable, Sendable {
 
 /// A colour as flamegraph.pl writes it: `rgb(r,g,b)`.
 public struct RGB: Equatable, Sendable {
+    /// Red, green and blue, 0–255.
     public var r: Int, g: Int, b: Int
+    /// A colour from its three components (0–255; not checked).
     public init(r: Int, g: Int, b: Int) { self.r = r; self.g = g; self.b = b }
 }
 
 /// The background gradient: a named one or a single `#rrggbb` colour.
 public enum Background: Equatable, Sendable {
+    /// flamegraph.pl's named gradients (`gray` parses as `grey`).
     case yellow, blue, green, grey
+    /// One `#rrggbb` colour, as given, at both ends of the gradient.
     case custom(String)
 
     /// Parses `--bgcolors`; nil for an unknown value.

@@ -10,6 +10,7 @@ public struct Addr2LineNames {
     private var renamed: Set<UInt64> = []
     private var settled: Set<UInt64> = []
 
+    /// A fresh state, as of an addr2line process that has answered no lookup yet.
     public init() {}
 
     /// The names of the chain of one address (`Symbolizer.frames`: the function first), in that

@@ -8,11 +8,15 @@ import Glibc
 public struct ELFFile: Sendable {
     /// A PT_LOAD segment.
     public struct Segment: Sendable, Equatable {
+        /// `p_offset`: where the segment starts in the file, in bytes.
         public var offset: UInt64
+        /// `p_filesz`: how many bytes of the file it maps.
         public var fileSize: UInt64
+        /// `p_vaddr`: the ELF virtual address that `offset` maps to.
         public var vaddr: UInt64
     }
 
+    /// The file the headers were read from, as given.
     public let path: String
     /// `.note.gnu.build-id` as lowercase hex, if present.
     public let buildID: String?
@@ -20,6 +24,7 @@ public struct ELFFile: Sendable {
     public let debugLink: String?
     /// ET_EXEC (non-PIE executables); false for ET_DYN (PIE, shared objects).
     public let isFixedAddress: Bool
+    /// The PT_LOAD segments, in program-header order; empty when the file has none.
     public let segments: [Segment]
     /// Whether the file has a `.symtab` (false once stripped).
     public let hasSymbolTable: Bool
@@ -126,6 +131,7 @@ public enum SymbolizeError: Error, CustomStringConvertible, Equatable {
     case notELF(path: String, reason: String)
     case dwarf(path: String, reason: String)
 
+    /// `PATH: ...`: what could not be done with the binary and why, for stderr.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"

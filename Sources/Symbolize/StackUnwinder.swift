@@ -14,11 +14,16 @@ import Glibc
 public final class StackUnwinder {
     /// A file mapped executable into the process: where, and from which file offset.
     public struct Mapping: Hashable, Sendable {
+        /// First virtual address of the map in the process.
         public var start: UInt64
+        /// End of the map (exclusive).
         public var end: UInt64
+        /// File offset in bytes that `start` maps (the MMAP record's pgoff).
         public var pgoff: UInt64
+        /// The local file with the code and CFI to use for the map (only `/` paths are reported to libdwfl).
         public var path: String
 
+        /// A map as the capture's MMAP records give it, with the local file to read.
         public init(start: UInt64, end: UInt64, pgoff: UInt64, path: String) {
             self.start = start
             self.end = end
@@ -30,12 +35,14 @@ public final class StackUnwinder {
     /// One unwound stack: the program counters of its frames, innermost first, return addresses
     /// already moved back into their call instruction (minus one), as perf prints them.
     public struct Stack: Sendable, Equatable {
+        /// Program counters, innermost first; the sample's IP alone when nothing could be unwound.
         public var pcs: [UInt64] = []
         /// Unwinding needed memory beyond the copy of the stack: the stack went on past it when
         /// the copy is as long as perf was asked for (`--call-graph dwarf,SIZE`). libdwfl ends
         /// such a stack as if it were complete (a register it cannot read is "undefined").
         public var truncated = false
 
+        /// A stack of `pcs` (innermost first), `truncated` when it went on past the copied stack.
         public init(pcs: [UInt64] = [], truncated: Bool = false) {
             self.pcs = pcs
             self.truncated = truncated
@@ -47,6 +54,7 @@ public final class StackUnwinder {
     /// Frames per stack at most (perf's default max-stack is 127).
     public var maxFrames = 127
 
+    /// An unwinder with no address space yet; each is set up on its first sample.
     public init() {}
 
     deinit {

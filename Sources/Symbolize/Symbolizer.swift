@@ -11,6 +11,7 @@ public struct SymbolFrame: Equatable, Sendable {
     public var inlined: Bool
     /// Source file and line, when DWARF has them.
     public var file: String?
+    /// Line in `file` (1-based); for a frame whose callee was inlined, the line of that call. Nil when unknown.
     public var line: Int?
     /// For the function frame: the address minus the symbol's start (perf script's `+0x…`).
     public var offset: UInt64?
@@ -23,9 +24,12 @@ public struct SymbolFrame: Equatable, Sendable {
     /// entry, the instance (its DIE), and whether binutils then keeps that name for it (the
     /// symbol starts where it does). See `Addr2LineNames`.
     public var perfAlias: String?
+    /// The DWARF DIE offset of that function or inlined instance; set together with `perfAlias`.
     public var perfInstance: UInt64?
+    /// True when the symbol starts at the instance's first address, so binutils keeps `perfAlias` for it.
     public var perfRenames = false
 
+    /// A frame with `name`; the other fields default to unknown (nil) or false.
     public init(name: String, inlined: Bool = false, file: String? = nil, line: Int? = nil, offset: UInt64? = nil,
                 perfName: String? = nil, perfAlias: String? = nil, perfInstance: UInt64? = nil, perfRenames: Bool = false) {
         self.perfAlias = perfAlias
@@ -64,6 +68,7 @@ public struct SymbolizeOptions: Sendable {
     /// what is left is the reading and folding of the profile (the perf.data folding fuzzer).
     public var readsFiles = true
 
+    /// The defaults: demangled names, inline chains and lines, perf's `~/.debug` cache and the disk cache.
     public init() {}
 }
 
@@ -107,6 +112,7 @@ public final class Symbolizer: @unchecked Sendable {
         }
     }
 
+    /// A symbolizer that looks where `options` say; unsets `DEBUGINFOD_URLS` so libdwfl never goes to the network.
     public init(options: SymbolizeOptions = SymbolizeOptions()) {
         self.options = options
         locator = DebugFileLocator(binaries: options.binaries, debugDirs: options.debugDirs,
