@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way (README, "Layout"): inputs (PerfScript text parsers, PerfData reader) ->
+// Data flows one way (README, "Layout"): inputs (TextInputs parsers, PerfData reader) ->
 // symbolize and unwind (Symbolize) -> fold into profiles (Fold) -> the profile model (ProfileModel)
 // -> render (SVGRender), report (Report) and export (Export) -> the command line (flame). The
 // renderer, the reports and the exporters know ProfileModel alone: no reader, libdw or zstd.
@@ -23,7 +23,7 @@ let package = Package(
         // The profile and its derived views (stack trie, flame tree, totals, diff, process and
         // off-CPU tables): what the renderer and the exporters know. Depends on nothing.
         .target(name: "ProfileModel", swiftSettings: hotPath),
-        .target(name: "PerfScript", dependencies: ["PerfData"], swiftSettings: hotPath),
+        .target(name: "TextInputs", dependencies: ["PerfData"], swiftSettings: hotPath),
         // elfutils through pkg-config (Debian: libdw-dev, libelf-dev); no DWARF/ELF code of our own.
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         // Entry points of libstdc++ and the Swift runtime that no importable header declares.
@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
-        .target(name: "Fold", dependencies: ["ProfileModel", "PerfScript", "PerfData", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "Fold", dependencies: ["ProfileModel", "TextInputs", "PerfData", "Symbolize"], swiftSettings: hotPath),
         // The viewer's CSS and JavaScript are real files, embedded into the binary at build time.
         .target(
             name: "SVGRender", dependencies: ["ProfileModel"],
@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "FlameCommands",
             dependencies: [
-                "ProfileModel", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender", "Report", "Record", "Export",
+                "ProfileModel", "PerfData", "TextInputs", "Symbolize", "Fold", "SVGRender", "Report", "Record", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,12 +70,12 @@ let package = Package(
         // What the tests share: seeded random numbers, and skips that FLAME_REQUIRE_LIVE=1 makes failures.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ProfileModelTests", dependencies: ["TestSupport", "ProfileModel"]),
-        .testTarget(name: "PerfScriptTests", dependencies: ["TestSupport", "PerfScript", "PerfData"]),
+        .testTarget(name: "TextInputsTests", dependencies: ["TestSupport", "TextInputs", "PerfData"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["TestSupport", "Symbolize"], exclude: ["Fixtures"]),
-        .testTarget(name: "FoldTests", dependencies: ["TestSupport", "ProfileModel", "Fold", "PerfScript"]),
+        .testTarget(name: "FoldTests", dependencies: ["TestSupport", "ProfileModel", "Fold", "TextInputs"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["TestSupport", "SVGRender", "Report", "ProfileModel", "Fold"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "SVGRender", "ProfileModel", "Fold"]),
-        .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "ProfileModel", "Fold", "PerfScript", "Symbolize"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExportTests", dependencies: ["TestSupport", "Export", "ProfileModel", "Fold", "TextInputs", "Symbolize"], exclude: ["Fixtures"]),
         .testTarget(name: "FlameCommandsTests", dependencies: ["TestSupport", "FlameCommands"], exclude: ["Snapshots"]),
         .testTarget(name: "FlameCLITests", dependencies: ["TestSupport", "flame"], exclude: ["browser"]),
         .testTarget(name: "PerfDataTests", dependencies: ["TestSupport", "PerfData"]),
@@ -86,7 +86,7 @@ let package = Package(
         // ordinary builds make them replay tools over files, and keep them compiling.
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support"),
-        .target(name: "FuzzBodies", dependencies: ["FuzzSupport", "ProfileModel", "PerfData", "PerfScript", "Symbolize", "Fold", "SVGRender"],
+        .target(name: "FuzzBodies", dependencies: ["FuzzSupport", "ProfileModel", "PerfData", "TextInputs", "Symbolize", "Fold", "SVGRender"],
                 path: "Fuzz/Bodies"),
         .testTarget(name: "FuzzReplayTests", dependencies: ["TestSupport", "FuzzBodies", "FuzzSupport"]),
         .executableTarget(name: "FuzzPerfData", dependencies: ["FuzzBodies", "FuzzSupport"], path: "Fuzz/PerfData"),

@@ -1,7 +1,7 @@
 import Fold
 import ProfileModel
 import FuzzSupport
-import PerfScript
+import TextInputs
 
 /// Options picked from the input itself, so that one input always runs the same way (libFuzzer
 /// replays must reproduce) while the corpus as a whole covers the flags the commands pass.

@@ -2,7 +2,7 @@ import FuzzSupport
 import ProfileModel
 import Fold
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// The perf.data reader: header, attrs and feature sections (file mode) or header records (pipe

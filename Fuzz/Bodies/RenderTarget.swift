@@ -3,7 +3,7 @@ import ProfileModel
 import Foundation
 import FoundationXML
 import FuzzSupport
-import PerfScript
+import TextInputs
 import SVGRender
 
 /// Folded stacks drawn as SVG in every view flame has (one graph, flipped or inverted; two panes;

@@ -1,7 +1,7 @@
 import Fold
 import ProfileModel
 import FuzzSupport
-import PerfScript
+import TextInputs
 
 /// `perf script` / `perf sched script` text: the parser with the real folder behind it, then the
 /// loaders of both commands.

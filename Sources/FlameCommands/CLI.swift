@@ -4,7 +4,7 @@ import Glibc
 import ProfileModel
 import PerfData
 import Fold
-import PerfScript
+import TextInputs
 import Record
 import Symbolize
 import SVGRender

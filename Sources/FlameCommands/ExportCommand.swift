@@ -3,7 +3,7 @@ import ProfileModel
 import PerfData
 import Export
 import Fold
-import PerfScript
+import TextInputs
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

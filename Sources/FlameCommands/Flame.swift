@@ -4,7 +4,7 @@ import ProfileModel
 import Glibc
 #endif
 import Fold
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// The `flame` command line: its subcommands, and how errors become exit statuses (2 for bad input,

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ProfileModel
 import Fold
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// `--only-pid`, `--only-tid`, `--comm`: which threads to keep. `--pid N` and `--tid N` (with a

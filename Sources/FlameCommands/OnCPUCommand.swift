@@ -5,7 +5,7 @@ import PerfData
 import Glibc
 #endif
 import Fold
-import PerfScript
+import TextInputs
 import SVGRender
 import Report
 

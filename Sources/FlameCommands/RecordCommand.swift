@@ -5,7 +5,7 @@ import Glibc
 #endif
 import Fold
 import PerfData
-import PerfScript
+import TextInputs
 import Record
 import SVGRender
 

@@ -4,7 +4,7 @@ import Glibc
 import ProfileModel
 import Fold
 import PerfData
-import PerfScript
+import TextInputs
 import Record
 import SVGRender
 import Report

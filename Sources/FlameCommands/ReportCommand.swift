@@ -1,7 +1,7 @@
 import ArgumentParser
 import ProfileModel
 import Fold
-import PerfScript
+import TextInputs
 import SVGRender
 
 struct ReportCommand: ParsableCommand {

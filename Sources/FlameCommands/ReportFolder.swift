@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ProfileModel
 import Fold
-import PerfScript
+import TextInputs
 import Record
 import SVGRender
 import Report

@@ -1,6 +1,6 @@
 import Fold
 import ProfileModel
-import PerfScript
+import TextInputs
 import SVGRender
 import Report
 

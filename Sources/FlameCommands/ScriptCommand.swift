@@ -2,7 +2,7 @@ import ArgumentParser
 import ProfileModel
 import Fold
 import PerfData
-import PerfScript
+import TextInputs
 
 struct ScriptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

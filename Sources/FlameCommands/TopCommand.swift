@@ -2,7 +2,7 @@ import ArgumentParser
 import ProfileModel
 import PerfData
 import Fold
-import PerfScript
+import TextInputs
 import SVGRender
 import Report
 

@@ -1,6 +1,6 @@
 import ProfileModel
 import PerfData
-import PerfScript
+import TextInputs
 
 /// Both views of one input: the on-CPU profile of its sampling event and the off-CPU time of its
 /// scheduler switches, as `ProfileLoader` and `OffCPULoader` would give them one after the other,

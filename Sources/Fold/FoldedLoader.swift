@@ -1,5 +1,5 @@
 import ProfileModel
-import PerfScript
+import TextInputs
 
 /// Loads folded stacks (`a;b;c COUNT`) into a `Profile`.
 ///

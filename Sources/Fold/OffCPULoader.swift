@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ProfileModel
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// An off-CPU profile: weights are nanoseconds off-CPU, with what the reading counted.

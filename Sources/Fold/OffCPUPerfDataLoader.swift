@@ -1,6 +1,6 @@
 import ProfileModel
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// Off-CPU time from a perf.data file of scheduler tracepoints, read natively: payload fields

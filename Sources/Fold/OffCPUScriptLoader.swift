@@ -1,5 +1,5 @@
 import ProfileModel
-import PerfScript
+import TextInputs
 
 /// Off-CPU time from `perf script` text of scheduler tracepoints (`perf record -a -g -e
 /// sched:sched_switch …` then `perf script`, or `perf sched record -g` then `perf sched script`).

@@ -1,7 +1,7 @@
 import ProfileModel
 import Dispatch
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// Folds a `perf.data` file as its `perf script` text would fold: every sample's stack, named

@@ -1,6 +1,6 @@
 import ProfileModel
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// Names the frame ids of a `PerfDataStacks` walk, each id once, by the rules that fold perf

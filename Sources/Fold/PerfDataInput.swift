@@ -1,5 +1,5 @@
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// The one way flame opens a perf.data input: a path, or `-` for standard input (whose bytes a

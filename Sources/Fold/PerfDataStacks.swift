@@ -1,7 +1,7 @@
 import ProfileModel
 import Dispatch
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// The stacks of perf.data samples, collected during one time-ordered walk and named after it.

@@ -1,5 +1,5 @@
 import ProfileModel
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// Options of stackcollapse-perf.pl, with the same names and meaning.

@@ -1,6 +1,6 @@
 import ProfileModel
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// `flame script`: the samples of a perf.data file as `perf script` text, symbolized by flame,

@@ -6,7 +6,7 @@ import Darwin
 import ProfileModel
 import Dispatch
 import PerfData
-import PerfScript
+import TextInputs
 import Symbolize
 
 /// Reads any text input flame understands into a `Profile`, detecting the format by content.

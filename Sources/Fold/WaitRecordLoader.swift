@@ -1,5 +1,5 @@
 import ProfileModel
-import PerfScript
+import TextInputs
 
 /// Folds off-CPU time that a tool already measured (bcc, bpftrace, `perf sched timehist`) into a
 /// profile in nanoseconds, with the same options as scheduler events where the input allows:

@@ -4,7 +4,7 @@ import TestSupport
 @testable import Export
 @testable import ProfileModel
 @testable import Fold
-import PerfScript
+import TextInputs
 
 /// Every export of the committed captures carries the total the SVG is drawn from, and reads back
 /// as its format says: speedscope against its JSON schema, pprof through `go tool pprof`, Chrome

@@ -2,7 +2,7 @@ import XCTest
 import TestSupport
 import ProfileModel
 import Fold
-import PerfScript
+import TextInputs
 
 /// The project root, from this file's path (Tests/FoldTests/CompatTests.swift).
 let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

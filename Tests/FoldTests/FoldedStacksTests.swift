@@ -2,7 +2,7 @@ import XCTest
 import TestSupport
 @testable import Fold
 @testable import ProfileModel
-import PerfScript
+import TextInputs
 
 final class FoldedStacksTests: XCTestCase {
     /// Folded lines with shared prefixes, frames that extend each other (`b` / `bc`), repeats and

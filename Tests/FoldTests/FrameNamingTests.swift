@@ -1,7 +1,7 @@
 import XCTest
 @testable import Fold
 @testable import ProfileModel
-import PerfScript
+import TextInputs
 
 final class FrameNamingTests: XCTestCase {
     func names(_ symbol: String, dso: String = "/usr/bin/app", address: String = "4005d0", java: Bool = false,

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Fold
 @testable import ProfileModel
-import PerfScript
+import TextInputs
 
 /// Function tables and before/after differences on hand-made folded profiles.
 final class FunctionTotalsTests: XCTestCase {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Fold
 @testable import ProfileModel
-import PerfScript
+import TextInputs
 
 /// Folding a file in parts on several threads must give exactly what one pass gives: the same
 /// stacks and weights, the same event choice and notes, and warnings with whole-file line numbers.

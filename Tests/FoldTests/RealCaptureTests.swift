@@ -1,7 +1,7 @@
 import XCTest
 import ProfileModel
 import Fold
-import PerfScript
+import TextInputs
 
 /// Folding the real captures in testdata/ (recorded with perf 6.1 on these machines; commands in
 /// testdata/README.md) against two independent oracles:

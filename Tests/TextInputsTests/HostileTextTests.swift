@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// Text inputs found by fuzzing (issue 9); each once trapped or misbehaved.
 final class HostileTextTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 final class FormatDetectionTests: XCTestCase {
     func detect(_ text: String) throws -> InputFormat {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// Header and frame lines as perf 6.1 prints them on these machines (taken from real captures,
 /// see ../shared/notes/offcpu-formats.md and testdata/README.md) and as older perfs printed them

@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// Keeps every record a wait parser delivers, with its line.
 final class WaitCollector: WaitRecordVisitor {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// Records what the parser reports, as text, for assertions.
 final class RecordingVisitor: PerfScriptVisitor, FoldedVisitor {

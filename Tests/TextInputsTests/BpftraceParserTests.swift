@@ -1,6 +1,6 @@
 import XCTest
 import PerfData
-@testable import PerfScript
+@testable import TextInputs
 
 /// bpftrace dumps of testdata/src/sleepy (testdata/offcpu/README.md, scripts in testdata/offcpu/bt).
 /// Text and JSON come from two bpftrace instances watching the same run.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// bcc's default output. bcc cannot run on the machines these were made on (no kernel headers, no
 /// kprobes: testdata/offcpu/bcc-attempt.txt), so the fixtures are written by

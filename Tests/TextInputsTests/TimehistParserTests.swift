@@ -1,5 +1,5 @@
 import XCTest
-@testable import PerfScript
+@testable import TextInputs
 
 /// `perf sched timehist` captures of testdata/src/sleepy (testdata/offcpu/README.md). The numbers
 /// were checked against the raw files by hand and with an independent script.
