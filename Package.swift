@@ -1,10 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way (README, "Layout"): inputs (TextInputs parsers, PerfData reader) ->
-// symbolize and unwind (Symbolize) -> fold into profiles (Fold) -> the profile model (ProfileModel)
-// -> render (SVGRender), report (Report) and export (Export) -> the command line (flame). The
-// renderer, the reports and the exporters know ProfileModel alone: no reader, libdw or zstd.
+// Data flows one way (README, "Layout"): inputs (PerfData reader, TextInputs parsers) -> symbolize
+// and unwind (Symbolize) -> fold (Fold) into the profile model (ProfileModel, which depends on
+// nothing and which Fold builds) -> render (SVGRender), report (Report) and export (Export) -> the
+// commands (FlameCommands, and `flame`, its one-line main). The renderer, the reports and the
+// exporters know ProfileModel alone: no reader, libdw or zstd.
 // Linux only: perf.data, libdw and the tracepoints it reads are Linux's.
 // The parser and folder keep their hot state in one object per input; dynamic exclusivity
 // checks on it cost a fifth of the run time (measured with perf), and nothing shares it.

@@ -20,6 +20,8 @@ command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
 command -v go >/dev/null 2>&1 || need_pkgs+=(golang-go)
 command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || need_pkgs+=(python3-jsonschema)
+# The renderer's tests check the viewer's JavaScript with `node --check`.
+command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs)
 # Tests compare inline chains with eu-addr2line and strip binaries they build.
 command -v eu-addr2line >/dev/null 2>&1 || need_pkgs+=(elfutils)
 command -v objcopy >/dev/null 2>&1 || need_pkgs+=(binutils)

@@ -14,7 +14,7 @@ enum BothError: Error, CustomStringConvertible {
     case combinedNeedsTime(file: String, unit: String)
     /// One capture for both panes, but it holds no sampling event (only tracepoints).
     case noSamplingEvent(file: String)
-    /// One capture for both panes must be read twice: not from a pipe.
+    /// One input for both panes cannot come from a pipe: text is read once per view.
     case standardInput
 
     var description: String {
@@ -27,7 +27,7 @@ enum BothError: Error, CustomStringConvertible {
                 + "them (perf record -a -g -e cpu-clock/period=1000000/ -e sched:sched_switch -- CMD) or name the "
                 + "on-CPU input with --oncpu"
         case .standardInput:
-            return "<stdin>: one capture for both panes is read twice, so it must be a file, not standard input"
+            return "<stdin>: one input for both panes must be a file, not standard input (text is read once per pane)"
         }
     }
 }

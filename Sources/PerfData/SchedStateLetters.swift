@@ -5,7 +5,8 @@
 /// `(s & mask) ? __print_flags(s & mask, "|", {0x01, "S"}, …, {0x80, "I"}) : "R"`, then `+` when the
 /// bit above the table (`TASK_REPORT_MAX`, preemption) is set, where `mask` is that bit minus one.
 /// So: `R` when no bit below the preemption bit is set; else the letters of the set bits joined by
-/// `|`, and bits without a letter in hex (`0x200`), as `__print_flags` prints them; then `+`.
+/// `|`, and bits without a letter (a table shorter than the mask) in hex, as `__print_flags` prints
+/// them; then `+`.
 /// Bits above the preemption bit are masked off, as the kernel's format does.
 public struct SchedStateLetters: Sendable {
     private let table: [(value: UInt64, text: [UInt8])]

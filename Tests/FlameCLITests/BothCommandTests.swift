@@ -100,7 +100,7 @@ final class BothCommandTests: XCTestCase {
             + "the on-CPU input with --oncpu\n"), sched.stderr)
         let stdin = try CLITests.run(["both", "-"], stdin: Data("a;b 1\n".utf8))
         XCTAssertEqual(stdin.status, 2)
-        XCTAssertEqual(stdin.stderr, "flame: <stdin>: one capture for both panes is read twice, so it must be a file, not standard input\n")
+        XCTAssertEqual(stdin.stderr, "flame: <stdin>: one input for both panes must be a file, not standard input (text is read once per pane)\n")
         let folded = try CLITests.run(["both", mixed, "--folded"])
         XCTAssertNotEqual(folded.status, 0)
         XCTAssertTrue(folded.stderr.contains("Unknown option '--folded'"), folded.stderr)

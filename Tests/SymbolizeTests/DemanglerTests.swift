@@ -13,6 +13,17 @@ final class DemanglerTests: XCTestCase {
     ]
 
     /// Runs a demangler tool over names, one per line.
+    /// The toolchain's swift-demangle: on PATH, else beside the `swift` on PATH.
+    static var swiftDemangle: String {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for d in dirs where FileManager.default.isExecutableFile(atPath: d + "/swift-demangle") { return d + "/swift-demangle" }
+        for d in dirs where FileManager.default.isExecutableFile(atPath: d + "/swift") {
+            let real = URL(fileURLWithPath: d + "/swift").resolvingSymlinksInPath().deletingLastPathComponent()
+            return real.appendingPathComponent("swift-demangle").path
+        }
+        return "swift-demangle"
+    }
+
     func tool(_ path: String, _ args: [String], _ names: [String]) throws -> [String] {
         guard FileManager.default.isExecutableFile(atPath: path) else { throw Live.skip("\(path) is not installed") }
         let p = Process()
@@ -46,7 +57,7 @@ final class DemanglerTests: XCTestCase {
     }
 
     func testSwiftAgreesWithSwiftDemangle() throws {
-        let expected = try tool("/opt/swift/usr/bin/swift-demangle", ["--compact"], Self.swiftNames)
+        let expected = try tool(Self.swiftDemangle, ["--compact"], Self.swiftNames)
         XCTAssertEqual(Self.swiftNames.map { Demangler.demangle($0, parameters: true) }, expected)
     }
 
