@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 
 /// `flame report` and `flame top` on committed captures: the folder holds what summary.md links
 /// to, and its tables, read back, agree with the totals flame prints elsewhere.
@@ -6,25 +7,7 @@ final class ReportCommandTests: XCTestCase {
     let mixed = CLITests.testdata.appendingPathComponent("offcpu/waiter.mixed.data").path
 
     /// Rows of the Markdown tables (cells unescaped, code spans opened).
-    static func tables(_ md: String) -> [[[String]]] {
-        var tables: [[[String]]] = [], current: [[String]] = []
-        for line in md.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("|") else {
-                if !current.isEmpty { tables.append(current); current = [] }
-                continue
-            }
-            var cells: [String] = [], cell = "", escaped = false
-            for c in line.dropFirst() {
-                if escaped { cell.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "|" {
-                    cells.append(cell.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")))
-                    cell = ""
-                } else { cell.append(c) }
-            }
-            if !cells.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { current.append(cells) }
-        }
-        if !current.isEmpty { tables.append(current) }
-        return tables
-    }
+    static func tables(_ md: String) -> [[[String]]] { MarkdownTables.parse(md) }
 
     func foldedTotal(_ args: [String]) throws -> Double {
         let r = try CLITests.run(args)

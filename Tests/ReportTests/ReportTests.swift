@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import SVGRender
 @testable import Report
 @testable import ProfileModel
@@ -16,31 +17,8 @@ final class ReportTests: XCTestCase {
         return p
     }
 
-    /// The tables of a GitHub Markdown document: rows of cells with escapes and code spans undone.
-    static func tables(_ md: String) -> [[[String]]] {
-        var tables: [[[String]]] = [], current: [[String]] = []
-        for line in md.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("|") else {
-                if !current.isEmpty { tables.append(current); current = [] }
-                continue
-            }
-            var cells: [String] = [], cell = "", escaped = false
-            for c in line.dropFirst() {
-                if escaped { cell.append(c); escaped = false; continue }
-                if c == "\\" { escaped = true; continue }
-                if c == "|" { cells.append(cell.trimmingCharacters(in: .whitespaces)); cell = ""; continue }
-                cell.append(c)
-            }
-            let row = cells.map { c -> String in
-                var s = c
-                while s.hasPrefix("`") && s.hasSuffix("`") && s.count >= 2 { s = String(s.dropFirst().dropLast()) }
-                return s.count >= 2 && c.hasPrefix("`") && s.hasPrefix(" ") && s.hasSuffix(" ") ? String(s.dropFirst().dropLast()) : s
-            }
-            if !row.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { current.append(row) }
-        }
-        if !current.isEmpty { tables.append(current) }
-        return tables
-    }
+    /// The tables of a GitHub Markdown document (see `MarkdownTables`).
+    static func tables(_ md: String) -> [[[String]]] { MarkdownTables.parse(md) }
 
     func testTableFormatsKeepHostileNamesInert() {
         let evil = "<img src=x onerror=alert(1)>|`x`[link](http://e)\nnext"
