@@ -53,7 +53,6 @@ struct ReportWriter {
             graphs.append(try folder.graph(off.profile, title: "Off-CPU", file: "offcpu", palette: .io, facts: facts, summary: off.summary))
             if let on { graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0) }
         }
-        options.symbolizer?.saveCache()
         let selection = (onSource ?? offSource)?.selection
         let markdown = MarkdownReport.summary(title: heading ?? selection.map { $0.command.isEmpty ? "Profile" : ShellWords.join($0.command) } ?? "Profile",
                                               command: heading == nil && !(selection?.command.isEmpty ?? true), facts: facts,
@@ -120,7 +119,6 @@ struct ReportWriter {
             let png = try folder.write(FlameGraphRenderer.render(document).svg, name: file)
             diffs.append(ComparisonGraph(kind: kind, diff: diff, svg: "\(file).svg", png: png))
         }
-        options.symbolizer?.saveCache()
         let markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: sides[0], after: sides[1],
                                                  diffs: diffs, limit: limit, notes: folder.notes)
         try folder.writeSummary(markdown)

@@ -12,9 +12,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     private let options: OffCPUOptions
     private let filter: ProcessFilter
     private(set) var accountant: OffCPUAccountant!
-    private var runqueueKey: Int32 = -1
-    private var undatedKey: Int32 = -1
-    private var openAtEndKey: Int32 = -1
+    private var partFrames: OffCPUPartFrames!
     private var stateKeys: [[UInt8]: Int32] = [:]
     private var idleKeys: [Int: Int32] = [:]
 
@@ -31,9 +29,8 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
-        runqueueKey = stacks.literal(String(decoding: OffCPUFrames.runqueueFrame, as: UTF8.self))
-        undatedKey = stacks.literal(String(decoding: OffCPUFrames.undatedFrame, as: UTF8.self))
-        openAtEndKey = stacks.literal(String(decoding: OffCPUFrames.openAtEndFrame, as: UTF8.self))
+        let literals = stacks
+        partFrames = OffCPUPartFrames { literals.literal(String(decoding: $0, as: UTF8.self)) }
         let processes = stacks.processes
         accountant.threadStart = { tid in processes.thread(tid: tid)?.start }
         let stacks = self.stacks, filter = collapse.filter
@@ -167,14 +164,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
-        let leaf: Int32
-        switch part {
-        case .blocked: leaf = node
-        case .runqueue: leaf = stacks.child(of: node, key: runqueueKey)
-        case .undated: leaf = stacks.child(of: node, key: undatedKey)
-        case .openAtEnd: leaf = stacks.child(of: node, key: openAtEndKey)
-        case .idle: leaf = node
-        }
+        let leaf = partFrames.frame(part).map { stacks.child(of: node, key: $0) } ?? node
         stacks.add(leaf, weight: nanoseconds)
         stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
     }

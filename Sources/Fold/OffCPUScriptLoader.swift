@@ -13,9 +13,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     private(set) var accountant: OffCPUAccountant!
     private let options: OffCPUOptions
     private var names: ByteTable { collapser.profile.names }
-    private var runqueueID: Int32 = -1
-    private var undatedID: Int32 = -1
-    private var openAtEndID: Int32 = -1
+    private var partFrames: OffCPUPartFrames!
 
     // The sched_switch record being read (its frames follow the header).
     private var inSwitch = false
@@ -42,9 +40,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
-        runqueueID = OffCPUFrames.runqueueFrame.withUnsafeBufferPointer { names.intern($0) }
-        undatedID = OffCPUFrames.undatedFrame.withUnsafeBufferPointer { names.intern($0) }
-        openAtEndID = OffCPUFrames.openAtEndFrame.withUnsafeBufferPointer { names.intern($0) }
+        partFrames = OffCPUPartFrames { frame in frame.withUnsafeBufferPointer { names.intern($0) } }
     }
 
     func record(_ header: ScriptHeader, line: Int) {
@@ -129,14 +125,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         let profile = collapser.profile
         let trie = profile.trie
-        let leaf: Int32
-        switch part {
-        case .blocked: leaf = node
-        case .runqueue: leaf = trie.child(of: node, frame: runqueueID)
-        case .undated: leaf = trie.child(of: node, frame: undatedID)
-        case .openAtEnd: leaf = trie.child(of: node, frame: openAtEndID)
-        case .idle: leaf = node
-        }
+        let leaf = partFrames.frame(part).map { trie.child(of: node, frame: $0) } ?? node
         trie.add(node: leaf, weight: nanoseconds, samples: 1)
         if collapser.options.keepTimeline {
             profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
