@@ -71,6 +71,16 @@ final class RecordWalker {
                 advance += padded
                 count(type)
                 try deliverUser(type: type, misc: misc, rec: rec, offset: pos, fromCompressed: false)
+            } else if type == PerfRecordType.auxtrace {
+                // AUX area data (Intel PT, CoreSight) follows the record, outside header.size: `size`
+                // bytes (perf pads it to 8 itself). Nothing here reads it; it is stepped over.
+                let aux = Int(clamping: rec.load(UInt64.self, at: 8) ?? 0)
+                guard aux <= end - pos - size else {
+                    report.error = .truncatedRecord(file: name, offset: pos, type: type, size: size + min(aux, Int(UInt32.max)), end: end)
+                    break
+                }
+                advance += aux
+                count(type)
             } else if type == PerfRecordType.compressed || type == PerfRecordType.compressed2 {
                 count(type)
                 if let e = try decompress(rec, type: type, offset: pos) {
@@ -304,7 +314,8 @@ final class RecordWalker {
             guard size >= 8 else { return .badRecordSize(file: name, offset: offset, type: t, size: size) }
             guard size <= data.count - pos else { break }
             let inner = UnsafeRawBufferPointer(rebasing: data[pos..<(pos + size)])
-            if t == PerfRecordType.compressed || t == PerfRecordType.compressed2 || t == PerfRecordType.headerTracingData {
+            if t == PerfRecordType.compressed || t == PerfRecordType.compressed2 || t == PerfRecordType.headerTracingData
+                || t == PerfRecordType.auxtrace {
                 return .malformed(file: name, offset: offset, message: "record of type \(t) inside a COMPRESSED record")
             }
             if let e = try handle(inner, type: t, misc: m, offset: offset, fromCompressed: true, chunk: id) { return e }

@@ -124,6 +124,31 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(s2, 901)
     }
 
+    /// PERF_RECORD_AUXTRACE (Intel PT, CoreSight) is followed by `size` bytes of AUX data outside its
+    /// header.size: they are stepped over, not read as records; cut short, they are a truncation.
+    func testAuxtraceDataIsSteppedOver() throws {
+        let full = try Fixtures.bytes("perfdata/pipe.data")
+        let whole = try PerfDataFile(bytes: full, name: "pipe")
+        let first = try sampleExtents(whole)[0]
+        // header (type 71, size 48), then size, offset, reference (u64), idx, tid, cpu, reserved (u32).
+        var rec: [UInt8] = [71, 0, 0, 0, 0, 0, 48, 0]
+        withUnsafeBytes(of: UInt64(32).littleEndian) { rec += $0 }
+        rec += [UInt8](repeating: 0, count: 32)
+        // AUX bytes that would read as a record of size 0 (a stop) if the walker took them for one.
+        let aux = [UInt8](repeating: 0, count: 32)
+        let patched = Array(full[0..<first]) + rec + aux + Array(full[first...])
+        let (_, report, samples) = try walk(patched)
+        XCTAssertNil(report.error)
+        XCTAssertEqual(samples, try sampleExtents(whole).count)
+        XCTAssertEqual(report.recordCounts[71], 1)
+        // The AUX data runs past the end: a truncation at the record's offset.
+        let cut = Array(full[0..<first]) + rec + aux.prefix(8)
+        let (_, r2, _) = try walk(cut)
+        guard case .truncatedRecord(_, let offset, let type, _, _)? = r2.error else { return XCTFail("\(String(describing: r2.error))") }
+        XCTAssertEqual(offset, first)
+        XCTAssertEqual(type, 71)
+    }
+
     func testRecordSizeZeroStopsWithOffset() throws {
         var b = try Fixtures.bytes("cpuburn.data")
         let offsets = try sampleExtents(try PerfDataFile(bytes: b, name: "c"))
