@@ -14,8 +14,6 @@ enum BothError: Error, CustomStringConvertible {
     case combinedNeedsTime(file: String, unit: String)
     /// One capture for both panes, but it holds no sampling event (only tracepoints).
     case noSamplingEvent(file: String)
-    /// One input for both panes cannot come from a pipe: text is read once per view.
-    case standardInput
 
     var description: String {
         switch self {
@@ -26,8 +24,6 @@ enum BothError: Error, CustomStringConvertible {
             return "\(file): no on-CPU samples: the capture holds only tracepoints; record a sampling event next to "
                 + "them (perf record -a -g -e cpu-clock/period=1000000/ -e sched:sched_switch -- CMD) or name the "
                 + "on-CPU input with --oncpu"
-        case .standardInput:
-            return "<stdin>: one input for both panes must be a file, not standard input (text is read once per pane)"
         }
     }
 }
@@ -92,7 +88,6 @@ struct BothCommand: ParsableCommand {
 
     func run() throws {
         let (onInput, offInput) = try sources()
-        if onInput == offInput && onInput == "-" { throw BothError.standardInput }
         let target = CLI.outputPath(output, defaultFile: "both.svg")
         let onSource = try CLI.resolve(onInput, filter)
         let offSource = offInput == onInput ? onSource : try CLI.resolve(offInput, filter)

@@ -25,7 +25,6 @@ struct ReportWriter {
         var options = collapse.options(symbols: symbols, filter: filter)
         var on: Profile?
         var off: OffCPUResult?
-        if oncpu == "-" && offcpu == "-" { throw BothError.standardInput }
         if let onSource, let offSource, oncpu == offcpu {
             // One input for both views: read once.
             options.filter = onSource.filter

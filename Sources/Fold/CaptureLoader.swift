@@ -5,7 +5,8 @@ import TextInputs
 /// Both views of one input: the on-CPU profile of its sampling event and the off-CPU time of its
 /// scheduler switches, as `ProfileLoader` and `OffCPULoader` would give them one after the other,
 /// byte for byte. A perf.data file is walked once, every record going to both views in time
-/// order; text holds one kind of event per reading, so each loader reads it in turn.
+/// order; text holds one kind of event per reading, so each loader reads it in turn (a file, then:
+/// text on standard input is refused).
 public enum CaptureLoader {
     /// The two views. The off-CPU one is kept as a result, so that callers check the on-CPU view
     /// first and report its errors first, as when the input was read twice.
@@ -22,6 +23,8 @@ public enum CaptureLoader {
                             offCPU: OffCPUOptions, threads: Int? = nil) throws -> Views {
         let source = try ByteSource(path: path)
         guard try InputFormat.detect(source) == .perfData else {
+            // Each loader reads text from its start: a pipe cannot be read twice.
+            if path == "-" { throw InputError.textOnStandardInputTwice }
             let on = try ProfileLoader.load(path: path, options: collapse, threads: threads).0
             return Views(on: on, off: Result { try OffCPULoader.load(path: path, collapse: offCollapse, options: offCPU) })
         }

@@ -10,6 +10,9 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     case noSamples(file: String, detail: String)
     /// A line longer than any profile has (`ByteSource.maxLineLength`): binary data or a runaway writer.
     case lineTooLong(file: String, line: Int, limit: Int)
+    /// Text on standard input given for two views: each view reads text on its own, and a pipe can
+    /// be read once (perf.data is read once for both, so it may come from a pipe).
+    case textOnStandardInputTwice
     /// The processes or threads asked for cannot be chosen in this input (`--tree` of a pid the
     /// capture does not hold, `--tree` on text without FORK records).
     case selection(file: String, detail: String)
@@ -35,6 +38,9 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             return "\(file): no samples to draw (\(detail))"
         case let .selection(file, detail):
             return "\(file): \(detail)"
+        case .textOnStandardInputTwice:
+            return "<stdin>: text input for both views must be a file, not standard input (each view reads it once; "
+                + "perf.data may come from a pipe)"
         case let .lineTooLong(file, line, limit):
             return "\(file):\(line): line longer than \(limit >> 20) MiB: not a profile (expected perf.data, "
                 + "`perf script` text, folded stacks or off-CPU text)"

@@ -100,7 +100,14 @@ final class BothCommandTests: XCTestCase {
             + "the on-CPU input with --oncpu\n"), sched.stderr)
         let stdin = try CLITests.run(["both", "-"], stdin: Data("a;b 1\n".utf8))
         XCTAssertEqual(stdin.status, 2)
-        XCTAssertEqual(stdin.stderr, "flame: <stdin>: one input for both panes must be a file, not standard input (text is read once per pane)\n")
+        XCTAssertEqual(stdin.stderr, "flame: <stdin>: text input for both views must be a file, not standard input (each view "
+            + "reads it once; perf.data may come from a pipe)\n")
+        // perf.data is read once for both panes, so it may come from a pipe, and draws what the file draws.
+        let piped = try CLITests.run(["both", "-", "-o", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: mixed)))
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        let file = try CLITests.run(["both", mixed, "-o", "-"])
+        XCTAssertEqual(piped.stdout, file.stdout)
+        XCTAssertGreaterThan(piped.stdout.count, 10_000)
         let folded = try CLITests.run(["both", mixed, "--folded"])
         XCTAssertNotEqual(folded.status, 0)
         XCTAssertTrue(folded.stderr.contains("Unknown option '--folded'"), folded.stderr)
