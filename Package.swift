@@ -34,7 +34,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
-        .target(name: "Fold", dependencies: ["ProfileModel", "TextInputs", "PerfData", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "Capture", dependencies: ["PerfData", "TextInputs", "Symbolize"], swiftSettings: hotPath),
+        .target(name: "Fold", dependencies: ["ProfileModel", "TextInputs", "PerfData", "Symbolize", "Capture"], swiftSettings: hotPath),
         // The viewer's CSS and JavaScript are real files, embedded into the binary at build time.
         .target(
             name: "SVGRender", dependencies: ["ProfileModel"],
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "FlameCommands",
             dependencies: [
-                "ProfileModel", "PerfData", "TextInputs", "Symbolize", "Fold", "SVGRender", "Report", "Record", "Export",
+                "ProfileModel", "PerfData", "TextInputs", "Symbolize", "Capture", "Fold", "SVGRender", "Report", "Record", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -102,7 +102,8 @@ struct BothCommand: ParsableCommand {
         // One input is read once for both panes.
         let loaded: (on: Profile, off: () throws -> OffCPUResult)
         if onPath == offPath {
-            loaded = try CLI.loadBoth(onPath, collapse: options, offCollapse: offOptions, offcpuOptions: offFlags.options,
+            // One input is one resolved source: both panes share its selection.
+            loaded = try CLI.loadBoth(onPath, collapse: options, offcpuOptions: offFlags.options,
                                       threads: collapse.threads)
         } else {
             let on = try CLI.load(onPath, options, threads: collapse.threads)

@@ -136,10 +136,9 @@ enum CLI {
     /// Loads one input for both views, reading a perf.data file once (`CaptureLoader`). The
     /// on-CPU notes are printed now; the off-CPU notes and summary, or its error, when `off` is
     /// called, so that messages come in the order two loads would give.
-    static func loadBoth(_ path: String, collapse: CollapseOptions, offCollapse: CollapseOptions, offcpuOptions: OffCPUOptions,
+    static func loadBoth(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
                          threads: Int? = nil) throws -> (on: Profile, off: () throws -> OffCPUResult) {
-        let views = try CaptureLoader.load(path: path, collapse: collapse, offCollapse: offCollapse, offCPU: offcpuOptions,
-                                           threads: threads)
+        let views = try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads)
         collapse.symbolizer?.saveCache()
         for n in views.on.notes { say(n) }
         return (views.on, {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ProfileModel
+import Capture
 import Fold
 import PerfData
 import TextInputs
@@ -59,7 +60,7 @@ struct RecordDrawing {
             on = try CLI.load(data, options)
         } else {
             // Both views of the capture, read once.
-            let loaded = try CLI.loadBoth(data, collapse: options, offCollapse: options, offcpuOptions: offCPU)
+            let loaded = try CLI.loadBoth(data, collapse: options, offcpuOptions: offCPU)
             on = loaded.on
             off = try loaded.off()
         }

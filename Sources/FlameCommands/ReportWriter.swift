@@ -28,7 +28,7 @@ struct ReportWriter {
         if let onSource, let offSource, oncpu == offcpu {
             // One input for both views: read once.
             options.filter = onSource.filter
-            let loaded = try CLI.loadBoth(onSource.path, collapse: options, offCollapse: options, offcpuOptions: offCPU,
+            let loaded = try CLI.loadBoth(onSource.path, collapse: options, offcpuOptions: offCPU,
                                           threads: collapse.threads)
             // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
             if loaded.on.event?.hasPrefix("sched:") ?? false { throw BothError.noSamplingEvent(file: offSource.path) }
@@ -82,7 +82,7 @@ struct ReportWriter {
                 loaded = (nil, { try CLI.loadOffCPU(path, collapse: collapse, offcpuOptions: offCPU) })
             } else if wantsOff {
                 // Both views of one capture: read once.
-                let both = try CLI.loadBoth(source.path, collapse: options, offCollapse: options, offcpuOptions: offCPU,
+                let both = try CLI.loadBoth(source.path, collapse: options, offcpuOptions: offCPU,
                                             threads: collapse.threads)
                 loaded = (both.on, both.off)
             } else {

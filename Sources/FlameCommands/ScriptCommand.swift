@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProfileModel
+import Capture
 import Fold
 import PerfData
 import TextInputs

@@ -5,6 +5,7 @@ import ProfileModel
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
 /// An off-CPU profile: weights are nanoseconds off-CPU, with what the reading counted.
 public struct OffCPUResult {
@@ -34,9 +35,11 @@ public enum OffCPULoader {
         var systemWide: Bool?
         switch format {
         case .perfData:
-            let file = try PerfDataInput.open(path, source: source)
-            let loader = OffCPUPerfDataLoader(file: file, collapse: collapse, symbols: PerfDataInput.symbols(collapse), options: options)
-            let (profile, report) = try loader.load()
+            let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: collapse)
+            let loader = OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: options)
+            let report = try walk.run([loader])
+            let profile = try loader.finish(report)
+            let file = walk.file
             result = try perfDataResult(loader, profile: profile, file: file, report: report)
             systemWide = Self.systemWide(file.header.cmdline)
         case .perfScript:

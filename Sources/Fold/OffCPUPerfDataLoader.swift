@@ -2,11 +2,12 @@ import ProfileModel
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
-/// Off-CPU time from a perf.data file of scheduler tracepoints, read natively: payload fields
-/// are decoded by the tracepoint formats the file carries (never by fixed offsets), stacks go
-/// through `PerfDataStacks` and are named like on-CPU frames.
-final class OffCPUPerfDataLoader: OffCPUCharges {
+/// Off-CPU time from a perf.data file of scheduler tracepoints, read natively: a view of a
+/// `CaptureWalk`, which decodes the switches and wakeups (`SchedulerEvents`); stacks go through
+/// `PerfDataStacks` and are named like on-CPU frames.
+final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     private let file: PerfDataFile
     private let stacks: PerfDataStacks
     private let options: OffCPUOptions
@@ -16,16 +17,20 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
     private var stateKeys: [[UInt8]: Int32] = [:]
     private var idleKeys: [Int: Int32] = [:]
 
-    /// Events of the file that are sampled instead of recorded one by one (period != 1 or a
-    /// frequency), with how: most of their switches are missing.
-    private(set) var sampledEvents: [String] = []
+    private let scheduler: SchedulerEvents
+    private var stateBytes: [UInt8] = []
     private(set) var switches = 0
 
-    init(file: PerfDataFile, collapse: CollapseOptions, symbols: SymbolizeOptions, options: OffCPUOptions) {
-        self.file = file
+    /// Scheduler events of the file that are sampled instead of recorded one by one.
+    var sampledEvents: [String] { scheduler.sampledEvents }
+
+    /// The off-CPU view of `walk`, folded with `collapse`.
+    init(walk: CaptureWalk, collapse: CollapseOptions, options: OffCPUOptions) {
+        file = walk.file
+        scheduler = walk.scheduler
         self.options = options
         filter = collapse.filter
-        stacks = PerfDataStacks(file: file, options: collapse, symbols: symbols)
+        stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
@@ -38,73 +43,20 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
             guard let t = processes.thread(tid: tid), t.start == nil, let pid = processes.process(t.process)?.pid else { return false }
             return filter.isEmpty || stacks.admits(pid: pid, tid: tid, filter)
         }
-        makeDecoders()
     }
 
-    /// The processes of the capture, as the walk left them (call after `load`).
+    /// The processes of the capture, as the walk left them (call after the walk).
     var processes: ProcessTree { stacks.processes }
 
-    /// Field positions of the scheduler events, per event index.
-    private enum Decoder {
-        case switchTask(prevComm: TracepointField, prevPid: TracepointField, prevState: TracepointField,
-                        nextPid: TracepointField, states: SchedStateLetters)
-        case wakeup(pid: TracepointField)
-        case runtime(pid: TracepointField, runtime: TracepointField)
-        case other
-    }
+    let readsScheduler = true
 
-    /// Field decoders per event index, made by `init`.
-    private var decoders: [Decoder] = []
-    private var stateBytes: [UInt8] = []
-
-    private func makeDecoders() {
-        let events = file.header.events
-        decoders = events.indices.map { i in
-            guard let f = file.tracepointFormat(event: i) else { return .other }
-            switch f.fullName {
-            case "sched:sched_switch":
-                guard let c = f.field("prev_comm"), let p = f.field("prev_pid"), let s = f.field("prev_state"),
-                      let n = f.field("next_pid") else { return .other }
-                return .switchTask(prevComm: c, prevPid: p, prevState: s, nextPid: n,
-                                   states: SchedStateLetters(f.flagTables["prev_state"] ?? []))
-            case "sched:sched_waking", "sched:sched_wakeup":
-                return f.field("pid").map { .wakeup(pid: $0) } ?? .other
-            case "sched:sched_stat_runtime":
-                guard let p = f.field("pid"), let r = f.field("runtime") else { return .other }
-                return .runtime(pid: p, runtime: r)
-            default:
-                return .other
-            }
-        }
-        for (i, e) in events.enumerated() {
-            if case .other = decoders[i] { continue }
-            if e.freq || e.samplePeriodOrFreq != 1 {
-                sampledEvents.append("\(e.name) (\(e.freq ? "\(e.samplePeriodOrFreq) Hz" : "period \(e.samplePeriodOrFreq)"))")
-            }
-        }
-    }
-
-    func load() throws -> (Profile, PerfReadReport) {
-        let report = try file.forEachRecord(ordered: true, sample: sample, other: other)
-        return (try finish(report), report)
-    }
-
-    /// One sample of the time-ordered walk (`load`, or a walk shared with the on-CPU view).
-    func sample(_ s: PerfSample) {
-        guard let index = s.eventIndex, index < decoders.count else { return }
+    /// One sample of the walk.
+    func sample(_ s: PerfSample, _ event: SchedulerEvent?) {
         let processes = stacks.processes
-        processes.noteTime(s.time)
-        let raw = s.raw
-        switch decoders[index] {
-        case let .switchTask(prevComm, prevPid, prevState, nextPid, states):
-            guard let prev = TracepointFormat.integer(prevPid, in: raw), let next = TracepointFormat.integer(nextPid, in: raw),
-                  let state = TracepointFormat.integer(prevState, in: raw) else { return }
+        switch event {
+        case let .switched(comm, prev, state, next, index)?:
             switches += 1
-            states.letters(UInt64(bitPattern: state), into: &stateBytes)
-            var comm: [UInt8] = []
-            if let b = TracepointFormat.bytes(prevComm, in: raw) {
-                for byte in b { if byte == 0 { break }; comm.append(byte) }
-            }
+            scheduler.letters(state, event: index, into: &stateBytes)
             let stacks = self.stacks
             stateBytes.withUnsafeBufferPointer { st in
                 accountant.switched(time: s.time, cpu: Int(s.cpu), prev: Int32(truncatingIfNeeded: prev), prevState: st,
@@ -116,23 +68,22 @@ final class OffCPUPerfDataLoader: OffCPUCharges {
                                     },
                                     outgoing: { self.outgoing(s, comm: comm, tid: prev, state: st) })
             }
-        case let .wakeup(pid):
-            if let tid = TracepointFormat.integer(pid, in: raw) { accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid)) }
+        case let .woken(tid)?:
+            accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid))
             accountant.seen(time: s.time, tid: s.tid)
-        case let .runtime(pid, runtime):
-            if let tid = TracepointFormat.integer(pid, in: raw), let r = TracepointFormat.integer(runtime, in: raw), r >= 0 {
-                accountant.ran(time: s.time, tid: Int32(truncatingIfNeeded: tid), runtime: UInt64(r))
-            }
-        case .other:
+        case let .ran(tid, runtime)?:
+            if runtime >= 0 { accountant.ran(time: s.time, tid: Int32(truncatingIfNeeded: tid), runtime: UInt64(runtime)) }
+        case .unreadable?:
+            break
+        case nil:
             accountant.seen(time: s.time, tid: s.tid)
         }
     }
 
-    /// Any other record of the walk (maps, comms, forks, exits).
-    func other(_ record: PerfRecord) {
-        // Before the tree forgets the thread (and when it was born).
+    /// Any other record of the walk (maps, comms, forks, exits), before the shared state
+    /// applies it: the tree still knows an exiting thread (and when it was born).
+    func record(_ record: PerfRecord) {
         if case .exit(let e) = record { accountant.exited(tid: e.tid, time: e.time) }
-        stacks.apply(record)
     }
 
     /// The profile once the walk has ended with `report`.

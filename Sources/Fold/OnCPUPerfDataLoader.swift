@@ -3,6 +3,7 @@ import Dispatch
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
 /// Folds a `perf.data` file as its `perf script` text would fold: every sample's stack, named
 /// by the rules that fold perf script text (`PerfDataStacks`), so both inputs fold identically
@@ -10,7 +11,8 @@ import Symbolize
 ///
 /// User frames go to the symbolizer as (binary path, file offset), checked against the build-ids
 /// the file recorded; kernel frames are named from the kallsyms matching the recorded kernel.
-public final class OnCPUPerfDataLoader {
+/// A view of a `CaptureWalk`: it shares the walk (and its symbols) with the off-CPU view.
+final class OnCPUPerfDataLoader: CaptureView {
     private let file: PerfDataFile
     private let stacks: PerfDataStacks
     private let eventNames: [[UInt8]]
@@ -19,10 +21,10 @@ public final class OnCPUPerfDataLoader {
     private let filter: ProcessFilter
     private let activity = ProcessActivity()
 
-    /// `symbols`: where to look for symbols (see `PerfDataSymbols`).
-    public init(file: PerfDataFile, options: CollapseOptions, symbols: SymbolizeOptions) {
-        self.file = file
-        stacks = PerfDataStacks(file: file, options: options, symbols: symbols)
+    /// The on-CPU view of `walk`, folded with `options`.
+    init(walk: CaptureWalk, options: CollapseOptions) {
+        file = walk.file
+        stacks = PerfDataStacks(capture: walk.stacks, file: file, options: options)
         // In a capture of cpu-clock next to scheduler tracepoints, the on-CPU graph is the
         // clock's, whichever event came first.
         if options.eventFilter == nil, let sampling = file.header.samplingEventAmongTracepoints {
@@ -35,18 +37,12 @@ public final class OnCPUPerfDataLoader {
         filter = stacks.collapser.options.filter
     }
 
-    /// Reads every record in time order and returns the folded profile, with notes for lost
-    /// events, damage (what was read before it is kept), and symbol sources not found.
-    public func load() throws -> Profile {
-        let report = try file.forEachRecord(ordered: true, sample: sample, other: other)
-        return try finish(report)
-    }
+    let readsScheduler = false
 
-    /// One sample of the time-ordered walk (`load`, or a walk shared with the off-CPU view).
-    func sample(_ s: PerfSample) {
+    /// One sample of the walk.
+    func sample(_ s: PerfSample, _ event: SchedulerEvent?) {
         guard let index = s.eventIndex, index < eventNames.count else { return }
         let processes = stacks.processes
-        if hasTime[index] { processes.noteTime(s.time) }
         let collapser = stacks.collapser
         let weight = eventNames[index].withUnsafeBufferPointer {
             collapser.admit(event: $0, period: fixedPeriod[index] ?? s.period)
@@ -61,10 +57,11 @@ public final class OnCPUPerfDataLoader {
         }
     }
 
-    /// Any other record of the walk (maps, comms, forks, exits).
-    func other(_ record: PerfRecord) { stacks.apply(record) }
+    /// Any other record of the walk: the shared state follows it.
+    func record(_ record: PerfRecord) {}
 
-    /// The profile once the walk has ended with `report`.
+    /// The profile once the walk has ended with `report`, with notes for lost events, damage
+    /// (what was read before it is kept), and symbol sources not found.
     func finish(_ report: PerfReadReport) throws -> Profile {
         let events = file.header.events
         let profile = stacks.profile()

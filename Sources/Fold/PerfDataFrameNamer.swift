@@ -2,8 +2,9 @@ import ProfileModel
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
-/// Names the frame ids of a `PerfDataStacks` walk, each id once, by the rules that fold perf
+/// Names the frame keys of a `PerfDataStacks` view, each id once, by the rules that fold perf
 /// script text: a user frame is what perf script prints for it (`[unknown]` in its file, which
 /// the collapser hands to the symbolizer), a kernel frame its kallsyms name.
 ///
@@ -65,6 +66,9 @@ final class PerfDataFrameNamer {
         switch keys.kinds[k] {
         case .literal:
             return [Int32(truncatingIfNeeded: address)]
+        case .truncated:
+            var name = "[truncated]"
+            return [name.withUTF8 { collapser.profile.names.intern($0) }]
         case .unmapped:
             return viaCollapser(address, unknown[...], unknown, java)
         case .unwoundStack:

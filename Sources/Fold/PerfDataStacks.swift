@@ -1,83 +1,44 @@
 import ProfileModel
-import Dispatch
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
-/// The stacks of perf.data samples, collected during one time-ordered walk and named after it.
+/// One view's stacks of a perf.data walk, collected while the walk goes on and named after it.
 ///
-/// While the file is walked, each frame becomes a `FrameKeyTable` id (where its address fell)
-/// and each stack a node of a trie of those ids under its root frame, so memory grows with
-/// distinct stacks and no name is looked up per sample. Afterwards the distinct user addresses
-/// are symbolized in one batch per binary (binaries in parallel), and every frame id is named
-/// once by the same `PerfScriptCollapser` rules that fold perf script text: a perf.data file
-/// and its `perf script` text fold identically.
+/// Each stack is a node of a trie of the walk's frame keys (`CaptureStacks`, shared by every view
+/// of the walk) under the view's root frame, so memory grows with distinct stacks and no name is
+/// looked up per sample. Afterwards every frame key is named once by the same
+/// `PerfScriptCollapser` rules that fold perf script text, from the symbols the walk looked up
+/// once: a perf.data file and its `perf script` text fold identically.
 final class PerfDataStacks {
+    /// The walk's shared state: machine, processes, symbols and frame keys.
+    let capture: CaptureStacks
     /// Threads, comms and maps at the current point of the walk.
-    let machine = MachineState()
+    var machine: MachineState { capture.machine }
     /// Processes: who started whom, when, and which ones `--tree` (and flame record) selected.
-    let processes: ProcessTree
+    var processes: ProcessTree { capture.processes }
     /// Names, naming rules, the event tally and the resulting profile.
     let collapser: PerfScriptCollapser
     private let file: PerfDataFile
-    private let symbols: PerfDataSymbols
-    private var keys = FrameKeyTable()
-    /// Stacks by frame id; depth 1 holds root frames (name ids), deeper levels frame ids.
+    private let view: Int
+    /// Stacks by frame key; depth 1 holds root frames (name ids), deeper levels frame keys.
     private let raw: StackTrie
-    private var scratch: [Int32] = []
     private struct RootKey: Hashable { var comm: Int32, pid: Int32, tid: Int32 }
     private var roots: [RootKey: Int32] = [:]
-    private let kernelReady = DispatchGroup()
-    /// Symbol tables of binaries met in samples are built on other cores during the walk.
-    private let tablesReady = DispatchGroup()
-    private var preloaded: [Bool] = []
-    private let unmappedAddresses: Bool
     /// Samples in walk order, nodes of the raw trie (`CollapseOptions.keepTimeline`).
     private var timeline: SampleTimeline?
-    /// Unwinds `--call-graph dwarf` samples (made at the first one).
-    private var dwarf: DwarfUserStacks?
-    private var truncatedKey: Int32?
-    /// The maps of each queued DWARF sample at its time, to place its frames after unwinding;
-    /// and those of the batch being unwound.
-    private var queuedSpaces: [AddressSpace] = []
-    private var runningSpaces: [AddressSpace] = []
-    /// DWARF samples queued so far: the next one's ticket.
-    private var tickets = 0
-    /// Unwound stacks by ticket: frame keys outermost first, in one array.
-    private var unwoundKeys: [Int32] = []
-    private var unwoundStart: [Int32] = []
-    private var unwoundSamples = 0
-    /// `.unwound` keys in perf's order of first lookup (samples in time order, each from its
-    /// leaf), so that they are named in that order (see `Addr2LineNames`).
-    private var unwoundOrder: [Int32] = []
-    private var unwoundSeen: Set<Int32> = []
-    private var truncatedSamples = 0
 
-    init(file: PerfDataFile, options: CollapseOptions, symbols symbolOptions: SymbolizeOptions) {
+    /// A view of `capture`'s walk of `file`, folded with `options`.
+    init(capture: CaptureStacks, file: PerfDataFile, options: CollapseOptions) {
+        self.capture = capture
         self.file = file
-        processes = ProcessTree(roots: Set(options.filter.trees.map { Int32(truncatingIfNeeded: $0) }),
-                                pids: Set(options.filter.pids.map { Int32(truncatingIfNeeded: $0) }))
-        // DWARF-unwound frames are named with their inline chains, as perf names them.
-        let dwarfMode = file.header.events.contains { $0.sampleType.contains(.stackUser) }
-        symbols = PerfDataSymbols(file: file, options: symbolOptions, inlineAndLines: options.inline || options.srcline || dwarfMode)
+        view = capture.registerView()
         var o = options
-        o.symbolizer = symbols.symbolizer
+        o.symbolizer = capture.symbols.symbolizer
         collapser = PerfScriptCollapser(options: o)
         raw = StackTrie(chartMode: options.chartMode)
-        unmappedAddresses = options.naming.includeAddrs
         if options.keepTimeline { timeline = SampleTimeline() }
-        scratch.reserveCapacity(256)
-        // Reading kallsyms (tens of ms) overlaps the walk on another core.
-        let symbols = self.symbols
-        DispatchQueue.global().async(group: kernelReady) { symbols.loadKernel() }
-    }
-
-    /// Updates threads and maps from a non-sample record, and learns MMAP2 build-ids.
-    func apply(_ record: PerfRecord) {
-        symbols.learn(record)
-        machine.apply(record)
-        processes.apply(record)
-        dwarf?.apply(record)
     }
 
     /// The root frame of a sample: its thread's comm now, with pid and tid as the options ask.
@@ -106,132 +67,26 @@ final class PerfDataStacks {
         }
     }
 
-    /// The frame id of a name given as is (a pseudo-frame such as `[state D]`).
+    /// The frame key of a name given as is (a pseudo-frame such as `[state D]`).
     func literal(_ name: String) -> Int32 {
         var name = name
         let id = name.withUTF8 { collapser.profile.names.intern($0) }
-        return keys.intern(.literal, dso: -1, address: UInt64(id))
+        return capture.literal(nameID: id)
     }
 
-    /// The node of a sample's stack under `root`, with `leaf` frames (ids from `literal`) added
+    /// The node of a sample's stack under `root`, with `leaf` frames (keys from `literal`) added
     /// above its innermost frame and `base` frames between the root and its outermost frame.
     func node(of s: PerfSample, root: Int32, base: [Int32] = [], leaf: [Int32] = []) -> Int32 {
-        let space = machine.addressSpace(pid: s.pid)
-        scratch.removeAll(keepingCapacity: true)
-        if DwarfUserStacks.applies(to: s) {
-            appendUnwound(s, space)
-        } else {
-            appendCallchain(s, space)
-        }
+        let frames = capture.frames(of: s, view: view)
         var node = raw.child(of: 0, frame: root)
         for b in base { node = raw.child(of: node, frame: b) }
-        var i = scratch.count - 1
+        var i = frames.count - 1
         while i >= 0 {
-            node = raw.child(of: node, frame: scratch[i])
+            node = raw.child(of: node, frame: frames[i])
             i -= 1
         }
         for l in leaf.reversed() { node = raw.child(of: node, frame: l) }
         return node
-    }
-
-    /// The frames of a sample's callchain, leaf first, as keys.
-    private func appendCallchain(_ s: PerfSample, _ space: AddressSpace) {
-        for f in s.frames {
-            if let hit = space.lookup(f.address, cpumode: f.cpumode) {
-                if !hit.isKernel { preload(hit.dso) }
-                scratch.append(keys.intern(hit.isKernel ? .kernel : .user, dso: hit.dso, address: hit.fileOffset))
-            } else {
-                // Unmapped frames all fold to `[unknown]` unless `--addrs` names the address; one
-                // key keeps stacks under garbage frames (libc without frame pointers) shared.
-                scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
-            }
-        }
-    }
-
-    /// A `--call-graph dwarf` sample's frames, leaf first: the kernel part of its callchain, then
-    /// its user stack unwound, then `[truncated]` when the stack went on beyond the saved copy.
-    private func appendUnwound(_ s: PerfSample, _ space: AddressSpace) {
-        if !s.callchain.isEmpty {
-            for f in s.frames where f.isKernel {
-                if let hit = space.lookup(f.address, cpumode: f.cpumode) {
-                    scratch.append(keys.intern(.kernel, dso: hit.dso, address: hit.fileOffset))
-                } else {
-                    scratch.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? f.address : 0))
-                }
-            }
-        }
-        if dwarf == nil { dwarf = DwarfUserStacks(symbols: symbols) }
-        dwarf!.enqueue(s, machine: machine)
-        let ticket = tickets
-        tickets += 1
-        queuedSpaces.append(space)
-        // The user frames are outer to the kernel ones: the stack key goes last (root side).
-        scratch.append(keys.intern(.unwoundStack, dso: -1, address: UInt64(ticket)))
-        if dwarf!.shouldFlush { flushUnwinding() }
-    }
-
-    /// Hands the queued DWARF samples to the unwinders (on all cores, while the walk goes on)
-    /// after recording the frames of the batch before; `last`: waits for this one too.
-    private func flushUnwinding(last: Bool = false) {
-        guard let dwarf else { return }
-        place(dwarf.collect(), runningSpaces)
-        runningSpaces = queuedSpaces
-        queuedSpaces.removeAll(keepingCapacity: true)
-        dwarf.submit()
-        if last {
-            place(dwarf.collect(), runningSpaces)
-            runningSpaces.removeAll()
-        }
-    }
-
-    /// Records unwound stacks as frame keys by ticket (batches come back in ticket order).
-    private func place(_ stacks: [StackUnwinder.Stack], _ spaces: [AddressSpace]) {
-        for (i, stack) in stacks.enumerated() {
-            let space = spaces[i]
-            unwoundStart.append(Int32(unwoundKeys.count))
-            unwoundSamples += 1
-            if stack.truncated {
-                truncatedSamples += 1
-                if truncatedKey == nil { truncatedKey = literal("[truncated]") }
-                unwoundKeys.append(truncatedKey!)
-            }
-            let first = unwoundKeys.count
-            for pc in stack.pcs {
-                if let hit = space.lookup(pc, cpumode: PerfRecordMisc.user) {
-                    if hit.isKernel {
-                        unwoundKeys.append(keys.intern(.kernel, dso: hit.dso, address: hit.fileOffset))
-                    } else {
-                        preload(hit.dso)
-                        let key = keys.intern(.unwound, dso: hit.dso, address: hit.fileOffset)
-                        if unwoundSeen.insert(key).inserted { unwoundOrder.append(key) }
-                        unwoundKeys.append(key)
-                    }
-                } else {
-                    unwoundKeys.append(keys.intern(.unmapped, dso: -1, address: unmappedAddresses ? pc : 0))
-                }
-            }
-            // Stored outermost first.
-            unwoundKeys[first...].reverse()
-        }
-    }
-
-    /// The frame keys of an unwound stack, outermost first.
-    private func unwound(_ ticket: Int) -> ArraySlice<Int32> {
-        let start = Int(unwoundStart[ticket])
-        let end = ticket + 1 < unwoundStart.count ? Int(unwoundStart[ticket + 1]) : unwoundKeys.count
-        return unwoundKeys[start..<end]
-    }
-
-    /// Starts building the symbol table of a binary the first time a sample hits it.
-    @inline(__always)
-    private func preload(_ dso: Int32) {
-        let d = Int(dso)
-        if d < preloaded.count && preloaded[d] { return }
-        if d >= preloaded.count { preloaded += Array(repeating: false, count: d + 1 - preloaded.count) }
-        preloaded[d] = true
-        guard let path = symbols.symbolFile(filename: machine.dso(dso).filename) else { return }
-        let symbolizer = symbols.symbolizer
-        DispatchQueue.global().async(group: tablesReady) { symbolizer.preload(path: path) }
     }
 
     /// Throws when a `--tree` pid never appeared in the capture (a typo, or a process that had
@@ -281,14 +136,15 @@ final class PerfDataStacks {
     /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`.
     var warnings: [String] {
         var out: [String] = []
-        if kernelFramesUnnamed, let w = symbols.kernelWarning { out.append("warning: \(w)") }
+        if kernelFramesUnnamed, let w = capture.symbols.kernelWarning { out.append("warning: \(w)") }
         if let note = raw.overflowNote { out.append(note) }
+        let (unwoundSamples, truncatedSamples) = capture.unwoundCounts(view: view)
         if truncatedSamples > 0 {
             let share = Double(truncatedSamples) / Double(max(unwoundSamples, 1)) * 100
             out.append("warning: \(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "
                        + "than the user stack perf copied: their stacks start at [truncated] (record with --call-graph dwarf,65528 for more)")
         }
-        return out + symbols.symbolizer.warnings.map { "warning: \($0)" }
+        return out + capture.symbols.symbolizer.warnings.map { "warning: \($0)" }
     }
 
     /// The stack warnings (after `profile()`), for the profile's notes.
@@ -296,13 +152,11 @@ final class PerfDataStacks {
 
     /// Names every frame and returns the folded profile.
     func profile() -> Profile {
-        flushUnwinding(last: true)
-        let answers = prefetch()
-        tablesReady.wait()
-        kernelReady.wait()
+        let answers = capture.finish()
+        let capture = self.capture, symbols = capture.symbols, keys = capture.keys
         let namer = PerfDataFrameNamer(keys: keys, functions: answers, machine: machine, symbols: symbols,
-                                       collapser: collapser, unwound: { self.unwound($0) })
-        for key in unwoundOrder { _ = namer.names(key, java: false) }
+                                       collapser: collapser, unwound: { capture.unwound($0) })
+        for key in capture.unwoundOrder(view: view) { _ = namer.names(key, java: false) }
         let profile = collapser.profile
         let trie = profile.trie
         var mapped = [Int32](repeating: 0, count: raw.nodeCount)
@@ -333,39 +187,7 @@ final class PerfDataStacks {
             for b in origins.binaries { if let id = symbols.buildIDs[b.path] { origins.setBuildID(id, path: b.path) } }
         }
         kernelFramesUnnamed = namer.kernelUnnamed
-        symbols.symbolizer.saveCacheInBackground()
+        capture.viewNamed()
         return profile
-    }
-
-    /// Looks up every distinct user address once: sorted per binary (neighbours share CUs and
-    /// line tables), binaries in parallel (the symbolizer locks per binary, as libdw needs), so
-    /// naming finds every answer cached. Returns what was found for each frame id: the function,
-    /// then (with inline chains looked up) each call inlined into it.
-    private func prefetch() -> [[SymbolFrame]?] {
-        var byPath: [String: [Int32]] = [:]
-        var pathOf: [Int32: String] = [:]
-        for k in 0..<keys.count where keys.kinds[k] == .user || keys.kinds[k] == .unwound {
-            let dso = keys.dsos[k]
-            guard let path = pathOf[dso] ?? symbols.symbolFile(filename: machine.dso(dso).filename) else { continue }
-            pathOf[dso] = path
-            byPath[path, default: []].append(Int32(k))
-        }
-        let addresses = keys.addresses
-        let work = byPath.map { path, ids in
-            (path, ids.sorted { addresses[Int($0)] < addresses[Int($1)] })
-        }.sorted { $0.1.count > $1.1.count }
-        final class Answers: @unchecked Sendable { var functions: [[SymbolFrame]?] = [] }
-        let answers = Answers()
-        answers.functions = Array(repeating: nil, count: keys.count)
-        let shared = symbols.symbolizer
-        DispatchQueue.concurrentPerform(iterations: work.count) { i in
-            let ids = work[i].1
-            let found = shared.frames(path: work[i].0, fileOffsets: ids.map { addresses[Int($0)] })
-            // Each key belongs to one binary: the writes never overlap.
-            answers.functions.withUnsafeMutableBufferPointer { out in
-                for (j, id) in ids.enumerated() { out[Int(id)] = found[j] }
-            }
-        }
-        return answers.functions
     }
 }

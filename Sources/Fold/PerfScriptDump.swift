@@ -2,6 +2,7 @@ import ProfileModel
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
 /// `flame script`: the samples of a perf.data file as `perf script` text, symbolized by flame,
 /// for debugging and for diffing against perf. The header line always has `comm pid/tid`,

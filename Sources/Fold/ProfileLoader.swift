@@ -8,6 +8,7 @@ import Dispatch
 import PerfData
 import TextInputs
 import Symbolize
+import Capture
 
 /// Reads any text input flame understands into a `Profile`, detecting the format by content.
 public enum ProfileLoader {
@@ -56,8 +57,10 @@ public enum ProfileLoader {
             collapser.profile.notes += symbolizerWarnings(options)
             return (collapser.profile, format)
         case .perfData:
-            let file = try PerfDataInput.open(path, source: source)
-            let profile = try OnCPUPerfDataLoader(file: file, options: options, symbols: PerfDataInput.symbols(options)).load()
+            let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: options)
+            let view = OnCPUPerfDataLoader(walk: walk, options: options)
+            let profile = try view.finish(try walk.run([view]))
+            let file = walk.file
             profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
             return (profile, format)
         case .folded:

@@ -1,5 +1,6 @@
 import ProfileModel
 import PerfData
+import Capture
 
 /// Tells, per binary, when frame-pointer call stacks are broken: most of a binary's samples
 /// stop after one or two user frames without reaching a thread's entry (`_start`,
@@ -56,7 +57,7 @@ enum StackQuality {
                 path.userFrames += 1
             case .unwound, .unwoundStack:
                 path.unwound = true
-            case .kernel, .literal:
+            case .kernel, .literal, .truncated:
                 break
             }
             paths[c] = path

@@ -1,6 +1,5 @@
 import PerfData
 import TextInputs
-import Symbolize
 
 /// The one way flame opens a perf.data input: a path, or `-` for standard input (whose bytes a
 /// `ByteSource` may already have started to read to detect the format). The reader's errors become
@@ -14,11 +13,5 @@ public enum PerfDataInput {
         } catch let error as PerfDataError {
             throw InputError.unreadable(file: InputName.of(path), reason: error.description)
         }
-    }
-
-    /// Where a perf.data walk looks for symbols: as asked (`PerfDataSymbols` adds the binaries at
-    /// the paths the capture recorded, checked against its build-ids).
-    static func symbols(_ collapse: CollapseOptions) -> SymbolizeOptions {
-        collapse.symbolOptions ?? SymbolizeOptions()
     }
 }

@@ -1,12 +1,10 @@
-import ProfileModel
-
 /// Frames of perf.data samples before they have names: where each address fell (no map, a
 /// user map, a kernel map) and the address perf would print, each distinct frame with a dense id.
 ///
 /// A sample's stack becomes a list of these ids while the file is walked; names are looked up
 /// once per id afterwards, so the cost of naming grows with distinct frames, not with samples.
-struct FrameKeyTable {
-    enum Kind: UInt8 {
+package struct FrameKeyTable {
+    package enum Kind: UInt8 {
         /// No map covers the address: `[unknown] ([unknown])` at the absolute address.
         case unmapped = 0
         /// A user map: `dso` is the machine's file id, `address` the file offset.
@@ -21,26 +19,28 @@ struct FrameKeyTable {
         /// The whole user stack of a DWARF-mode sample, unwound after the walk: `address` is the
         /// sample's ticket; its frames are `.unwound` (and `.unmapped`, `.literal`) keys.
         case unwoundStack = 5
+        /// Where a DWARF-unwound stack went on beyond the user stack perf copied: named `[truncated]`.
+        case truncated = 6
     }
 
-    private(set) var kinds: [Kind] = []
-    private(set) var dsos: [Int32] = []
-    private(set) var addresses: [UInt64] = []
+    package private(set) var kinds: [Kind] = []
+    package private(set) var dsos: [Int32] = []
+    package private(set) var addresses: [UInt64] = []
     private var slots: [Int32]
     private var mask: Int
 
-    init(expected: Int = 1 << 14) {
+    package init(expected: Int = 1 << 14) {
         var cap = 16
         while cap < expected * 2 { cap <<= 1 }
         slots = Array(repeating: -1, count: cap)
         mask = cap - 1
     }
 
-    var count: Int { kinds.count }
+    package var count: Int { kinds.count }
 
     /// The id of the frame (`kind`, `dso`, `address`), added when new.
     @inline(__always)
-    mutating func intern(_ kind: Kind, dso: Int32, address: UInt64) -> Int32 {
+    package mutating func intern(_ kind: Kind, dso: Int32, address: UInt64) -> Int32 {
         var i = Self.hash(kind, dso, address) & mask
         while true {
             let id = slots[i]

@@ -1,4 +1,3 @@
-import ProfileModel
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +16,7 @@ import Symbolize
 ///
 /// Each process between two execs is one address space for the unwinders; its files are given
 /// as the code the profile recorded (build-id checked, perf's cache copy when the path moved).
-final class DwarfUserStacks {
+package final class DwarfUserStacks {
     /// One sample waiting to be unwound.
     private struct Job: @unchecked Sendable {
         var space: UInt64
@@ -66,19 +65,19 @@ final class DwarfUserStacks {
     /// Address spaces of processes that exec'd, dropped from the workers at the next flush.
     private var retired: [UInt64] = []
 
-    init(symbols: PerfDataSymbols) {
+    package init(symbols: PerfDataSymbols) {
         self.symbols = symbols
         let cores = max(1, min(System.activeProcessors, 16))
         workers = (0..<cores).map { _ in Worker() }
     }
 
     /// Whether a sample carries what unwinding needs: 64-bit user registers and a stack copy.
-    static func applies(to s: PerfSample) -> Bool {
+    package static func applies(to s: PerfSample) -> Bool {
         s.regsUser.abi == 2 && s.stackUser.data.count > 0
     }
 
     /// A process that execs or is born gets a fresh address space.
-    func apply(_ record: PerfRecord) {
+    package func apply(_ record: PerfRecord) {
         let pid: Int32
         switch record {
         case .comm(let c) where c.isExec: pid = c.pid
@@ -91,7 +90,7 @@ final class DwarfUserStacks {
     }
 
     /// Queues a sample (see `applies`).
-    func enqueue(_ s: PerfSample, machine: MachineState) {
+    package func enqueue(_ s: PerfSample, machine: MachineState) {
         let regs = s.regsUser
         let space: UInt64
         if let known = spaceOf[s.pid] {
@@ -124,7 +123,7 @@ final class DwarfUserStacks {
     }
 
     /// Whether enough samples wait that they should be unwound while the walk goes on.
-    var shouldFlush: Bool { pendingBytes >= batchBytes || jobs.count >= 4096 }
+    package var shouldFlush: Bool { pendingBytes >= batchBytes || jobs.count >= 4096 }
 
     /// 64 MB of stack copies (or jobs) per batch; `FLAME_UNWIND_BATCH_BYTES` lets the tests make batches
     /// small enough to cross several on a small capture.
@@ -132,7 +131,7 @@ final class DwarfUserStacks {
 
     /// Starts unwinding the queued samples on the workers, in the background, while the walk
     /// reads on; `collect` returns their stacks. One batch runs at a time: `collect` first.
-    func submit() {
+    package func submit() {
         precondition(running == nil, "collect the running batch first")
         let batch = jobs
         jobs.removeAll(keepingCapacity: true)
@@ -159,7 +158,7 @@ final class DwarfUserStacks {
 
     /// Waits for the batch `submit` started and returns its stacks in ticket order (none when
     /// no batch runs).
-    func collect() -> [StackUnwinder.Stack] {
+    package func collect() -> [StackUnwinder.Stack] {
         guard let (group, results) = running else { return [] }
         group.wait()
         running = nil
@@ -217,6 +216,6 @@ final class DwarfUserStacks {
 }
 
 /// What the machine offers to run on.
-enum System {
-    static var activeProcessors: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+package enum System {
+    package static var activeProcessors: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }

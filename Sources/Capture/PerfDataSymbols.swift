@@ -1,15 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ProfileModel
 import PerfData
 import Symbolize
 
 /// Where the frames of one perf.data file get their names: the symbolizer for user frames
 /// (checked against the build-ids the file recorded, in its header or in MMAP2 records), perf's
 /// saved vDSO image, and the kallsyms of the recorded kernel. Shared by folding and `flame script`.
-final class PerfDataSymbols: @unchecked Sendable {
-    let symbolizer: Symbolizer
+package final class PerfDataSymbols: @unchecked Sendable {
+    package let symbolizer: Symbolizer
     /// perf's saved copy of the vDSO the file recorded (`<cache>/[vdso]/<build-id>/vdso`).
     private let vdso: String?
     private let file: PerfDataFile
@@ -17,14 +16,14 @@ final class PerfDataSymbols: @unchecked Sendable {
     private let readsFiles: Bool
     private var expected: Set<String> = []
     /// Build-ids the file recorded, by the path frames are symbolized in (header and MMAP2).
-    private(set) var buildIDs: [String: String] = [:]
+    package private(set) var buildIDs: [String: String] = [:]
     private var kernel: KernelSymbols?
     private var kernelLooked = false
     /// Why kernel frames stay `[unknown]`, once the kernel symbols were looked for and not found.
-    private(set) var kernelWarning: String?
+    package private(set) var kernelWarning: String?
 
     /// The profile's own paths are always allowed: perf.data carries build-ids to check them.
-    init(file: PerfDataFile, options: SymbolizeOptions, inlineAndLines: Bool) {
+    package init(file: PerfDataFile, options: SymbolizeOptions, inlineAndLines: Bool) {
         var s = options
         s.useProfilePath = true
         s.inlineAndLines = inlineAndLines
@@ -54,7 +53,7 @@ final class PerfDataSymbols: @unchecked Sendable {
     }
 
     /// Learns a build-id from an MMAP2 record (`perf record --buildid-mmap`) before its first lookup.
-    func learn(_ record: PerfRecord) {
+    package func learn(_ record: PerfRecord) {
         guard case .mmap(let m) = record, let id = m.buildID, m.filename.hasPrefix("/"),
               !expected.contains(m.filename) else { return }
         expected.insert(m.filename)
@@ -64,28 +63,28 @@ final class PerfDataSymbols: @unchecked Sendable {
 
     /// The file to symbolize a user map's frames in, or nil when there is none (anonymous
     /// memory, `[stack]`, a vDSO perf did not save).
-    func symbolFile(for map: MapRef) -> String? { symbolFile(filename: map.filename) }
+    package func symbolFile(for map: MapRef) -> String? { symbolFile(filename: map.filename) }
 
     /// The file to symbolize the frames of a map of `filename` in (see `symbolFile(for:)`).
-    func symbolFile(filename: String) -> String? {
+    package func symbolFile(filename: String) -> String? {
         if filename.hasPrefix("/") { return filename }
         return filename == "[vdso]" ? vdso : nil
     }
 
     /// The kernel function at `address` and its start, from the kallsyms of the recorded kernel.
-    func kernelSymbol(at address: UInt64) -> (name: String, start: UInt64)? {
+    package func kernelSymbol(at address: UInt64) -> (name: String, start: UInt64)? {
         loadKernel()
         return kernel?.symbol(at: address)
     }
 
     /// The start of the kernel function at `address` (cheaper than its name).
-    func kernelFunctionStart(at address: UInt64) -> UInt64? {
+    package func kernelFunctionStart(at address: UInt64) -> UInt64? {
         loadKernel()
         return kernel?.start(at: address)
     }
 
     /// Finds the kernel symbols once (safe to call first from another thread, then from one).
-    func loadKernel() {
+    package func loadKernel() {
         if !kernelLooked {
             kernelLooked = true
             guard readsFiles else { return }
