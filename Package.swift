@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "ProfileModelTests", dependencies: ["TestSupport", "ProfileModel"]),
         .testTarget(name: "TextInputsTests", dependencies: ["TestSupport", "TextInputs", "PerfData"]),
         .testTarget(name: "SymbolizeTests", dependencies: ["TestSupport", "Symbolize"], exclude: ["Fixtures"]),
+        .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "Capture", "PerfData", "Symbolize"]),
         .testTarget(name: "FoldTests", dependencies: ["TestSupport", "ProfileModel", "Fold", "TextInputs"]),
         .testTarget(name: "SVGRenderTests", dependencies: ["TestSupport", "SVGRender", "Report", "ProfileModel", "Fold"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "SVGRender", "ProfileModel", "Fold"]),

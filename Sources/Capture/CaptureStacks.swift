@@ -186,6 +186,9 @@ package final class CaptureStacks {
         return unwoundKeys[start..<end]
     }
 
+    /// How many samples' user stacks were handed to the unwinders (each once, whatever the views).
+    package var unwoundStacks: Int { ticketViews.count }
+
     /// The `.unwound` keys of the stacks `view` used, in perf's order of first lookup (samples in
     /// time order, each from its leaf), so that they are named in that order (see `Addr2LineNames`).
     package func unwoundOrder(view: Int) -> [Int32] {

@@ -38,13 +38,14 @@ package final class CaptureWalk {
     /// damage: what was read before it has been handed over).
     package func run(_ views: [CaptureView]) throws -> PerfReadReport {
         let stacks = self.stacks, processes = stacks.processes, hasTime = self.hasTime
-        let scheduler = views.contains { $0.readsScheduler } ? self.scheduler : nil
+        let reads = views.map(\.readsScheduler)
+        let scheduler = reads.contains(true) ? self.scheduler : nil
         return try file.forEachRecord(ordered: true, sample: { s in
             guard let index = s.eventIndex, index < hasTime.count else { return }
             if hasTime[index] { processes.noteTime(s.time) }
             stacks.beginSample()
             let event = scheduler?.decode(s)
-            for v in views { v.sample(s, event) }
+            for (i, v) in views.enumerated() { v.sample(s, reads[i] ? event : nil) }
         }, other: { r in
             for v in views { v.record(r) }
             stacks.apply(r)

@@ -27,14 +27,14 @@ final class CaptureLoaderTests: XCTestCase {
         }
     }
 
-    /// One capture, read both ways with the given filters; fails on the first difference.
-    private func compare(_ path: String, on onFilter: ProcessFilter = ProcessFilter(), off offFilter: ProcessFilter = ProcessFilter(),
+    /// One capture, read both ways with the given filter; fails on the first difference.
+    private func compare(_ path: String, filter: ProcessFilter = ProcessFilter(),
                          _ label: String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
-        var on = options(), off = options()
-        on.filter = onFilter
-        off.filter = offFilter
+        var on = options()
+        on.filter = filter
+        let off = on
         let separate = Result { try ProfileLoader.load(path: path, options: on, threads: 1).0 }
-        let views = Result { try CaptureLoader.load(path: path, collapse: on, offCollapse: off, offCPU: OffCPUOptions(), threads: 1) }
+        let views = Result { try CaptureLoader.load(path: path, collapse: on, offCPU: OffCPUOptions(), threads: 1) }
         switch (views, separate) {
         case let (.success(v), .success(p)):
             XCTAssertEqual(FoldedWriter.bytes(v.on), FoldedWriter.bytes(p), label, file: file, line: line)
@@ -65,17 +65,18 @@ final class CaptureLoaderTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(both, 2, "captures with both views were compared")
     }
 
-    /// Each view keeps its own filter (flame both gives the off-CPU pane its own), `--tree`
-    /// follows the FORK records in both, and a pid the capture lacks fails the same way.
-    func testFiltersOfEachView() throws {
+    /// A pid selects the same threads in both views, `--tree` follows the FORK records in both,
+    /// and a pid the capture lacks fails the same way.
+    func testFiltersOfBothViews() throws {
         let path = RealCaptureTests.testdata.appendingPathComponent("offcpu/waiter.mixed.data").path
         let rows = try XCTUnwrap(ProfileLoader.load(path: path, options: options(), threads: 1).0.processes?.rows)
         let pids = rows.map(\.pid).filter { $0 > 0 }.sorted()
         XCTAssertGreaterThanOrEqual(pids.count, 2)
         let (a, b) = (Int(pids[0]), Int(pids[pids.count - 1]))
-        _ = try compare(path, on: ProcessFilter(pids: [a]), off: ProcessFilter(pids: [b]), "pid \(a) on, pid \(b) off")
-        _ = try compare(path, on: ProcessFilter(trees: [a]), off: ProcessFilter(trees: [a]), "--tree \(a)")
-        _ = try compare(path, on: ProcessFilter(trees: [999_999]), off: ProcessFilter(), "--tree of a pid not in the capture")
+        _ = try compare(path, filter: ProcessFilter(pids: [a]), "pid \(a)")
+        _ = try compare(path, filter: ProcessFilter(pids: [b]), "pid \(b)")
+        _ = try compare(path, filter: ProcessFilter(trees: [a]), "--tree \(a)")
+        _ = try compare(path, filter: ProcessFilter(trees: [999_999]), "--tree of a pid not in the capture")
     }
 
     /// A truncated capture: what was read before the damage, with the same warnings, both ways.
