@@ -1,11 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Data flows one way (README, "Layout"): inputs (PerfData reader, TextInputs parsers) -> symbolize
-// and unwind (Symbolize) -> fold (Fold) into the profile model (ProfileModel, which depends on
-// nothing and which Fold builds) -> render (SVGRender), report (Report) and export (Export) -> the
-// commands (FlameCommands, and `flame`, its one-line main). The renderer, the reports and the
-// exporters know ProfileModel alone: no reader, libdw or zstd.
+// Data flows one way (README, "Layout"): inputs (PerfData reader, TextInputs parsers) -> the capture
+// model (Capture: one time-ordered walk of a perf.data capture, its shared state and stacks,
+// symbolized and unwound with Symbolize) -> the views folded from it or from text (Fold) into the
+// profile model (ProfileModel, which depends on nothing) -> render (SVGRender), report (Report) and
+// export (Export) -> the commands (FlameCommands, and `flame`, its one-line main). The renderer, the
+// reports and the exporters know ProfileModel alone: no reader, libdw or zstd.
 // Linux only: perf.data, libdw and the tracepoints it reads are Linux's.
 // The parser and folder keep their hot state in one object per input; dynamic exclusivity
 // checks on it cost a fifth of the run time (measured with perf), and nothing shares it.
@@ -24,7 +25,8 @@ let package = Package(
         // The profile and its derived views (stack trie, flame tree, totals, diff, process and
         // off-CPU tables): what the renderer and the exporters know. Depends on nothing.
         .target(name: "ProfileModel", swiftSettings: hotPath),
-        .target(name: "TextInputs", dependencies: ["PerfData"], swiftSettings: hotPath),
+        // Text inputs (perf script, perf sched, timehist, bcc, bpftrace, folded), parsed as bytes.
+        .target(name: "TextInputs", dependencies: ["ProfileModel", "PerfData"], swiftSettings: hotPath),
         // elfutils through pkg-config (Debian: libdw-dev, libelf-dev); no DWARF/ELF code of our own.
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev", "libelf-dev"])]),
         // Entry points of libstdc++ and the Swift runtime that no importable header declares.
@@ -34,7 +36,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Native perf.data reader; depends on no other flame module.
         .target(name: "PerfData", dependencies: ["CZstd"], swiftSettings: hotPath),
+        // The capture model: one time-ordered walk of a perf.data capture for every view, with the
+        // machine state, stacks (DWARF unwound), symbols and scheduler events they share.
         .target(name: "Capture", dependencies: ["PerfData", "TextInputs", "Symbolize"], swiftSettings: hotPath),
+        // The views (on-CPU profile, off-CPU time) folded from a capture walk or from text.
         .target(name: "Fold", dependencies: ["ProfileModel", "TextInputs", "PerfData", "Symbolize", "Capture"], swiftSettings: hotPath),
         // The viewer's CSS and JavaScript are real files, embedded into the binary at build time.
         .target(

@@ -18,6 +18,9 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Shared plumbing of the commands: loading with notes on stderr, and writing output.
 enum CLI {
+    /// A diagnostic on stderr, as `say` prints a line.
+    static func say(_ diagnostic: Diagnostic) { say(diagnostic.description) }
+
     /// One line on stderr, prefixed with the program name; a status line being shown is cleared
     /// first, so that lines never run together.
     static func say(_ message: String) {
@@ -72,11 +75,12 @@ enum CLI {
         var filter = flags.filter
         guard let selection = record.selection else { return Input(path: record.data, filter: filter, selection: nil) }
         if flags.allProcesses || filter.choosesProcesses {
-            say("note: \(record.data): reading \(flags.allProcesses ? "every process of the capture" : "the processes --pid/--tree name"), "
-                + "not flame record's selection (\(selection.description))")
+            let what = flags.allProcesses ? "every process of the capture" : "the processes --pid/--tree name"
+            say(.note(.selection, subject: record.data, "reading \(what), not flame record's selection (\(selection.description))"))
         } else {
             filter.trees = Set(selection.trees.map(Int.init))
-            say("note: \(record.data): reading \(selection.description), as flame record selected (--all-processes reads every process)")
+            say(.note(.selection, subject: record.data, "reading \(selection.description), as flame record selected (--all-processes "
+                + "reads every process)"))
         }
         return Input(path: record.data, filter: filter, selection: selection)
     }
@@ -92,8 +96,7 @@ enum CLI {
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
     static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
         let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
-        options.symbolizer?.saveCache()
-        for n in profile.notes { say(n) }
+        for d in profile.diagnostics { say(d) }
         return profile
     }
 
@@ -128,7 +131,6 @@ enum CLI {
     /// Loads an input as off-CPU time, printing its notes and the summary of what was counted.
     static func loadOffCPU(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions) throws -> OffCPUResult {
         let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpuOptions)
-        collapse.symbolizer?.saveCache()
         sayNotes(result)
         return result
     }
@@ -138,11 +140,20 @@ enum CLI {
     /// called, so that messages come in the order two loads would give.
     static func loadBoth(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
                          threads: Int? = nil) throws -> (on: Profile, off: () throws -> OffCPUResult) {
-        let views = try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads)
-        collapse.symbolizer?.saveCache()
-        for n in views.on.notes { say(n) }
+        let loaded = try loadBoth(path, collapse: collapse, offcpuOptions: offcpuOptions, threads: threads, offCPUIfRecorded: false)
+        return (loaded.on, loaded.off!)
+    }
+
+    /// As `loadBoth`; with `offCPUIfRecorded`, `off` is nil unless the input is a perf.data
+    /// capture of the scheduler's switches.
+    static func loadBoth(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions, threads: Int?,
+                         offCPUIfRecorded: Bool) throws -> (on: Profile, off: (() throws -> OffCPUResult)?) {
+        let views = try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads,
+                                           offCPUIfRecorded: offCPUIfRecorded)
+        for d in views.on.diagnostics { say(d) }
+        guard let off = views.off else { return (views.on, nil) }
         return (views.on, {
-            let result = try views.off.get()
+            let result = try off.get()
             sayNotes(result)
             return result
         })
@@ -150,7 +161,7 @@ enum CLI {
 
     /// The notes of an off-CPU result and the summary of what was counted, on stderr.
     private static func sayNotes(_ result: OffCPUResult) {
-        for n in result.profile.notes { say(n) }
+        for d in result.profile.diagnostics { say(d) }
         if let summary = result.summary {
             for line in summary.report(duration: ValueFormat.duration(nanoseconds:)) { say(line) }
         }

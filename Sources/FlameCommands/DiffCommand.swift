@@ -51,7 +51,7 @@ struct DiffCommand: ParsableCommand {
             b = b.reversed()
         }
         if a.unit != b.unit {
-            CLI.say("warning: the profiles measure different things (\(a.event ?? "?"), \(b.event ?? "?")): compare with care")
+            CLI.say(.warning(.selection, "the profiles measure different things (\(a.event ?? "?"), \(b.event ?? "?")): compare with care"))
         }
         let diff = ProfileDiff(before: a, after: b, normalize: normalize)
         if folded {

@@ -55,7 +55,7 @@ struct ExportCommand: ParsableCommand {
         let name = InputName.of(source.path)
         try CLI.requireData(profile, path: source.path, filter: source.filter)
         if format == .chrome, let untimed = profile.timeline?.untimed, untimed > 0 {
-            CLI.say("warning: \(name): \(untimed) samples without a time are not in the trace")
+            CLI.say(.warning(.output, subject: name, "\(untimed) samples without a time are not in the trace"))
         }
         var bytes: [UInt8]
         do {

@@ -65,10 +65,6 @@ struct CollapseFlags: ParsableArguments {
         var o = CollapseOptions()
         if let filter { o.filter = filter.filter }
         if let symbols {
-            var s = symbols.options
-            s.useProfilePath = inline || srcline
-            s.inlineAndLines = inline || srcline
-            o.symbolizer = Symbolizer(options: s)
             o.symbolOptions = symbols.options
             o.demangleSwift = !symbols.noDemangle
         }

@@ -93,7 +93,7 @@ struct RecordCommand: ParsableCommand {
         }
         let folderPath = output ?? RecordCommand.defaultFolder(command: command, attached: attached)
         let folder = try ReportFolder(path: folderPath, render: render, fresh: !force)
-        for n in preflight.notes { CLI.say("note: \(n)") }
+        for n in preflight.notes { CLI.say(.note(.recording, n)) }
         plan.output = folderPath + "/perf.data"
         if force { folder.clearRecording() }
 

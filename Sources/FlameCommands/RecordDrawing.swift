@@ -39,7 +39,7 @@ struct RecordDrawing {
         // Without a program, what perf ran is its timer (`sleep` for --duration), not a program.
         let program = command.isEmpty ? nil : scan.programPID
         if !command.isEmpty && program == nil {
-            CLI.say("warning: \(data): the program's process is not in the capture")
+            CLI.say(.warning(.selection, subject: data, "the program's process is not in the capture"))
         }
         present = present.filter { $0.pid != program }
         let selection = RecordSelection(command: command, programPID: program, attached: present, perf: perf,
@@ -70,8 +70,8 @@ struct RecordDrawing {
             try CLI.write(FoldedWriter.bytes(on), to: folder.path + "/oncpu.folded")
             graphs.append(try folder.graph(on, title: "On-CPU", file: "oncpu", palette: .hot, facts: facts))
         } else {
-            CLI.say("warning: \(data): no on-CPU sample of the recorded processes (they ran for less than a sampling period?); "
-                + "no on-CPU graph")
+            CLI.say(.warning(.output, subject: data, "no on-CPU sample of the recorded processes (they ran for less than a sampling "
+                + "period?); no on-CPU graph"))
         }
         if let off {
             if off.profile.totalWeight > 0 {
@@ -82,7 +82,7 @@ struct RecordDrawing {
                     graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0)
                 }
             } else {
-                CLI.say("warning: \(data): the recorded processes never waited off-CPU; no off-CPU graph")
+                CLI.say(.warning(.output, subject: data, "the recorded processes never waited off-CPU; no off-CPU graph"))
             }
         }
         // A program that ran is something to draw; attached processes may have been idle throughout.
@@ -92,8 +92,8 @@ struct RecordDrawing {
         let title = command.isEmpty ? selection.description : ShellWords.join(command)
         var notes = folder.notes
         if graphs.isEmpty {
-            CLI.say("warning: \(data): the attached processes neither ran nor switched during the capture (idle throughout?): "
-                + "summary.md says so, no graph is drawn")
+            CLI.say(.warning(.output, subject: data, "the attached processes neither ran nor switched during the capture (idle "
+                + "throughout?): summary.md says so, no graph is drawn"))
             notes.insert("Nothing to draw: the recorded processes had no on-CPU sample and no scheduler event during the "
                 + "capture (idle throughout?).", at: 0)
         }

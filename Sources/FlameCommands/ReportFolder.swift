@@ -66,7 +66,7 @@ struct ReportFolder {
         if let why = PNGPreview.write(svg: "\(path)/\(name).svg", png: "\(path)/\(name).png") {
             if !notes.contains(why) {
                 notes.append(why)
-                CLI.say("warning: \(why)")
+                CLI.say(.warning(.output, why))
             }
             return nil
         }

@@ -74,20 +74,17 @@ struct ReportWriter {
         for (k, source) in sources.enumerated() {
             options.filter = source.filter
             let label = k == 0 ? "before" : "after"
-            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
-            let wantsOff = offCPUOnly || OffCPULoader.holdsSchedulerSwitches(path: source.path)
             let loaded: (on: Profile?, off: (() throws -> OffCPUResult)?)
             if offCPUOnly {
                 let (path, collapse, offCPU) = (source.path, options, offCPU)
                 loaded = (nil, { try CLI.loadOffCPU(path, collapse: collapse, offcpuOptions: offCPU) })
-            } else if wantsOff {
-                // Both views of one capture: read once.
-                let both = try CLI.loadBoth(source.path, collapse: options, offcpuOptions: offCPU,
-                                            threads: collapse.threads)
-                loaded = (both.on, both.off)
             } else {
-                loaded = (try CLI.load(source.path, options, threads: collapse.threads), nil)
+                // Both views of one capture, read once; off-CPU only where the capture recorded the scheduler.
+                let both = try CLI.loadBoth(source.path, collapse: options, offcpuOptions: offCPU, threads: collapse.threads,
+                                            offCPUIfRecorded: true)
+                loaded = (both.on, both.off)
             }
+            // A capture of tracepoints alone has no on-CPU samples: its switches are not CPU time.
             let on = loaded.on.flatMap { $0.event?.hasPrefix("sched:") ?? false ? nil : $0 }
             let off = try loaded.off?()
             let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: source.selection?.programPID)
@@ -105,7 +102,7 @@ struct ReportWriter {
             throw InputError.noSamples(file: sources[0].path, detail: "nothing to compare on either side")
         }
         for (k, s) in sides.enumerated() where s.on == nil && !offCPUOnly {
-            CLI.say("warning: \(sources[k].path): no on-CPU samples: the on-CPU difference is not drawn")
+            CLI.say(.warning(.output, subject: sources[k].path, "no on-CPU samples: the on-CPU difference is not drawn"))
         }
         var diffs: [ComparisonGraph] = []
         for (kind, pick, palette, file) in [("on-CPU", { (p: (on: Profile?, off: Profile?)) in p.on }, Palette.hot, "diff-oncpu"),

@@ -17,9 +17,9 @@ struct ScriptCommand: ParsableCommand {
 
     func run() throws {
         let file = try PerfDataInput.open(input)
-        for w in file.warnings { CLI.say("warning: \(w)") }
+        for w in file.warnings { CLI.say(.warning(.damage, subject: w.file, w.detail)) }
         let dump = PerfScriptDump(file: file, symbols: symbols.options)
         try dump.write { try CLI.writeChunk($0) }
-        for n in dump.notes { CLI.say(n) }
+        for d in dump.diagnostics { CLI.say(d) }
     }
 }

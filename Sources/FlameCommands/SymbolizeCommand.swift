@@ -72,7 +72,7 @@ struct SymbolizeCommand: ParsableCommand {
                 out += i == 0 ? "\(label) \(f.name)\(place)\n" : "\(label)   inlined \(f.name)\(place)\n"
             }
         }
-        for w in symbolizer.warnings { CLI.say("warning: \(w)") }
+        for w in symbolizer.warnings { CLI.say(.warning(.symbols, w)) }
         try CLI.write(Array(out.utf8), to: nil)
     }
 }

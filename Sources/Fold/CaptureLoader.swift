@@ -16,27 +16,34 @@ public enum CaptureLoader {
     public struct Views {
         /// The on-CPU profile.
         public var on: Profile
-        /// The off-CPU result, or why there is none.
-        public var off: Result<OffCPUResult, Error>
+        /// The off-CPU result, or why there is none; nil when it was asked for only if recorded
+        /// (`offCPUIfRecorded`) and the input is not a perf.data capture of `sched:sched_switch`.
+        public var off: Result<OffCPUResult, Error>?
     }
 
     /// Reads `path` once for both views, folded with `collapse`; `threads` as for `ProfileLoader`.
-    public static func load(path: String, collapse: CollapseOptions, offCPU: OffCPUOptions, threads: Int? = nil) throws -> Views {
+    /// With `offCPUIfRecorded`, the off-CPU view is made only from a perf.data capture that
+    /// recorded `sched:sched_switch` (the header says so): text is read for its samples alone.
+    public static func load(path: String, collapse: CollapseOptions, offCPU: OffCPUOptions, threads: Int? = nil,
+                            offCPUIfRecorded: Bool = false) throws -> Views {
         let source = try ByteSource(path: path)
         guard try InputFormat.detect(source) == .perfData else {
+            if offCPUIfRecorded { return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads).0, off: nil) }
             // Each loader reads text from its start: a pipe cannot be read twice.
             if path == "-" { throw InputError.textOnStandardInputTwice }
             let on = try ProfileLoader.load(path: path, options: collapse, threads: threads).0
             return Views(on: on, off: Result { try OffCPULoader.load(path: path, collapse: collapse, options: offCPU) })
         }
         let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: collapse)
+        let recorded = walk.file.header.events.contains { $0.name.hasPrefix("sched:sched_switch") }
         let onView = OnCPUPerfDataLoader(walk: walk, options: collapse)
-        let offView = OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: offCPU)
-        let report = try walk.run([onView, offView])
+        let offView = offCPUIfRecorded && !recorded ? nil : OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: offCPU)
+        let report = try walk.run([onView] + (offView.map { [$0] } ?? []))
         let file = walk.file
         let on = try onView.finish(report)
-        on.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
+        on.diagnostics.insert(contentsOf: file.warnings.map(Diagnostic.init), at: 0)
         ProfileLoader.noteMissingCallStacks(on, file: file.name)
+        guard let offView else { return Views(on: on, off: nil) }
         let off = Result { () throws -> OffCPUResult in
             let profile = try offView.finish(report)
             var result = try OffCPULoader.perfDataResult(offView, profile: profile, file: file, report: report)

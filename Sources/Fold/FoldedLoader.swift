@@ -6,9 +6,9 @@ import TextInputs
 /// Folded files are usually sorted, so a line shares a long prefix with the one before it: the
 /// frames inside that shared prefix reuse the previous line's trie path instead of being
 /// looked up again.
-public final class FoldedLoader: FoldedVisitor {
+package final class FoldedLoader: FoldedVisitor {
     /// The profile the lines are folded into; its unit stays `.samples` for the caller to set.
-    public let profile: Profile
+    package let profile: Profile
     private var previous: [UInt8] = []
     private var previousEnds: [Int] = []      // byte offset where each frame of `previous` ends
     private var previousNodes: [Int32] = []   // trie node reached after each frame
@@ -17,13 +17,13 @@ public final class FoldedLoader: FoldedVisitor {
 
     /// `weightScale` multiplies every count (1000 turns microseconds into nanoseconds); counts
     /// so scaled are totals, not samples, so no sample count is kept for them.
-    public init(chartMode: Bool = false, weightScale: UInt64 = 1) {
+    package init(chartMode: Bool = false, weightScale: UInt64 = 1) {
         profile = Profile(trie: StackTrie(chartMode: chartMode))
         self.weightScale = weightScale
     }
 
     /// Adds one line: `count` as weight and samples, or times `weightScale` as weight only.
-    public func stack(_ frames: UnsafeBufferPointer<UInt8>, count: UInt64, line: Int) {
+    package func stack(_ frames: UnsafeBufferPointer<UInt8>, count: UInt64, line: Int) {
         let n = frames.count
         // Length of the byte prefix shared with the previous line.
         var common = 0

@@ -1,7 +1,7 @@
 import ProfileModel
 
 /// The part of an interval a charge is for.
-public enum OffCPUPart: Sendable {
+package enum OffCPUPart: Sendable {
     /// Off-CPU until the wakeup (or the whole interval when it is not split).
     case blocked
     /// Runnable after the wakeup, waiting for a CPU (`--split-wakeup`).
@@ -18,7 +18,7 @@ public enum OffCPUPart: Sendable {
 
 /// Where the accountant puts the time it attributes: a stack (a trie node its input made at
 /// the switch-out) and which part of the interval it is.
-public protocol OffCPUCharges: AnyObject {
+package protocol OffCPUCharges: AnyObject {
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart)
     /// The same charge with when the part began and whose it is, for inputs that keep a timeline;
     /// the accountant calls this one. By default, `charge(_:nanoseconds:part:)`.
@@ -30,29 +30,29 @@ public protocol OffCPUCharges: AnyObject {
 
 extension OffCPUCharges {
     /// Default: forgets the start and thread and calls `charge(_:nanoseconds:part:)`.
-    public func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+    package func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         charge(node, nanoseconds: nanoseconds, part: part)
     }
 
     /// Default: the idle wait stays at `node`, with no `[idle: N threads]` frame.
-    public func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 { node }
+    package func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 { node }
 }
 
 /// Who a switched-out thread is, as the input knows it.
-public struct OffCPUThread {
+package struct OffCPUThread {
     /// Its process id (tgid); nil when the input does not say.
-    public var pid: Int?
+    package var pid: Int?
     /// The thread's own comm at the switch-out.
-    public var comm: [UInt8]
+    package var comm: [UInt8]
     /// The comm of the thread's process (its main thread), when known.
-    public var processComm: [UInt8]?
+    package var processComm: [UInt8]?
     /// The thread's process in the capture's `ProcessTree`, when the input has one.
-    public var process: UInt32?
+    package var process: UInt32?
     /// Its process is in a tree `--tree` chose (see `ProcessFilter.admits`).
-    public var inTree: Bool
+    package var inTree: Bool
 
     /// A thread as the input knows it; what it does not know stays nil (`inTree` false).
-    public init(pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil, inTree: Bool = false) {
+    package init(pid: Int?, comm: [UInt8], processComm: [UInt8]? = nil, process: UInt32? = nil, inTree: Bool = false) {
         self.pid = pid
         self.comm = comm
         self.processComm = processComm
@@ -80,7 +80,7 @@ public struct OffCPUThread {
 /// exit: within `idleExitRun` of its wakeup) was parked, not waiting for anything: a pool thread. Its wait is charged as `.idle`
 /// under one `[idle: N threads]` frame per process and kept out of the off-CPU headline. The
 /// first wait of every other thread is held back until that is known (one per live thread).
-public final class OffCPUAccountant {
+package final class OffCPUAccountant {
     private struct Open {
         var start: UInt64
         var node: Int32
@@ -125,10 +125,10 @@ public final class OffCPUAccountant {
     }
 
     /// The least share of its life an idle thread spends in its one wait.
-    public static let idleShare = 0.9
+    package static let idleShare = 0.9
     /// The most an idle thread runs after its long wait (woken to exit: a pool shutting down
     /// wakes its threads, which run a little, wait briefly once or twice, and end).
-    public static let idleExitRun: UInt64 = 2_000_000
+    package static let idleExitRun: UInt64 = 2_000_000
 
     private let options: OffCPUOptions
     private let filter: ProcessFilter
@@ -149,18 +149,18 @@ public final class OffCPUAccountant {
     private var exitedAt: [Int32: UInt64] = [:]
     private var idle: [IdleWait] = []
     /// When each thread was created, for its life in the capture (nil: unknown, or before the capture).
-    public var threadStart: ((Int32) -> UInt64?)?
+    package var threadStart: ((Int32) -> UInt64?)?
     /// Whether a thread existed when the capture began (a first switch-in then ends a wait that
     /// began before it) and is one the filters keep. Nil: the input cannot tell (text), and such
     /// waits are not counted.
-    public var existedAtStart: ((Int32) -> Bool)?
+    package var existedAtStart: ((Int32) -> Bool)?
     /// Whether idle threads are told apart (off: every wait is an ordinary one).
-    public var separatesIdleThreads = true
+    package var separatesIdleThreads = true
     /// What was counted, per thread and overall.
-    public private(set) var summary = OffCPUSummary()
+    package private(set) var summary = OffCPUSummary()
 
     /// Counts the intervals `options` and `filter` admit and charges them to `charges` (held unowned).
-    public init(options: OffCPUOptions, filter: ProcessFilter, charges: OffCPUCharges) {
+    package init(options: OffCPUOptions, filter: ProcessFilter, charges: OffCPUCharges) {
         self.options = options
         self.filter = filter
         self.charges = charges
@@ -168,7 +168,7 @@ public final class OffCPUAccountant {
 
     /// A sched_switch on `cpu`: `prev` leaves the CPU in `prevState`, `next` takes it. `outgoing`
     /// makes prev's stack node (called only when the interval is counted) and names its thread.
-    public func switched(time: UInt64, cpu: Int, prev: Int32, prevState: UnsafeBufferPointer<UInt8>, next: Int32,
+    package func switched(time: UInt64, cpu: Int, prev: Int32, prevState: UnsafeBufferPointer<UInt8>, next: Int32,
                          thread: () -> OffCPUThread, outgoing: () -> Int32) {
         summary.note(time: time)
         if prev == 0 { summary.idleSwitchOuts += 1 }
@@ -220,7 +220,7 @@ public final class OffCPUAccountant {
     }
 
     /// A wakeup of `tid` (sched_waking or sched_wakeup): where blocked time ends and run-queue time begins.
-    public func woken(time: UInt64, tid: Int32) {
+    package func woken(time: UInt64, tid: Int32) {
         summary.note(time: time)
         guard tid > 0, var o = open[tid], time >= o.start else { return }
         o.wake = time
@@ -229,7 +229,7 @@ public final class OffCPUAccountant {
 
     /// sched_stat_runtime of `tid`: it had run `runtime` ns when accounted at `time`, so a switch-in
     /// that was not recorded happened at `time - runtime`.
-    public func ran(time: UInt64, tid: Int32, runtime: UInt64) {
+    package func ran(time: UInt64, tid: Int32, runtime: UInt64) {
         summary.note(time: time)
         guard tid > 0, let o = open[tid] else { return }
         open[tid] = nil
@@ -239,7 +239,7 @@ public final class OffCPUAccountant {
     }
 
     /// Any other event that `tid` itself raised at `time`: it was running then.
-    public func seen(time: UInt64, tid: Int32) {
+    package func seen(time: UInt64, tid: Int32) {
         summary.note(time: time)
         guard tid > 0, var o = open[tid], o.firstSeen == nil, time >= o.start else { return }
         o.firstSeen = time
@@ -248,7 +248,7 @@ public final class OffCPUAccountant {
 
     /// Thread `tid` exited at `time` (an EXIT record, which comes just before its last
     /// switch-out): when that switch-out is not in the capture, its held waits are settled then.
-    public func exited(tid: Int32, time: UInt64) {
+    package func exited(tid: Int32, time: UInt64) {
         exitedAt[tid] = time
     }
 
@@ -270,7 +270,7 @@ public final class OffCPUAccountant {
 
     /// Ends the capture: intervals still open are cut at its end and counted (threads that exited
     /// never come back and are not counted); held first waits are settled; idle waits are charged.
-    public func finish() {
+    package func finish() {
         let end = summary.lastTime
         for (tid, o) in open.sorted(by: { $0.key < $1.key }) {
             close(o, end: max(end, o.start), how: .cutAtEnd)

@@ -47,18 +47,20 @@ public enum OffCPULoader {
             let report = try PerfScriptParser().parse(source, into: loader)
             loader.accountant.finish()
             let profile = loader.collapser.profile
-            profile.notes += report.warnings(file: source.name)
-            profile.notes += (collapse.symbolizer?.warnings ?? []).map { "warning: \($0)" }
+            profile.diagnostics += report.diagnostics(file: source.name)
+            profile.diagnostics += Diagnostic.symbols(loader.collapser.symbolizer?.warnings ?? [])
+            loader.collapser.symbolizer?.saveCache()
             if loader.missingTime {
-                profile.notes.append("warning: \(source.name): events without a time were skipped (print it: perf script -F +time)")
+                profile.diagnostics.append(.warning(.recording, subject: source.name,
+                                                    "events without a time were skipped (print it: perf script -F +time)"))
             }
             if let period = loader.sampledPeriod {
-                profile.notes.append("warning: \(source.name): sched_switch was sampled (period \(period)), not recorded one by "
-                    + "one, so most switches are missing and the times are not exact; " + howToRecord)
+                profile.diagnostics.append(.warning(.recording, subject: source.name, "sched_switch was sampled (period \(period)), not "
+                    + "recorded one by one, so most switches are missing and the times are not exact; " + howToRecord))
             }
             if loader.missingPid && !collapse.filter.pids.isEmpty {
-                profile.notes.append("warning: \(source.name): the text has no pid column, so --pid keeps nothing "
-                    + "(print it: perf script -F +pid)")
+                profile.diagnostics.append(.warning(.selection, subject: source.name, "the text has no pid column, so --pid keeps nothing "
+                    + "(print it: perf script -F +pid)"))
             }
             try requireSwitches(loader.switches, file: source.name)
             result = OffCPUResult(profile: profile, summary: loader.accountant.summary, format: format)
@@ -71,13 +73,14 @@ public enum OffCPULoader {
             default: report = try BpftraceParser(map: options.bpftraceMap).parse(source, into: loader)
             }
             let profile = loader.collapser.profile
-            profile.notes += report.warnings(file: source.name)
+            profile.diagnostics += report.diagnostics(file: source.name)
             if let missing = loader.missingField {
-                profile.notes.append("warning: \(source.name): this input has no \(missing); records without them were left out")
+                profile.diagnostics.append(.warning(.skipped, subject: source.name,
+                                                    "this input has no \(missing); records without them were left out"))
             }
             if options.minBlockMicroseconds > 0 {
-                profile.notes.append("warning: \(source.name): --min-block-us cannot apply: the input holds totals per stack, "
-                    + "not single waits (give the tool its own minimum, e.g. offcputime -m)")
+                profile.diagnostics.append(.warning(.selection, subject: source.name, "--min-block-us cannot apply: the input holds "
+                    + "totals per stack, not single waits (give the tool its own minimum, e.g. offcputime -m)"))
             }
             if loader.records == 0 {
                 throw InputError.noSamples(file: source.name, detail: "no off-CPU records")
@@ -88,7 +91,7 @@ public enum OffCPULoader {
             let loader = FoldedLoader(chartMode: false, weightScale: 1000)
             // Counts are µs made ns: the total in ns must fit in 64 bits.
             let report = try FoldedParser(maxTotal: .max / 1000).parse(source, into: loader)
-            loader.profile.notes += report.warnings(file: source.name)
+            loader.profile.diagnostics += report.diagnostics(file: source.name)
             result = OffCPUResult(profile: loader.profile, summary: nil, format: format)
         }
         finish(&result, file: source.name, systemWide: systemWide)
@@ -100,18 +103,18 @@ public enum OffCPULoader {
     static func perfDataResult(_ loader: OffCPUPerfDataLoader, profile: Profile, file: PerfDataFile,
                                report: PerfReadReport) throws -> OffCPUResult {
         let name = file.name
-        profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
-        for m in report.messages { profile.notes.append("warning: \(m)") }
+        profile.diagnostics.insert(contentsOf: file.warnings.map(Diagnostic.init), at: 0)
+        profile.diagnostics += report.notes.map(Diagnostic.init)
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: name, reason: error.description)
         }
         if report.error != nil {
-            profile.notes.append("warning: \(name): counted the \(report.samples) events read before the damage")
+            profile.diagnostics.append(.warning(.damage, subject: name, "counted the \(report.samples) events read before the damage"))
         }
         if !loader.sampledEvents.isEmpty {
-            profile.notes.append("warning: \(name): \(loader.sampledEvents.joined(separator: ", ")) "
+            profile.diagnostics.append(.warning(.recording, subject: name, "\(loader.sampledEvents.joined(separator: ", ")) "
                 + "sampled, not recorded one by one, so most switches are missing and the times are not exact; "
-                + howToRecord)
+                + howToRecord))
         }
         try requireSwitches(loader.switches, file: name)
         return OffCPUResult(profile: profile, summary: loader.accountant.summary, format: .perfData)
@@ -125,14 +128,7 @@ public enum OffCPULoader {
         }
         result.profile.unit = .offCPU
         result.profile.event = "off-cpu"
-        if let summary = result.summary { result.profile.notes += notes(summary, file: file, systemWide: systemWide) }
-    }
-
-    /// Whether `path` is a perf.data file that recorded `sched:sched_switch` (so that it has an
-    /// off-CPU view besides its samples); text and standard input are not looked into.
-    public static func holdsSchedulerSwitches(path: String) -> Bool {
-        guard path != "-", let file = try? PerfDataFile(path: path) else { return false }
-        return file.header.events.contains { $0.name.hasPrefix("sched:sched_switch") }
+        if let summary = result.summary { result.profile.diagnostics += notes(summary, file: file, systemWide: systemWide) }
     }
 
     private static func requireSwitches(_ switches: Int, file: String) throws {
@@ -144,10 +140,10 @@ public enum OffCPULoader {
     /// Warnings about what the capture could not show. `systemWide`: what the recording command
     /// line says (perf.data), nil when unknown (text), in which case a capture that never saw a
     /// CPU leave its idle task is taken for a per-task one.
-    static func notes(_ s: OffCPUSummary, file: String, systemWide: Bool?) -> [String] {
+    static func notes(_ s: OffCPUSummary, file: String, systemWide: Bool?) -> [Diagnostic] {
         guard s.switchOuts > 0, !(systemWide ?? (s.idleSwitchOuts > 0)) else { return [] }
-        return ["warning: \(file): recorded per task (without -a): a thread's switch-in is only seen when another "
-            + "thread of the workload hands it the CPU, so most waits end at their wakeup or stay undated; " + howToRecord]
+        return [.warning(.recording, subject: file, "recorded per task (without -a): a thread's switch-in is only seen when another "
+            + "thread of the workload hands it the CPU, so most waits end at their wakeup or stay undated; " + howToRecord)]
     }
 
     /// Whether perf recorded on every CPU (`-a`, `-C`, `perf sched record`); nil when the file

@@ -13,9 +13,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     private let options: OffCPUOptions
     private let filter: ProcessFilter
     private(set) var accountant: OffCPUAccountant!
-    private var partFrames: OffCPUPartFrames!
-    private var stateKeys: [[UInt8]: Int32] = [:]
-    private var idleKeys: [Int: Int32] = [:]
+    private var frames: OffCPUFrameIDs!
 
     private let scheduler: SchedulerEvents
     private var stateBytes: [UInt8] = []
@@ -35,7 +33,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
         let literals = stacks
-        partFrames = OffCPUPartFrames { literals.literal(String(decoding: $0, as: UTF8.self)) }
+        frames = OffCPUFrameIDs { literals.literal(String(decoding: $0, as: UTF8.self)) }
         let processes = stacks.processes
         accountant.threadStart = { tid in processes.thread(tid: tid)?.start }
         let stacks = self.stacks, filter = collapse.filter
@@ -93,7 +91,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         try stacks.requireRoots(filter)
         profile.processes = ProcessActivity().table(processes, onCPU: nil, offCPU: accountant.summary,
                                                     lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
-        profile.notes += stacks.warnings
+        profile.diagnostics += stacks.warnings
         return profile
     }
 
@@ -101,13 +99,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     private func outgoing(_ s: PerfSample, comm: [UInt8], tid: Int64, state: UnsafeBufferPointer<UInt8>) -> Int32 {
         let root = comm.withUnsafeBufferPointer { stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(tid)) }
         guard options.stateFrames else { return stacks.node(of: s, root: root) }
-        let frame = OffCPUFrames.stateFrame(state)
-        let key = stateKeys[frame] ?? {
-            let k = stacks.literal(String(decoding: frame, as: UTF8.self))
-            stateKeys[frame] = k
-            return k
-        }()
-        return stacks.node(of: s, root: root, base: [key])
+        return stacks.node(of: s, root: root, base: [frames.state(state)])
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {
@@ -115,7 +107,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
-        let leaf = partFrames.frame(part).map { stacks.child(of: node, key: $0) } ?? node
+        let leaf = frames.frame(part).map { stacks.child(of: node, key: $0) } ?? node
         stacks.add(leaf, weight: nanoseconds)
         stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
     }
@@ -126,11 +118,6 @@ extension OffCPUPerfDataLoader {
         let root = processComm.withUnsafeBufferPointer {
             stacks.collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0))
         }
-        let key = idleKeys[threads] ?? {
-            let k = stacks.literal(String(decoding: OffCPUFrames.idleFrame(threads: threads), as: UTF8.self))
-            idleKeys[threads] = k
-            return k
-        }()
-        return stacks.regraft(node, root: root, base: [key])
+        return stacks.regraft(node, root: root, base: [frames.idle(threads: threads)])
     }
 }

@@ -13,7 +13,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     private(set) var accountant: OffCPUAccountant!
     private let options: OffCPUOptions
     private var names: ByteTable { collapser.profile.names }
-    private var partFrames: OffCPUPartFrames!
+    private var frames: OffCPUFrameIDs!
 
     // The sched_switch record being read (its frames follow the header).
     private var inSwitch = false
@@ -35,12 +35,13 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     private(set) var sampledPeriod: UInt64?
 
     init(collapse: CollapseOptions, options: OffCPUOptions) {
-        collapser = PerfScriptCollapser(options: collapse)
+        collapser = PerfScriptCollapser(options: collapse, symbolizer: collapse.textSymbolizer())
         self.options = options
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
-        partFrames = OffCPUPartFrames { frame in frame.withUnsafeBufferPointer { names.intern($0) } }
+        let names = collapser.profile.names
+        frames = OffCPUFrameIDs { frame in frame.withUnsafeBufferPointer { names.intern($0) } }
     }
 
     func record(_ header: ScriptHeader, line: Int) {
@@ -108,7 +109,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         let root = prevComm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: headerPid, tid: Int(prevPid)) }
         var n = trie.child(of: 0, frame: root)
         if options.stateFrames {
-            n = trie.child(of: n, frame: OffCPUFrames.stateFrame(state).withUnsafeBufferPointer { names.intern($0) })
+            n = trie.child(of: n, frame: frames.state(state))
         }
         var i = pending.count - 1
         while i >= 0 {
@@ -125,7 +126,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         let profile = collapser.profile
         let trie = profile.trie
-        let leaf = partFrames.frame(part).map { trie.child(of: node, frame: $0) } ?? node
+        let leaf = frames.frame(part).map { trie.child(of: node, frame: $0) } ?? node
         trie.add(node: leaf, weight: nanoseconds, samples: 1)
         if collapser.options.keepTimeline {
             profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
@@ -136,7 +137,7 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         let trie = collapser.profile.trie
         let root = processComm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: pid.map(Int.init), tid: Int(pid ?? 0)) }
         var n = trie.child(of: 0, frame: root)
-        n = trie.child(of: n, frame: OffCPUFrames.idleFrame(threads: threads).withUnsafeBufferPointer { names.intern($0) })
+        n = trie.child(of: n, frame: frames.idle(threads: threads))
         for f in trie.path(to: node).dropFirst() { n = trie.child(of: n, frame: f) }
         return n
     }

@@ -71,11 +71,11 @@ final class OnCPUPerfDataLoader: CaptureView {
         try stacks.requireRoots(filter)
         profile.processes = activity.table(stacks.processes, onCPU: profile.unit, offCPU: nil,
                                            lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
-        for m in report.messages { profile.notes.append("warning: \(m)") }
+        profile.diagnostics += report.notes.map(Diagnostic.init)
         if report.error != nil, report.samples > 0 {
-            profile.notes.append("warning: \(file.name): drew the \(report.samples) samples read before the damage")
+            profile.diagnostics.append(.warning(.damage, subject: file.name, "drew the \(report.samples) samples read before the damage"))
         }
-        profile.notes += stacks.warnings + stacks.stackWarnings
+        profile.diagnostics += stacks.warnings + stacks.stackWarnings
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)
         }

@@ -34,9 +34,7 @@ final class PerfDataStacks {
         self.capture = capture
         self.file = file
         view = capture.registerView()
-        var o = options
-        o.symbolizer = capture.symbols.symbolizer
-        collapser = PerfScriptCollapser(options: o)
+        collapser = PerfScriptCollapser(options: options, symbolizer: capture.symbols.symbolizer)
         raw = StackTrie(chartMode: options.chartMode)
         if options.keepTimeline { timeline = SampleTimeline() }
     }
@@ -134,21 +132,21 @@ final class PerfDataStacks {
     private var kernelFramesUnnamed = false
 
     /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`.
-    var warnings: [String] {
-        var out: [String] = []
-        if kernelFramesUnnamed, let w = capture.symbols.kernelWarning { out.append("warning: \(w)") }
+    var warnings: [Diagnostic] {
+        var out: [Diagnostic] = []
+        if kernelFramesUnnamed, let w = capture.symbols.kernelWarning { out.append(.warning(.symbols, w)) }
         if let note = raw.overflowNote { out.append(note) }
         let (unwoundSamples, truncatedSamples) = capture.unwoundCounts(view: view)
         if truncatedSamples > 0 {
             let share = Double(truncatedSamples) / Double(max(unwoundSamples, 1)) * 100
-            out.append("warning: \(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "
-                       + "than the user stack perf copied: their stacks start at [truncated] (record with --call-graph dwarf,65528 for more)")
+            out.append(.warning(.unwinding, "\(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "
+                       + "than the user stack perf copied: their stacks start at [truncated] (record with --call-graph dwarf,65528 for more)"))
         }
-        return out + capture.symbols.symbolizer.warnings.map { "warning: \($0)" }
+        return out + Diagnostic.symbols(capture.symbols.symbolizer.warnings)
     }
 
     /// The stack warnings (after `profile()`), for the profile's notes.
-    var stackWarnings: [String] { collapser.profile.stackWarnings }
+    var stackWarnings: [Diagnostic] { collapser.profile.stackWarnings }
 
     /// Names every frame and returns the folded profile.
     func profile() -> Profile {

@@ -14,13 +14,14 @@ public struct CollapseOptions: Sendable {
     public var eventFilter: String?
     /// Merge only consecutive samples (time order) instead of all equal stacks.
     public var chartMode = false
-    /// Re-symbolizes frames perf left `[unknown]` (and all user frames with `inline`/`srcline`).
-    public var symbolizer: Symbolizer?
-    /// Add inlined calls as `name_[i]` frames (needs `symbolizer`).
+    /// Add inlined calls as `name_[i]` frames (needs `symbolOptions`).
     public var inline = false
-    /// Append `:file:line` to frame names, as stackcollapse-perf.pl `--context` (needs `symbolizer`).
+    /// Append `:file:line` to frame names, as stackcollapse-perf.pl `--context` (needs `symbolOptions`).
     public var srcline = false
-    /// Where to look for symbols when the input is perf.data (which builds its own symbolizer).
+    /// Where to look for symbols. The loader of an input builds its one symbolizer from these and
+    /// saves its cache: for text, frames perf left `[unknown]` (and every user frame with
+    /// `inline`/`srcline`) are symbolized again; perf.data is always symbolized. Nil: text keeps
+    /// the names perf printed.
     public var symbolOptions: SymbolizeOptions?
     /// Demangle Swift names perf printed mangled (perf demangles C++ and Rust itself).
     public var demangleSwift = true
@@ -33,16 +34,28 @@ public struct CollapseOptions: Sendable {
 
     /// stackcollapse-perf.pl's defaults: comm roots, the first event kept, no filter; Swift demangled.
     public init() {}
+
+    /// The symbolizer a text input's frames are symbolized again with (nil: no `symbolOptions`):
+    /// with inline chains and source lines when `inline`/`srcline` ask, and then allowed to read
+    /// the paths the profile names.
+    func textSymbolizer() -> Symbolizer? {
+        guard var s = symbolOptions else { return nil }
+        s.useProfilePath = inline || srcline
+        s.inlineAndLines = inline || srcline
+        return Symbolizer(options: s)
+    }
 }
 
 /// Folds `perf script` records into a `Profile`, one stack per sample, weighted by period
 /// when perf printed one. No sample is dropped: one without usable frames counts under its
 /// process name.
-public final class PerfScriptCollapser: PerfScriptVisitor {
+package final class PerfScriptCollapser: PerfScriptVisitor {
     /// The profile samples are folded into: the one given to `init`, or a new one.
-    public let profile: Profile
+    package let profile: Profile
     /// How frames are named and which samples are kept.
-    public let options: CollapseOptions
+    package let options: CollapseOptions
+    /// Names frames again where perf printed none (see `CollapseOptions.symbolOptions`).
+    package let symbolizer: Symbolizer?
     private let names: ByteTable
     private let trie: StackTrie
 
@@ -74,9 +87,11 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     private var eventSamples: [UInt64] = []
     private var sawPeriod = false
 
-    /// Folds into `profile`, or into a new one (in chart mode when `options` say) when nil.
-    public init(options: CollapseOptions, profile: Profile? = nil) {
+    /// Folds into `profile`, or into a new one (in chart mode when `options` say) when nil;
+    /// `symbolizer` names the frames perf left unnamed.
+    package init(options: CollapseOptions, symbolizer: Symbolizer? = nil, profile: Profile? = nil) {
         self.options = options
+        self.symbolizer = symbolizer
         self.profile = profile ?? Profile(trie: StackTrie(chartMode: options.chartMode))
         names = self.profile.names
         trie = self.profile.trie
@@ -89,7 +104,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// Starts a sample: kept when its event is the one shown and the filter admits its thread;
     /// otherwise its frames are ignored.
-    public func record(_ header: ScriptHeader, line: Int) {
+    package func record(_ header: ScriptHeader, line: Int) {
         guard let w = admit(event: header.event, period: header.period),
               options.filter.isEmpty || options.filter.admits(pid: header.pid, tid: header.tid, comm: header.comm, processComm: nil) else {
             active = false
@@ -108,7 +123,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// Shows `event` unless the options name one: the reader knows which event the profile is
     /// about (the sampling event of a capture that also holds tracepoints).
-    public func preferEvent(_ event: String) {
+    package func preferEvent(_ event: String) {
         guard options.eventFilter == nil else { return }
         filter = Array(event.utf8)
         filterDefaulted = true
@@ -117,7 +132,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// Counts a sample of `event`; returns the weight it adds (its period when perf recorded
     /// one, else 1), or nil when another event is the one shown.
-    public func admit(event: UnsafeBufferPointer<UInt8>?, period: UInt64?) -> UInt64? {
+    package func admit(event: UnsafeBufferPointer<UInt8>?, period: UInt64?) -> UInt64? {
         if let event {
             let id = Int(eventNames.intern(event))
             if id == eventSamples.count { eventSamples.append(0) }
@@ -137,7 +152,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// The name id of a sample's root frame: comm with spaces as underscores, with `-PID` and
     /// `/TID` as the options ask (`-?` when only the tid is known).
-    public func rootName(comm: UnsafeBufferPointer<UInt8>, pid: Int?, tid: Int) -> Int32 {
+    package func rootName(comm: UnsafeBufferPointer<UInt8>, pid: Int?, tid: Int) -> Int32 {
         rootBytes.removeAll(keepingCapacity: true)
         for b in comm { rootBytes.append(b == 0x20 ? 0x5F : b) }
         if options.includeTid || options.includePid {
@@ -153,21 +168,32 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// Whether frames under this root follow Java's naming rules (stackcollapse-perf.pl: the
     /// process name starts with `java`).
-    public func isJava(_ root: Int32) -> Bool {
+    package func isJava(_ root: Int32) -> Bool {
         names.bytes(root).starts(with: "java".utf8)
     }
 
     /// The frame names one frame line folds to, outermost first (an inline chain `a->b` gives
     /// two; a process name in parentheses gives none). Cached per distinct frame.
-    public func foldedNames(_ frame: FrameLine, java: Bool) -> ArraySlice<Int32> {
+    package func foldedNames(_ frame: FrameLine, java: Bool) -> ArraySlice<Int32> {
         self.java = java
         guard let key = cacheKey(frame) else { return ArraySlice(resolve(frame)) }
         let start = Int(rawResultStart[Int(key)])
         return rawResults[start..<(start + Int(rawResultCount[Int(key)]))]
     }
 
+    /// The folded names of a function name a tool printed alone, without an address or a binary
+    /// (bcc, bpftrace, `perf sched timehist`): named as perf script's `[unknown]`-binary frames
+    /// are, so both spell a function the same way (parameter lists cut, Swift demangled, `;` safe).
+    package func foldedNames(bareSymbol symbol: UnsafeBufferPointer<UInt8>, java: Bool) -> ArraySlice<Int32> {
+        Self.unknownBinary.withUnsafeBufferPointer { dso in
+            foldedNames(FrameLine(address: UnsafeBufferPointer(start: nil, count: 0), symbol: symbol, offset: nil, dso: dso), java: java)
+        }
+    }
+
+    private static let unknownBinary = Array("[unknown]".utf8)
+
     /// Adds a frame (innermost first) to the current sample; ignored when the sample is not kept.
-    public func frame(_ frame: FrameLine, line: Int) {
+    package func frame(_ frame: FrameLine, line: Int) {
         guard active else { return }
         if let key = cacheKey(frame) {
             appendCached(key)
@@ -181,7 +207,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     @inline(__always)
     private func cacheKey(_ frame: FrameLine) -> Int32? {
         let unknown = frame.symbol.elementsEqual("[unknown]".utf8)
-        if options.symbolizer != nil, frame.dso.first == UInt8(ascii: "/"),
+        if symbolizer != nil, frame.dso.first == UInt8(ascii: "/"),
            unknown || options.inline || options.srcline {
             let key = rawKeys.intern(frame.address, frame.dso, tag: java ? 3 : 2)
             if Int(key) == rawResultStart.count {
@@ -216,10 +242,10 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     }
 
     /// Ignored: source lines come from the symbolizer (`srcline`), not from perf's text.
-    public func sourceLine(_ text: UnsafeBufferPointer<UInt8>, line: Int) {}
+    package func sourceLine(_ text: UnsafeBufferPointer<UInt8>, line: Int) {}
 
     /// Adds the kept sample: its stack under its root frame with its weight (and, with `keepTimeline`, its time).
-    public func endRecord() {
+    package func endRecord() {
         guard active else { return }
         active = false
         var node = trie.child(of: 0, frame: rootFrame)
@@ -239,12 +265,12 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
     }
 
     /// Drops the current sample (cut off by the end of the input) without counting it.
-    public func discardRecord() {
+    package func discardRecord() {
         active = false
     }
 
     /// What this collapser saw of events.
-    public var tally: EventTally {
+    package var tally: EventTally {
         var t = EventTally()
         t.kept = filter.map { String(decoding: $0, as: UTF8.self) }
         t.defaulted = filterDefaulted
@@ -258,14 +284,14 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// Records the event, the unit of the weights, and a note when events were filtered.
     /// Call once after parsing.
-    public func finish() {
+    package func finish() {
         tally.apply(to: profile)
-        if let note = trie.overflowNote { profile.notes.append(note) }
+        if let note = trie.overflowNote { profile.diagnostics.append(note) }
     }
 
     /// Frame ids from the symbolizer, outermost first like `a->b`; nil when it finds nothing.
     private func symbolized(_ frame: FrameLine) -> [Int32]? {
-        guard let symbolizer = options.symbolizer else { return nil }
+        guard let symbolizer else { return nil }
         let path = String(decoding: frame.dso, as: UTF8.self)
         guard var frames = symbolizer.frames(path: path, address: frame.addressValue), !frames.isEmpty else { return nil }
         if !options.inline {
@@ -293,7 +319,7 @@ public final class PerfScriptCollapser: PerfScriptVisitor {
 
     /// The folded name of a function the symbolizer found in file `dso` (its `[0]` frame, as
     /// perf names a frame without inline chains or source lines).
-    public func foldedName(_ function: SymbolFrame, dso: UnsafeBufferPointer<UInt8>, java: Bool) -> Int32 {
+    package func foldedName(_ function: SymbolFrame, dso: UnsafeBufferPointer<UInt8>, java: Bool) -> Int32 {
         var name = function.name
         let key = name.withUTF8 { symbolNames.intern($0, dso, tag: java ? 1 : 0) }
         if Int(key) < symbolNameIDs.count { return symbolNameIDs[Int(key)] }
@@ -374,23 +400,23 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
 
 /// The events met in perf script input: samples per event in first-seen order, which one was
 /// kept, and whether perf printed periods. Tallies of parts of one input merge in order.
-public struct EventTally: Sendable {
+package struct EventTally: Sendable {
     /// Samples per event name, every event kept or not, in first-seen order.
-    public var counts: [(name: String, samples: UInt64)] = []
+    package var counts: [(name: String, samples: UInt64)] = []
     /// The event whose samples the profile holds; nil when no record named an event.
-    public var kept: String?
+    package var kept: String?
     /// The kept event was chosen by flame (see `reason`), not named by --event-filter.
-    public var defaulted = false
+    package var defaulted = false
     /// Why the kept event was chosen when no --event-filter named it.
-    public var reason = "the first event seen"
+    package var reason = "the first event seen"
     /// A kept sample had a nonzero period: weights are period sums and `apply` sets the event's unit.
-    public var sawPeriod = false
+    package var sawPeriod = false
 
     /// An empty tally: no events, none kept.
-    public init() {}
+    package init() {}
 
     /// Adds a later part's tally.
-    public mutating func merge(_ other: EventTally) {
+    package mutating func merge(_ other: EventTally) {
         for (name, samples) in other.counts {
             if let i = counts.firstIndex(where: { $0.name == name }) {
                 counts[i].samples += samples
@@ -403,7 +429,7 @@ public struct EventTally: Sendable {
     }
 
     /// Sets the profile's event and unit, and notes when the input had several events.
-    public func apply(to profile: Profile) {
+    package func apply(to profile: Profile) {
         if let kept {
             profile.event = kept
             if sawPeriod {
@@ -415,7 +441,7 @@ public struct EventTally: Sendable {
         if counts.count > 1 {
             let parts = counts.map { "\($0.name) (\($0.samples) samples)" }
             let how = defaulted ? "\(reason); choose another with --event-filter" : "--event-filter"
-            profile.notes.append("note: input has \(counts.count) events: \(parts.joined(separator: ", ")); showing \(kept ?? "?") (\(how))")
+            profile.diagnostics.append(.note(.selection, "input has \(counts.count) events: \(parts.joined(separator: ", ")); showing \(kept ?? "?") (\(how))"))
         }
     }
 }

@@ -15,8 +15,8 @@ import Capture
 public final class PerfScriptDump {
     private let file: PerfDataFile
     private let symbols: PerfDataSymbols
-    /// Notes for stderr: damage, lost events, symbol sources not found.
-    public private(set) var notes: [String] = []
+    /// What to say on stderr: damage, lost events, symbol sources not found.
+    public private(set) var diagnostics: [Diagnostic] = []
 
     /// A dump of `file` symbolized by `symbols` (inlined calls and source lines not looked up).
     public init(file: PerfDataFile, symbols: SymbolizeOptions) {
@@ -101,9 +101,9 @@ public final class PerfScriptDump {
         }
         unwindPending()
         try flush(out)
-        notes += report.messages.map { "warning: \($0)" }
-        if let w = symbols.kernelWarning { notes.append("warning: \(w)") }
-        notes += symbols.symbolizer.warnings.map { "warning: \($0)" }
+        diagnostics += report.notes.map(Diagnostic.init)
+        if let w = symbols.kernelWarning { diagnostics.append(.warning(.symbols, w)) }
+        diagnostics += Diagnostic.symbols(symbols.symbolizer.warnings)
         symbols.symbolizer.saveCache()
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)

@@ -28,13 +28,13 @@ public enum ProfileLoader {
     /// A profile without call stacks says so once, in place of per-binary frame-pointer advice.
     static func noteMissingCallStacks(_ profile: Profile, file: String) {
         if profile.recordedWithoutCallStacks && profile.totalSamples > 0 {
-            let line = "warning: \(file): recorded without call stacks (perf record without -g): every "
+            let line = Diagnostic.warning(.callStacks, subject: file, "recorded without call stacks (perf record without -g): every "
                 + "sample is one frame, so the graph shows where the time went but not the calls that led there; record with "
-                + "-g, or --call-graph dwarf"
+                + "-g, or --call-graph dwarf")
             // Frame-pointer advice about binaries says nothing when no sample has a stack.
-            profile.notes.removeAll { profile.stackWarnings.contains($0) }
+            profile.diagnostics.removeAll { profile.stackWarnings.contains($0) }
             profile.stackWarnings = [line]
-            profile.notes.append(line)
+            profile.diagnostics.append(line)
         }
     }
 
@@ -44,29 +44,32 @@ public enum ProfileLoader {
         if format != .perfData { try requireNoTrees(options.filter, file: source.name) }
         switch format {
         case .perfScript:
+            // This reading owns its symbolizer, and saves its cache when done.
+            let symbolizer = options.textSymbolizer()
+            defer { symbolizer?.saveCache() }
             let cores = threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
             if cores > 1, let size = ByteSource.regularFileSize(path), size >= parallelThreshold,
-               let profile = try loadInParts(path: path, size: size, options: options, parts: cores) {
+               let profile = try loadInParts(path: path, size: size, options: options, symbolizer: symbolizer, parts: cores) {
                 return (profile, format)
             }
-            let collapser = PerfScriptCollapser(options: options)
+            let collapser = PerfScriptCollapser(options: options, symbolizer: symbolizer)
             let report = try PerfScriptParser().parse(source, into: collapser)
             collapser.finish()
             collapser.profile.recordedWithoutCallStacks = report.records > 0 && report.recordsWithCallchain == 0
-            collapser.profile.notes += report.warnings(file: source.name)
-            collapser.profile.notes += symbolizerWarnings(options)
+            collapser.profile.diagnostics += report.diagnostics(file: source.name)
+            collapser.profile.diagnostics += Diagnostic.symbols(symbolizer?.warnings ?? [])
             return (collapser.profile, format)
         case .perfData:
             let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: options)
             let view = OnCPUPerfDataLoader(walk: walk, options: options)
             let profile = try view.finish(try walk.run([view]))
             let file = walk.file
-            profile.notes.insert(contentsOf: file.warnings.map { "warning: \($0)" }, at: 0)
+            profile.diagnostics.insert(contentsOf: file.warnings.map(Diagnostic.init), at: 0)
             return (profile, format)
         case .folded:
             let loader = FoldedLoader(chartMode: options.chartMode)
             let report = try FoldedParser().parse(source, into: loader)
-            loader.profile.notes += report.warnings(file: source.name)
+            loader.profile.diagnostics += report.diagnostics(file: source.name)
             return (loader.profile, format)
         case .bccOffCPU, .bpftrace, .bpftraceJSON, .timehist:
             throw InputError.noSamples(file: source.name, detail: "the input holds off-CPU time (\(format.rawValue)), "
@@ -76,7 +79,8 @@ public enum ProfileLoader {
 
     /// Folds `parts` byte ranges of the file concurrently and merges them in order. Nil when the
     /// file has no record boundaries to split at (e.g. samples without callchains).
-    static func loadInParts(path: String, size: Int, options: CollapseOptions, parts: Int) throws -> Profile? {
+    static func loadInParts(path: String, size: Int, options: CollapseOptions, symbolizer: Symbolizer? = nil,
+                            parts: Int) throws -> Profile? {
         let cuts = try recordBoundaries(path: path, size: size, parts: parts)
         guard cuts.count > 2 else { return nil }
         // Every part must keep the same event: the first one of the whole input, unless chosen.
@@ -97,7 +101,7 @@ public enum ProfileLoader {
             let part = results[i]
             do {
                 let source = try ByteSource(path: path, range: cuts[i]..<cuts[i + 1])
-                let collapser = PerfScriptCollapser(options: partOptions)
+                let collapser = PerfScriptCollapser(options: partOptions, symbolizer: symbolizer)
                 part.report = try PerfScriptParser().parse(source, into: collapser)
                 part.collapser = collapser
             } catch {
@@ -117,8 +121,8 @@ public enum ProfileLoader {
         tally.defaulted = options.eventFilter == nil
         tally.apply(to: profile)
         profile.recordedWithoutCallStacks = report.records > 0 && report.recordsWithCallchain == 0
-        profile.notes += report.warnings(file: path)
-        profile.notes += symbolizerWarnings(options)
+        profile.diagnostics += report.diagnostics(file: path)
+        profile.diagnostics += Diagnostic.symbols(symbolizer?.warnings ?? [])
         return profile
     }
 
@@ -127,10 +131,6 @@ public enum ProfileLoader {
         guard let pid = filter.trees.sorted().first else { return }
         throw InputError.selection(file: file, detail: "--tree \(pid) follows the processes it starts through the capture's "
             + "FORK records, and only perf.data has them: read the perf.data, or choose processes with --pid")
-    }
-
-    private static func symbolizerWarnings(_ options: CollapseOptions) -> [String] {
-        (options.symbolizer?.warnings ?? []).map { "warning: \($0)" }
     }
 
     /// Offsets that split the file into about `parts` ranges, each cut just after a blank line

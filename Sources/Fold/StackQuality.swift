@@ -21,7 +21,7 @@ enum StackQuality {
 
     /// One line per binary whose stacks are mostly broken, the most weight first (at most 3).
     /// `name`: the outermost function name of a frame key; `binary`: the path of a file id.
-    static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String) -> [String] {
+    static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String) -> [Diagnostic] {
         // One pass from the roots: per node, what its stack from the root down holds. The root's
         // children are root frames (names, not keys).
         let n = raw.nodeCount
@@ -87,9 +87,9 @@ enum StackQuality {
         }.sorted { broken[$0] != broken[$1] ? broken[$0] > broken[$1] : $0 < $1 }
         return flagged.prefix(3).map { dso in
             let t = total[dso], b = broken[dso]
-            return "warning: \(binary(Int32(dso))): \(percent(b, t)) of its samples (\(percent(t, all)) of all) have call stacks cut after "
-                + "one or two frames or lost in [unknown] frames: it was built without frame pointers; record with "
-                + "--call-graph dwarf (flame record --call-graph dwarf -- …) for whole stacks"
+            return .warning(.callStacks, subject: binary(Int32(dso)), "\(percent(b, t)) of its samples (\(percent(t, all)) of all) have "
+                + "call stacks cut after one or two frames or lost in [unknown] frames: it was built without frame pointers; record "
+                + "with --call-graph dwarf (flame record --call-graph dwarf -- …) for whole stacks")
         }
     }
 

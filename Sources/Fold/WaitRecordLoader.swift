@@ -9,12 +9,10 @@ final class WaitRecordLoader: WaitRecordVisitor {
     private let options: OffCPUOptions
     private let filter: ProcessFilter
     private var names: ByteTable { collapser.profile.names }
-    private let runqueueID: Int32
+    private var frames: OffCPUFrameIDs
     private let separatorID: Int32
     private var frameIDs: [[UInt8]: Int32] = [:]
     private var anonymous: [[UInt8]: Int32] = [:]
-    private let emptyDSO = Array("[unknown]".utf8)
-    private let noAddress: [UInt8] = []
     /// Per-thread totals for the summary (no interval bookkeeping: the tool kept none).
     private(set) var summary = OffCPUSummary()
     /// Records left out because a filter asks for a field the input does not carry.
@@ -26,7 +24,8 @@ final class WaitRecordLoader: WaitRecordVisitor {
         self.collapser = collapser
         self.options = options
         filter = collapse.filter
-        runqueueID = OffCPUFrames.runqueueFrame.withUnsafeBufferPointer { collapser.profile.names.intern($0) }
+        let names = collapser.profile.names
+        frames = OffCPUFrameIDs { frame in frame.withUnsafeBufferPointer { names.intern($0) } }
         separatorID = Array("--".utf8).withUnsafeBufferPointer { collapser.profile.names.intern($0) }
         summary.hasIntervals = false
     }
@@ -52,7 +51,7 @@ final class WaitRecordLoader: WaitRecordVisitor {
         let root = r.comm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: r.pid, tid: tid) }
         var node = trie.child(of: 0, frame: root)
         if options.stateFrames, let state = r.state {
-            node = trie.child(of: node, frame: OffCPUFrames.stateFrame(state.withUnsafeBufferPointer { $0 }).withUnsafeBufferPointer { names.intern($0) })
+            node = trie.child(of: node, frame: state.withUnsafeBufferPointer { frames.state($0) })
         }
         for f in r.frames { for id in folded(f, java: java) { node = trie.child(of: node, frame: id) } }
         if let wakerComm = r.waker.last {
@@ -69,7 +68,7 @@ final class WaitRecordLoader: WaitRecordVisitor {
             runqueue = 0
         }
         if blocked > 0 { trie.add(node: node, weight: blocked, samples: 0) }
-        if runqueue > 0 { trie.add(node: trie.child(of: node, frame: runqueueID), weight: runqueue, samples: 0) }
+        if runqueue > 0, let frame = frames.frame(.runqueue) { trie.add(node: trie.child(of: node, frame: frame), weight: runqueue, samples: 0) }
         // Records without a thread id are told apart by comm in the summary.
         let key = r.tid ?? r.pid ?? Int(anonymous[r.comm] ?? {
             let k = Int32(-2 - anonymous.count)
@@ -83,13 +82,7 @@ final class WaitRecordLoader: WaitRecordVisitor {
     /// A frame's names by the collapser's rules (parameter lists cut, `;` made safe), cached.
     private func folded(_ frame: [UInt8], java: Bool) -> ArraySlice<Int32> {
         if !java, let id = frameIDs[frame] { return [id] }
-        let ids = frame.withUnsafeBufferPointer { s in
-            noAddress.withUnsafeBufferPointer { a in
-                emptyDSO.withUnsafeBufferPointer { d in
-                    collapser.foldedNames(FrameLine(address: a, symbol: s, offset: nil, dso: d), java: java)
-                }
-            }
-        }
+        let ids = frame.withUnsafeBufferPointer { collapser.foldedNames(bareSymbol: $0, java: java) }
         if !java, ids.count == 1 { frameIDs[frame] = ids.first! }
         return ids
     }

@@ -29,27 +29,39 @@ public enum PerfDataError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
-    /// One line for the user: the file name, what is wrong and the byte offset where it was found.
-    public var description: String {
+    /// The file the problem is in.
+    public var file: String {
         switch self {
-        case let .io(file, message):
-            return "\(file): \(message)"
-        case let .badMagic(file, found):
-            return "\(file): not a perf.data file (magic 0x\(String(found, radix: 16)) at byte 0, expected PERFILE2)"
-        case let .otherEndian(file):
-            return "\(file): byte-swapped magic at byte 0: perf.data from a machine of the other endianness is not supported"
-        case let .truncated(file, what, offset, need, fileEnd):
-            return "\(file): truncated \(what) at byte \(offset) (needs \(need) bytes, file ends at \(fileEnd))"
-        case let .truncatedRecord(file, offset, type, size, end):
-            return "\(file): truncated record at byte \(offset) (type \(type), size \(size), file ends at \(end))"
-        case let .badRecordSize(file, offset, type, size):
-            return "\(file): bad record size \(size) at byte \(offset) (type \(type)); reading stopped"
-        case let .badSample(file, offset, event, size, need):
-            return "\(file): sample at byte \(offset) (event \(event)) needs \(need) bytes but its size is \(size)"
-        case let .malformed(file, offset, message):
-            return "\(file): \(message) at byte \(offset)"
-        case let .decompression(file, offset, message):
-            return "\(file): zstd decompression failed in record at byte \(offset): \(message)"
+        case let .io(f, _), let .badMagic(f, _), let .otherEndian(f), let .truncated(f, _, _, _, _), let .truncatedRecord(f, _, _, _, _),
+             let .badRecordSize(f, _, _, _), let .badSample(f, _, _, _, _), let .malformed(f, _, _), let .decompression(f, _, _):
+            return f
+        }
+    }
+
+    /// One line for the user: the file name, what is wrong and the byte offset where it was found.
+    public var description: String { "\(file): \(detail)" }
+
+    /// What is wrong and the byte offset where it was found, without the file name.
+    public var detail: String {
+        switch self {
+        case let .io(_, message):
+            return "\(message)"
+        case let .badMagic(_, found):
+            return "not a perf.data file (magic 0x\(String(found, radix: 16)) at byte 0, expected PERFILE2)"
+        case .otherEndian:
+            return "byte-swapped magic at byte 0: perf.data from a machine of the other endianness is not supported"
+        case let .truncated(_, what, offset, need, fileEnd):
+            return "truncated \(what) at byte \(offset) (needs \(need) bytes, file ends at \(fileEnd))"
+        case let .truncatedRecord(_, offset, type, size, end):
+            return "truncated record at byte \(offset) (type \(type), size \(size), file ends at \(end))"
+        case let .badRecordSize(_, offset, type, size):
+            return "bad record size \(size) at byte \(offset) (type \(type)); reading stopped"
+        case let .badSample(_, offset, event, size, need):
+            return "sample at byte \(offset) (event \(event)) needs \(need) bytes but its size is \(size)"
+        case let .malformed(_, offset, message):
+            return "\(message) at byte \(offset)"
+        case let .decompression(_, offset, message):
+            return "zstd decompression failed in record at byte \(offset): \(message)"
         }
     }
 }

@@ -33,17 +33,39 @@ public struct PerfReadReport: Sendable {
         return overflow ? .max : sum
     }
 
-    /// One line per warning, plus the unknown-type summary and the error, for printing.
-    public var messages: [String] {
-        var out = warnings.map(\.description)
+    /// One thing the walk has to say about the file: its kind, the file, and what happened.
+    public struct Note: Equatable, Sendable {
+        /// What the note is about.
+        public enum Kind: Sendable {
+            /// Damage: a malformed or truncated part (the walk read around it, or stopped).
+            case damage
+            /// Records or samples the walk could not place and skipped.
+            case skipped
+            /// Events perf lost (LOST, LOST_SAMPLES).
+            case lost
+        }
+        /// What it is about.
+        public var kind: Kind
+        /// The file.
+        public var file: String
+        /// What happened, without the file name.
+        public var detail: String
+    }
+
+    /// Each warning, the unknown records and events skipped, the losses and the error.
+    public var notes: [Note] {
+        var out = warnings.map { Note(kind: .damage, file: $0.file, detail: $0.detail) }
         if !unknownTypes.isEmpty {
             let list = unknownTypes.sorted { $0.key < $1.key }.map { "type \($0.key) x\($0.value)" }
-            out.append("\(file): skipped records of unknown type: " + list.joined(separator: ", "))
+            out.append(Note(kind: .skipped, file: file, detail: "skipped records of unknown type: " + list.joined(separator: ", ")))
         }
-        if unknownIDSamples > 0 { out.append("\(file): skipped \(unknownIDSamples) samples with an unknown event id") }
-        if lostRecords > 0 { out.append("\(file): \(lostRecords) LOST records, \(lostEvents) events lost") }
-        if lostSamples > 0 { out.append("\(file): \(lostSamples) samples lost (LOST_SAMPLES)") }
-        if let error { out.append(error.description) }
+        if unknownIDSamples > 0 { out.append(Note(kind: .skipped, file: file, detail: "skipped \(unknownIDSamples) samples with an unknown event id")) }
+        if lostRecords > 0 { out.append(Note(kind: .lost, file: file, detail: "\(lostRecords) LOST records, \(lostEvents) events lost")) }
+        if lostSamples > 0 { out.append(Note(kind: .lost, file: file, detail: "\(lostSamples) samples lost (LOST_SAMPLES)")) }
+        if let error { out.append(Note(kind: .damage, file: error.file, detail: error.detail)) }
         return out
     }
+
+    /// One line per note (`FILE: DETAIL`), for printing.
+    public var messages: [String] { notes.map { "\($0.file): \($0.detail)" } }
 }

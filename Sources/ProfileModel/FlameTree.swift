@@ -24,9 +24,39 @@ public struct FlameTree {
     public private(set) var runMin: [UInt32]?
     /// The most identical frames in a row each node stands for (see `runMin`); nil when no run was collapsed.
     public private(set) var runMax: [UInt32]?
-    /// With collapsed runs, the tree node of every node of the profile's trie (as given, before
-    /// `reverse`); nil when the tree's nodes are the trie's.
-    public private(set) var nodeOfTrieNode: [Int32]?
+    /// The tree node that holds the self weight of each node of the profile's trie (as given,
+    /// before `reverse` and collapsing): what a per-node figure of the profile (a diff's before
+    /// and after, another view's weights) is drawn on. Nil when they are the same nodes.
+    private var trieNodeMap: [Int32]?
+
+    /// The tree node holding the self weight of node `n` of the profile's trie (see `init`).
+    @inline(__always)
+    public func node(ofTrieNode n: Int) -> Int {
+        trieNodeMap.map { Int($0[n]) } ?? n
+    }
+
+    /// Each tree node's share of per-node weights of the profile's trie (`selfWeights`, indexed by
+    /// trie node): the self weight of the stacks ending at each tree node, and the subtree sums
+    /// (saturating at `UInt64.max`). How every per-node figure of a profile lands on its tree.
+    public func share(selfWeights: [UInt64]) -> (total: [UInt64], selfWeight: [UInt64]) {
+        var own = [UInt64](repeating: 0, count: count)
+        let nodes = min(selfWeights.count, trieNodeMap?.count ?? selfWeights.count)
+        for n in 1..<max(nodes, 1) where selfWeights[n] > 0 {
+            let m = node(ofTrieNode: n)
+            own[m] = own[m].addingReportingOverflow(selfWeights[n]).overflow ? .max : own[m] + selfWeights[n]
+        }
+        var sum = own
+        var parents = [Int32](repeating: -1, count: count)
+        for p in 0..<count { for c in children(p) { parents[Int(c)] = Int32(p) } }
+        // Children are made after their parents: one backward pass sums the subtrees.
+        var i = count - 1
+        while i > 0 {
+            let p = Int(parents[i])
+            if p >= 0 { sum[p] = sum[p].addingReportingOverflow(sum[i]).overflow ? .max : sum[p] + sum[i] }
+            i -= 1
+        }
+        return (sum, own)
+    }
 
     /// Number of nodes, the root included.
     public var count: Int { frame.count }
@@ -42,12 +72,17 @@ public struct FlameTree {
     /// frames in a stack (`[unknown]` ×120 of a broken unwind, a recursion) is one node, and
     /// `runMin`/`runMax` say how many frames it stands for.
     public init(_ profile: Profile, reverse: Bool = false, collapseRuns: Bool = false) {
-        var trie = reverse ? profile.trie.reversed() : profile.trie
+        var trie = profile.trie
+        if reverse {
+            let flipped = trie.reversedWithMap()
+            trie = flipped.trie
+            trieNodeMap = flipped.map
+        }
         if collapseRuns, let collapsed = FlameTree.collapsingRuns(trie) {
             trie = collapsed.trie
             runMin = collapsed.runMin
             runMax = collapsed.runMax
-            if !reverse { nodeOfTrieNode = collapsed.map }
+            trieNodeMap = trieNodeMap.map { $0.map { collapsed.map[Int($0)] } } ?? collapsed.map
         }
         names = profile.names
         let n = trie.nodeCount

@@ -21,8 +21,11 @@ public final class Profile {
     public var unit: WeightUnit = .samples
     /// The event that was kept (perf script input), if known.
     public var event: String?
-    /// Lines for stderr: filtered events, skipped lines, truncation.
-    public var notes: [String] = []
+    /// What the reading has to say: damage, skipped lines, lost events, symbols not found,
+    /// the event kept. Printed on stderr by the commands.
+    public var diagnostics: [Diagnostic] = []
+    /// The diagnostics as printed, one line each.
+    public var notes: [String] { diagnostics.map(\.description) }
     /// First and last sample time (ns of perf's clock), when the input has times.
     public private(set) var timeRange: ClosedRange<UInt64>?
     /// Every sample with its time and thread, when `CollapseOptions.keepTimeline` asked for it.
@@ -32,9 +35,9 @@ public final class Profile {
     public package(set) var origins: FrameOrigins?
     /// The capture's processes this profile is about and what each did (perf.data input only).
     public var processes: ProcessTable?
-    /// What makes the stacks less than whole, one line each (binaries without frame pointers,
-    /// no call stacks at all); also in `notes`, and in reports' caveats.
-    public var stackWarnings: [String] = []
+    /// What makes the stacks less than whole (binaries without frame pointers, no call stacks
+    /// at all); also in an on-CPU profile's `diagnostics`, and in reports' caveats.
+    public var stackWarnings: [Diagnostic] = []
 
     /// The input's samples carry no call stacks (`perf record` without `-g`): perf.data whose
     /// event has no callchain, perf script text without frame lines.
@@ -93,7 +96,7 @@ public final class Profile {
         p.recordedWithoutCallStacks = recordedWithoutCallStacks
         p.unit = unit
         p.event = event
-        p.notes = notes
+        p.diagnostics = diagnostics
         p.processes = processes
         p.stackWarnings = stackWarnings
         if let r = timeRange { p.noteTime(r.lowerBound); p.noteTime(r.upperBound) }

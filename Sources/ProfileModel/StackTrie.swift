@@ -62,9 +62,9 @@ public final class StackTrie {
     public private(set) var overflowDrops = 0
 
     /// The warning for `overflowDrops`, if any.
-    public var overflowNote: String? {
+    public var overflowNote: Diagnostic? {
         overflowDrops == 0 ? nil
-            : "warning: \(overflowDrops) sample(s) skipped: their weights would take the total past 18446744073709551615"
+            : .warning(.weights, "\(overflowDrops) sample(s) skipped: their weights would take the total past 18446744073709551615")
     }
 
     /// Adds a stack given root first.

@@ -58,11 +58,11 @@ public struct CaptureFacts {
         return (amount, processes.map { $0.rows.filter { ($0.onCPU ?? 0) > 0 }.count })
     }
 
+    /// The off-CPU headline's figures; nil when off-CPU time was not read.
+    public var offCPU: OffCPUHeadline? { off.map { OffCPUHeadline(profile: $0, summary: summary) } }
+
     /// Off-CPU thread time counted in the headline (idle threads apart).
-    public var offCPUNanoseconds: UInt64? {
-        guard let off else { return nil }
-        return summary?.totalNanoseconds ?? off.totalWeight
-    }
+    public var offCPUNanoseconds: UInt64? { offCPU?.threadNanoseconds }
 
     /// The share of on-CPU weight whose innermost frame has no symbol.
     public let unresolvedShare: Double?
@@ -74,12 +74,12 @@ public struct CaptureFacts {
         if let c = onCPU {
             out.append("on-CPU \(c.amount)" + (c.processes.map { " in \($0) process\($0 == 1 ? "" : "es")" } ?? ""))
         }
-        if let ns = offCPUNanoseconds {
-            var s = "off-CPU \(ValueFormat.duration(nanoseconds: ns))"
-            if let summary, summary.hasIntervals {
-                s += " of thread time over \(summary.waitingThreads) thread\(summary.waitingThreads == 1 ? "" : "s")"
-                if summary.idleThreads > 0 {
-                    s += " (+\(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) of \(summary.idleThreads) idle threads, left out)"
+        if let h = offCPU {
+            var s = "off-CPU \(ValueFormat.duration(nanoseconds: h.threadNanoseconds))"
+            if h.hasIntervals {
+                s += " of thread time over \(h.waitingThreads) thread\(h.waitingThreads == 1 ? "" : "s")"
+                if h.idleThreads > 0 {
+                    s += " (+\(ValueFormat.duration(nanoseconds: h.idleNanoseconds)) of \(h.idleThreads) idle threads, left out)"
                 }
             }
             out.append(s)
@@ -101,17 +101,17 @@ public struct CaptureFacts {
         if let c = onCPU {
             out.append("**On-CPU: \(c.amount)**" + (c.processes.map { ", summed over \($0) process\($0 == 1 ? "" : "es")" } ?? ""))
         }
-        if let ns = offCPUNanoseconds {
-            var s = "**Off-CPU: \(ValueFormat.duration(nanoseconds: ns))**"
-            if let summary, summary.hasIntervals {
-                s += " of thread time, summed over \(summary.waitingThreads) thread\(summary.waitingThreads == 1 ? "" : "s") (not wall time)"
+        if let h = offCPU {
+            var s = "**Off-CPU: \(ValueFormat.duration(nanoseconds: h.threadNanoseconds))**"
+            if let summary, h.hasIntervals {
+                s += " of thread time, summed over \(h.waitingThreads) thread\(h.waitingThreads == 1 ? "" : "s") (not wall time)"
                 let states = summary.byState
                 let split = OffCPUState.allCases.filter { states[$0] > 0 }
                     .map { "\($0.letter) \(ValueFormat.duration(nanoseconds: states[$0]))" }
                 if !split.isEmpty { s += ": " + split.joined(separator: ", ") }
-                if summary.idleThreads > 0 {
-                    s += "; \(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) more of \(summary.idleThreads) idle "
-                        + "thread\(summary.idleThreads == 1 ? "" : "s") (parked in one wait for their whole life) left out, "
+                if h.idleThreads > 0 {
+                    s += "; \(ValueFormat.duration(nanoseconds: h.idleNanoseconds)) more of \(h.idleThreads) idle "
+                        + "thread\(h.idleThreads == 1 ? "" : "s") (parked in one wait for their whole life) left out, "
                         + "drawn under `[idle: …]`"
                 }
                 if summary.openAtEnd > 0 {

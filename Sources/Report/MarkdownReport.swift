@@ -98,7 +98,7 @@ public enum MarkdownReport {
         out += "\(level)# Top functions by total\n\n" + t.totalTable.render(.md) + "\n"
         var caveats: [String] = []
         if let u = t.unresolvedLine { caveats.append(u) }
-        for w in p.stackWarnings { caveats.append(w.hasPrefix("warning: ") ? String(w.dropFirst(9)) : w) }
+        for w in p.stackWarnings { caveats.append(w.caveat) }
         if let pr = g.pruned, let limit = pr.depthLimit, pr.deepFrames > 0 {
             caveats.append("stacks deeper than \(limit) frames (\(t.amount(pr.deepWeight)), \(ValueFormat.percent(pr.deepWeight, of: t.totals.total))) "
                 + "end in a [… deeper frames] placeholder, so that the graph fits the screen (--max-depth 0 draws them)")

@@ -62,21 +62,23 @@ public enum BothView {
     /// The off-CPU total of the headline: thread time counted as the summary counts it (idle
     /// threads apart, said so), else the profile's weight.
     static func offCPUShort(_ p: Profile, summary: OffCPUSummary?) -> String {
-        guard let summary, summary.hasIntervals else { return ValueFormat.duration(nanoseconds: p.totalWeight) }
-        var s = "\(ValueFormat.duration(nanoseconds: summary.totalNanoseconds)) of thread time"
-        if summary.idleThreads > 0 { s += " (+\(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) idle)" }
+        let h = OffCPUHeadline(profile: p, summary: summary)
+        guard h.hasIntervals else { return ValueFormat.duration(nanoseconds: h.threadNanoseconds) }
+        var s = "\(ValueFormat.duration(nanoseconds: h.threadNanoseconds)) of thread time"
+        if h.idleThreads > 0 { s += " (+\(ValueFormat.duration(nanoseconds: h.idleNanoseconds)) idle)" }
         return s
     }
 
     static func offCPULine(_ p: Profile, summary: OffCPUSummary?) -> String {
-        guard let summary, summary.hasIntervals else { return "waiting: \(ValueFormat.duration(nanoseconds: p.totalWeight))" }
-        var s = "waiting: \(ValueFormat.duration(nanoseconds: summary.totalNanoseconds)) of thread time"
-        if summary.counted > 0 { s += " in \(ValueFormat.grouped(UInt64(summary.counted))) intervals" }
-        if summary.idleThreads > 0 {
-            s += " · +\(ValueFormat.duration(nanoseconds: summary.idleNanoseconds)) of \(summary.idleThreads) idle "
-                + "thread\(summary.idleThreads == 1 ? "" : "s") under [idle: …]"
+        let h = OffCPUHeadline(profile: p, summary: summary)
+        guard h.hasIntervals else { return "waiting: \(ValueFormat.duration(nanoseconds: h.threadNanoseconds))" }
+        var s = "waiting: \(ValueFormat.duration(nanoseconds: h.threadNanoseconds)) of thread time"
+        if h.intervals > 0 { s += " in \(ValueFormat.grouped(UInt64(h.intervals))) intervals" }
+        if h.idleThreads > 0 {
+            s += " · +\(ValueFormat.duration(nanoseconds: h.idleNanoseconds)) of \(h.idleThreads) idle "
+                + "thread\(h.idleThreads == 1 ? "" : "s") under [idle: …]"
         }
-        if summary.undatedNanoseconds > 0 { s += " (\(ValueFormat.duration(nanoseconds: summary.undatedNanoseconds)) undated)" }
+        if h.undatedNanoseconds > 0 { s += " (\(ValueFormat.duration(nanoseconds: h.undatedNanoseconds)) undated)" }
         return s
     }
 

@@ -76,8 +76,9 @@ public struct ColdShare {
     public private(set) var selfWeight: [UInt64]
 
     /// `cold` must have been built from a profile whose names table is the merged profile's,
-    /// so equal frames have equal ids.
+    /// so equal frames have equal ids: nodes are matched by frame, path by path.
     public init(merged: FlameTree, cold: FlameTree) {
+        precondition(merged.names === cold.names, "the cold tree's frames must be the merged tree's names")
         total = [UInt64](repeating: 0, count: merged.count)
         selfWeight = total
         guard merged.count > 0, cold.count > 0 else { return }
@@ -119,37 +120,11 @@ public struct DiffShare {
     /// The after side's total: the root's `after`.
     public var afterTotal: UInt64
 
-    /// For `tree`, a `FlameTree(diff.profile)` (runs collapsed or not).
+    /// For `tree`, a `FlameTree(diff.profile)` (runs collapsed, stacks reversed or not): each
+    /// side's weights land on the tree's nodes through the tree's own map of the diff's trie.
     public init(diff: ProfileDiff, tree: FlameTree) {
-        if let map = tree.nodeOfTrieNode {
-            // Runs merged nodes: add their own weights into the tree's nodes, then sum subtrees.
-            var bs = [UInt64](repeating: 0, count: tree.count), as_ = bs
-            for (n, m) in map.enumerated() where n > 0 {
-                bs[Int(m)] &+= diff.beforeSelf[n]
-                as_[Int(m)] &+= diff.afterSelf[n]
-            }
-            beforeSelf = bs
-            afterSelf = as_
-            var b = bs, a = as_
-            var parents = [Int32](repeating: -1, count: tree.count)
-            for p in 0..<tree.count { for c in tree.children(p) { parents[Int(c)] = Int32(p) } }
-            // Children are made after their parents: one backward pass sums the subtrees.
-            var i = tree.count - 1
-            while i > 0 {
-                let p = Int(parents[i])
-                if p >= 0 {
-                    b[p] = b[p].addingReportingOverflow(b[i]).overflow ? .max : b[p] + b[i]
-                    a[p] = a[p].addingReportingOverflow(a[i]).overflow ? .max : a[p] + a[i]
-                }
-                i -= 1
-            }
-            before = b
-            after = a
-        } else {
-            (before, after) = diff.totals()
-            beforeSelf = diff.beforeSelf
-            afterSelf = diff.afterSelf
-        }
+        (before, beforeSelf) = tree.share(selfWeights: diff.beforeSelf)
+        (after, afterSelf) = tree.share(selfWeights: diff.afterSelf)
         beforeTotal = before.first ?? 0
         afterTotal = after.first ?? 0
     }

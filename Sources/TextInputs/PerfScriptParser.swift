@@ -1,3 +1,4 @@
+import ProfileModel
 /// Receives the records of `perf script` text as the parser meets them.
 public protocol PerfScriptVisitor: AnyObject {
     /// A record starts. Its frames follow, innermost first.
@@ -77,30 +78,34 @@ public struct ParseReport: Sendable {
         lines += next.lines
     }
 
-    /// Human-readable warnings, one per line, prefixed with the file name.
-    public func warnings(file: String) -> [String] {
-        var out: [String] = []
+    /// What the reading has to say about `file`, each with its place.
+    public func diagnostics(file: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
         if unrecognizedLines > 0, let first = firstUnrecognized {
-            out.append("\(file): warning: \(unrecognizedLines) line(s) not understood and skipped (first at line \(first.line): \(first.excerpt))")
+            out.append(.warning(.skipped, subject: file, "\(unrecognizedLines) line(s) not understood and skipped (first at line \(first.line): \(first.excerpt))"))
         }
         if orphanFrames > 0 {
-            out.append("\(file): warning: \(orphanFrames) frame line(s) outside any sample were skipped")
+            out.append(.warning(.skipped, subject: file, "\(orphanFrames) frame line(s) outside any sample were skipped"))
         }
         if let line = truncatedRecordLine {
-            out.append("\(file):\(line): warning: the last sample is cut off (no blank line ends its callchain); input truncated? It was not counted")
+            out.append(.warning(.damage, subject: file, line: line,
+                                "the last sample is cut off (no blank line ends its callchain); input truncated? It was not counted"))
         }
         if droppedRecords > 0, let first = firstDropped {
-            out.append("\(file):\(first.line): warning: \(droppedRecords) record(s) skipped (first here: \(first.reason))")
+            out.append(.warning(.skipped, subject: file, line: first.line, "\(droppedRecords) record(s) skipped (first here: \(first.reason))"))
         }
         for map in skippedMaps {
-            out.append("\(file): warning: bpftrace map \(map)")
+            out.append(.warning(.skipped, subject: file, "bpftrace map \(map)"))
         }
         if waitsWithoutStack > 0 {
-            out.append("\(file): warning: \(waitsWithoutStack) wait(s) of \(waitMicrosecondsWithoutStack) us in total ended on a "
-                + "thread's first line, whose blocked stack is not in the input; they were not counted")
+            out.append(.warning(.skipped, subject: file, "\(waitsWithoutStack) wait(s) of \(waitMicrosecondsWithoutStack) us in total ended on a "
+                + "thread's first line, whose blocked stack is not in the input; they were not counted"))
         }
         return out
     }
+
+    /// The diagnostics as printed, one per line, each starting with the file name.
+    public func warnings(file: String) -> [String] { diagnostics(file: file).map(\.description) }
 }
 
 /// A streaming parser of `perf script` text that works on bytes.

@@ -79,7 +79,7 @@ final class DiffCaptureTests: XCTestCase {
         let diff = try CLITests.run(["diff", data, text, "-o", out])
         XCTAssertEqual(diff.status, 0, diff.stderr)
         for input in [data, text] {
-            XCTAssertTrue(diff.stderr.contains("flame: warning: \(input): recorded without call stacks (perf record without -g)"), diff.stderr)
+            XCTAssertTrue(diff.stderr.contains("flame: \(input): warning: recorded without call stacks (perf record without -g)"), diff.stderr)
         }
         let withStacks = try CLITests.run(["oncpu", CLITests.testdata.appendingPathComponent("threads.data").path, "-o", out])
         XCTAssertFalse(withStacks.stderr.contains("without call stacks"), withStacks.stderr)

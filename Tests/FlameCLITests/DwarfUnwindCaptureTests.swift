@@ -137,7 +137,7 @@ final class DwarfUnwindCaptureTests: XCTestCase {
         XCTAssertLessThan(share(ours, through: "__libc_start_call_main;main"), 0.5)
         // flame says so, naming the binary, and what to record instead.
         let advice = stderr.split(separator: "\n").filter { $0.contains("built without frame pointers") }
-        XCTAssertTrue(advice.contains { $0.hasPrefix("flame: warning: \(dir)/bin/nofp/cpuburn: ") && $0.contains("--call-graph dwarf") },
+        XCTAssertTrue(advice.contains { $0.hasPrefix("flame: \(dir)/bin/nofp/cpuburn: warning: ") && $0.contains("--call-graph dwarf") },
                       stderr)
         // The same program unwound with DWARF gets no such advice.
         let (_, _, dwarf) = try capture("fp-dwarf", "-F 499 --call-graph dwarf", "./bin/nofp/cpuburn 0.3", in: dir)

@@ -63,7 +63,7 @@ final class ReportCommandTests: XCTestCase {
         let dir = try CLITests.makeTemporaryDirectory().path
         let r = try CLITests.run(["report", "--before", sched, "--after", sched, "-o", dir + "/cmp"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("warning: \(sched): no on-CPU samples: the on-CPU difference is not drawn"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(sched): warning: no on-CPU samples: the on-CPU difference is not drawn"), r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/cmp/diff-offcpu.svg"))
         for file in ["diff-oncpu.svg", "before-oncpu.svg", "after-oncpu.svg"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cmp/" + file), file)

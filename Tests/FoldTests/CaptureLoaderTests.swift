@@ -43,7 +43,7 @@ final class CaptureLoaderTests: XCTestCase {
             XCTAssertEqual(v.on.processes.map { $0.rows.map { "\($0.pid) \($0.onCPU ?? 0) \($0.threads)" } },
                            p.processes.map { $0.rows.map { "\($0.pid) \($0.onCPU ?? 0) \($0.threads)" } }, label, file: file, line: line)
             let twice = Result { try OffCPULoader.load(path: path, collapse: off, options: OffCPUOptions()) }
-            XCTAssertEqual(describe(v.off), describe(twice), label, file: file, line: line)
+            XCTAssertEqual(v.off.map(describe), describe(twice), label, file: file, line: line)
             if case .success(let o) = twice { return o.profile.totalWeight > 0 && p.totalSamples > 0 }
         case let (.failure(a), .failure(b)):
             XCTAssertEqual("\(a)", "\(b)", label, file: file, line: line)
@@ -77,6 +77,20 @@ final class CaptureLoaderTests: XCTestCase {
         _ = try compare(path, filter: ProcessFilter(pids: [b]), "pid \(b)")
         _ = try compare(path, filter: ProcessFilter(trees: [a]), "--tree \(a)")
         _ = try compare(path, filter: ProcessFilter(trees: [999_999]), "--tree of a pid not in the capture")
+    }
+
+    /// Off-CPU only where recorded: a capture without sched_switch gives its samples alone (no
+    /// off-CPU error), one with it both views, and text its samples alone.
+    func testOffCPUOnlyWhereRecorded() throws {
+        for (capture, recorded) in [("cpuburn.data", false), ("offcpu/waiter.mixed.data", true), ("cpuburn.perf.txt", false)] {
+            let path = RealCaptureTests.testdata.appendingPathComponent(capture).path
+            let views = try CaptureLoader.load(path: path, collapse: options(), offCPU: OffCPUOptions(), threads: 1, offCPUIfRecorded: true)
+            let alone = try ProfileLoader.load(path: path, options: options(), threads: 1).0
+            XCTAssertEqual(FoldedWriter.bytes(views.on), FoldedWriter.bytes(alone), capture)
+            XCTAssertEqual(views.on.notes, alone.notes, capture)
+            XCTAssertEqual(views.off != nil, recorded, capture)
+            if recorded { XCTAssertGreaterThan(try XCTUnwrap(views.off).get().profile.totalWeight, 0, capture) }
+        }
     }
 
     /// A truncated capture: what was read before the damage, with the same warnings, both ways.
