@@ -148,8 +148,18 @@ enum CLI {
     /// capture of the scheduler's switches.
     static func loadBoth(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions, threads: Int?,
                          offCPUIfRecorded: Bool) throws -> (on: Profile, off: (() throws -> OffCPUResult)?) {
-        let views = try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads,
-                                           offCPUIfRecorded: offCPUIfRecorded)
+        say(try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads,
+                                   offCPUIfRecorded: offCPUIfRecorded))
+    }
+
+    /// As `loadBoth`, for a perf.data capture already open.
+    static func loadBoth(_ file: PerfDataFile, collapse: CollapseOptions, offcpuOptions: OffCPUOptions,
+                         offCPUIfRecorded: Bool = false) throws -> (on: Profile, off: (() throws -> OffCPUResult)?) {
+        say(try CaptureLoader.load(file: file, collapse: collapse, offCPU: offcpuOptions, offCPUIfRecorded: offCPUIfRecorded))
+    }
+
+    /// Says the on-CPU view's diagnostics now, the off-CPU ones when its result is taken.
+    private static func say(_ views: CaptureLoader.Views) -> (on: Profile, off: (() throws -> OffCPUResult)?) {
         for d in views.on.diagnostics { say(d) }
         guard let off = views.off else { return (views.on, nil) }
         return (views.on, {

@@ -28,7 +28,7 @@ struct RecordDrawing {
 
     mutating func draw() throws {
         let file = try PerfDataInput.open(data)
-        let scan = try CaptureScan(file, perf: perfPID)
+        let scan = try CaptureScan(file, perf: perfPID, program: !command.isEmpty, attached: Set(attached.map(\.pid)))
         // What was asked for must be there, or the graphs would tell the story without it.
         if let gone = scan.absent(attached).first {
             throw InputError.selection(file: data, detail: "--attach \(gone.asked): \(gone.comm) (pid \(gone.pid)) exited before "
@@ -59,10 +59,10 @@ struct RecordDrawing {
         if onCPUOnly {
             on = try CLI.load(data, options)
         } else {
-            // Both views of the capture, read once.
-            let loaded = try CLI.loadBoth(data, collapse: options, offcpuOptions: offCPU)
+            // Both views of the capture, read once, from the file the scan opened.
+            let loaded = try CLI.loadBoth(file, collapse: options, offcpuOptions: offCPU)
             on = loaded.on
-            off = try loaded.off()
+            off = try loaded.off?()
         }
         let facts = CaptureFacts(on: on, off: off?.profile, summary: off?.summary, program: selection.programPID)
         var graphs: [ReportGraph] = []

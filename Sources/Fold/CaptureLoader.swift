@@ -34,7 +34,14 @@ public enum CaptureLoader {
             let on = try ProfileLoader.load(path: path, options: collapse, threads: threads).0
             return Views(on: on, off: Result { try OffCPULoader.load(path: path, collapse: collapse, options: offCPU) })
         }
-        let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: collapse)
+        return try load(file: try PerfDataInput.open(path, source: source), collapse: collapse, offCPU: offCPU,
+                        offCPUIfRecorded: offCPUIfRecorded)
+    }
+
+    /// As `load(path:…)`, for a perf.data capture already open (so that its header is read once).
+    public static func load(file: PerfDataFile, collapse: CollapseOptions, offCPU: OffCPUOptions,
+                            offCPUIfRecorded: Bool = false) throws -> Views {
+        let walk = CaptureWalk(file: file, options: collapse)
         let recorded = walk.file.header.events.contains { $0.name.hasPrefix("sched:sched_switch") }
         let onView = OnCPUPerfDataLoader(walk: walk, options: collapse)
         let offView = offCPUIfRecorded && !recorded ? nil : OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: offCPU)

@@ -133,4 +133,24 @@ final class RecordSelectionTests: XCTestCase {
         XCTAssertEqual(scan.absent([present, gone]), [gone])
         XCTAssertTrue(scan.pids.contains(1), "the processes perf listed when it began")
     }
+
+    /// The program and the attached processes are among the records perf writes before the first
+    /// sample: the scan stops there once it has them, with what a scan of every record finds; an
+    /// attached pid not there makes it read every task record, and it is found absent.
+    func testTheScanStopsAtTheFirstSampleWhenItHasWhatItLooksFor() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("testdata/offcpu/waiter.mixed.data").path
+        let file = try PerfDataFile(path: path)
+        let whole = try CaptureScan(file, attached: [999_999])
+        XCTAssertFalse(whole.stoppedAtFirstSample, "a pid not in the capture is looked for in every record")
+        XCTAssertFalse(whole.pids.contains(999_999))
+        let program = try XCTUnwrap(whole.programPID)
+        let early = try CaptureScan(file, attached: [1])
+        XCTAssertTrue(early.stoppedAtFirstSample)
+        XCTAssertEqual(early.programPID, program)
+        XCTAssertTrue(early.pids.contains(1) && early.pids.contains(program))
+        XCTAssertTrue(early.pids.isSubset(of: whole.pids))
+        let none = try CaptureScan(file, program: false)
+        XCTAssertTrue(none.stoppedAtFirstSample)
+    }
 }
