@@ -95,9 +95,8 @@ enum CLI {
 
     /// Loads an input and prints its notes (filtered events, skipped lines) on stderr.
     static func load(_ path: String, _ options: CollapseOptions, threads: Int? = nil) throws -> Profile {
-        let (profile, _) = try ProfileLoader.load(path: path, options: options, threads: threads)
-        for d in profile.diagnostics { say(d) }
-        return profile
+        let views = try CaptureLoader.load(path: path, request: .onCPU, collapse: options, offCPU: OffCPUOptions(), threads: threads)
+        return say(views).on
     }
 
     /// Throws `InputError.noSamples` naming `path` when `profile` holds nothing to draw: for
@@ -130,9 +129,8 @@ enum CLI {
 
     /// Loads an input as off-CPU time, printing its notes and the summary of what was counted.
     static func loadOffCPU(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions) throws -> OffCPUResult {
-        let result = try OffCPULoader.load(path: path, collapse: collapse, options: offcpuOptions)
-        sayNotes(result)
-        return result
+        let views = try CaptureLoader.load(path: path, request: .offCPU, collapse: collapse, offCPU: offcpuOptions)
+        return try say(views).off!()
     }
 
     /// Loads one input for both views, reading a perf.data file once (`CaptureLoader`). The
@@ -148,8 +146,8 @@ enum CLI {
     /// capture of the scheduler's switches.
     static func loadBoth(_ path: String, collapse: CollapseOptions, offcpuOptions: OffCPUOptions, threads: Int?,
                          offCPUIfRecorded: Bool) throws -> (on: Profile, off: (() throws -> OffCPUResult)?) {
-        say(try CaptureLoader.load(path: path, collapse: collapse, offCPU: offcpuOptions, threads: threads,
-                                   offCPUIfRecorded: offCPUIfRecorded))
+        say(try CaptureLoader.load(path: path, request: offCPUIfRecorded ? .offCPUIfRecorded : .both, collapse: collapse,
+                                   offCPU: offcpuOptions, threads: threads))
     }
 
     /// As `loadBoth`, for a perf.data capture already open.
@@ -158,11 +156,13 @@ enum CLI {
         say(try CaptureLoader.load(file: file, collapse: collapse, offCPU: offcpuOptions, offCPUIfRecorded: offCPUIfRecorded))
     }
 
-    /// Says the on-CPU view's diagnostics now, the off-CPU ones when its result is taken.
+    /// Says the on-CPU view's diagnostics now, the off-CPU ones (and the summary) when its result
+    /// is taken. `on` is an empty profile when only off-CPU time was read.
     private static func say(_ views: CaptureLoader.Views) -> (on: Profile, off: (() throws -> OffCPUResult)?) {
-        for d in views.on.diagnostics { say(d) }
-        guard let off = views.off else { return (views.on, nil) }
-        return (views.on, {
+        let on = views.on ?? Profile()
+        for d in on.diagnostics { say(d) }
+        guard let off = views.off else { return (on, nil) }
+        return (on, {
             let result = try off.get()
             sayNotes(result)
             return result

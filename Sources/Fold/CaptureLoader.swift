@@ -4,38 +4,60 @@ import TextInputs
 import Symbolize
 import Capture
 
-/// Both views of one input: the on-CPU profile of its sampling event and the off-CPU time of its
-/// scheduler switches, as `ProfileLoader` and `OffCPULoader` would give them one after the other,
-/// byte for byte. A perf.data file is walked once (`CaptureWalk`): one machine state, one DWARF
-/// unwinding and one symbol lookup for both views, every record going to both in time order.
-/// Text holds one kind of event per reading, so each loader reads it in turn (a file, then: text
-/// on standard input is refused).
+/// The one way the commands read an input: its on-CPU profile, its off-CPU time, or both, with
+/// the off-CPU summary and the typed diagnostics of each. Both views come as `ProfileLoader` and
+/// `OffCPULoader` would give them one after the other, byte for byte. A perf.data file is walked
+/// once (`CaptureWalk`): one machine state, one DWARF unwinding and one symbol lookup for both
+/// views, every record going to both in time order. Text holds one kind of event per reading, so
+/// each loader reads it in turn (a file, then: text on standard input is refused for both).
 public enum CaptureLoader {
-    /// The two views. The off-CPU one is kept as a result, so that callers check the on-CPU view
+    /// Which views of the input to read.
+    public enum Request: Sendable {
+        /// The on-CPU profile alone.
+        case onCPU
+        /// The off-CPU time alone (its errors thrown).
+        case offCPU
+        /// Both views.
+        case both
+        /// Both views of a perf.data capture that recorded `sched:sched_switch` (its header says
+        /// so); the on-CPU profile alone of any other input.
+        case offCPUIfRecorded
+    }
+
+    /// The views read. The off-CPU one is kept as a result, so that callers check the on-CPU view
     /// first and report its errors first, as when the input was read twice.
     public struct Views {
-        /// The on-CPU profile.
-        public var on: Profile
-        /// The off-CPU result, or why there is none; nil when it was asked for only if recorded
-        /// (`offCPUIfRecorded`) and the input is not a perf.data capture of `sched:sched_switch`.
+        /// The on-CPU profile; nil when only off-CPU time was asked for.
+        public var on: Profile?
+        /// The off-CPU result, or why there is none; nil when it was not asked for (or, with
+        /// `offCPUIfRecorded`, not recorded).
         public var off: Result<OffCPUResult, Error>?
     }
 
-    /// Reads `path` once for both views, folded with `collapse`; `threads` as for `ProfileLoader`.
-    /// With `offCPUIfRecorded`, the off-CPU view is made only from a perf.data capture that
-    /// recorded `sched:sched_switch` (the header says so): text is read for its samples alone.
-    public static func load(path: String, collapse: CollapseOptions, offCPU: OffCPUOptions, threads: Int? = nil,
-                            offCPUIfRecorded: Bool = false) throws -> Views {
+    /// Reads the `request`ed views of `path` ("-" for standard input), folded with `collapse`
+    /// (off-CPU time as `offCPU` says); `threads` fold large text on that many cores (default: all).
+    public static func load(path: String, request: Request = .both, collapse: CollapseOptions, offCPU: OffCPUOptions,
+                            threads: Int? = nil) throws -> Views {
+        switch request {
+        case .onCPU:
+            return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads).0, off: nil)
+        case .offCPU:
+            return Views(on: nil, off: .success(try OffCPULoader.load(path: path, collapse: collapse, options: offCPU)))
+        case .both, .offCPUIfRecorded:
+            break
+        }
         let source = try ByteSource(path: path)
         guard try InputFormat.detect(source) == .perfData else {
-            if offCPUIfRecorded { return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads).0, off: nil) }
+            if request == .offCPUIfRecorded {
+                return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads).0, off: nil)
+            }
             // Each loader reads text from its start: a pipe cannot be read twice.
             if path == "-" { throw InputError.textOnStandardInputTwice }
             let on = try ProfileLoader.load(path: path, options: collapse, threads: threads).0
             return Views(on: on, off: Result { try OffCPULoader.load(path: path, collapse: collapse, options: offCPU) })
         }
         return try load(file: try PerfDataInput.open(path, source: source), collapse: collapse, offCPU: offCPU,
-                        offCPUIfRecorded: offCPUIfRecorded)
+                        offCPUIfRecorded: request == .offCPUIfRecorded)
     }
 
     /// As `load(path:…)`, for a perf.data capture already open (so that its header is read once).

@@ -20,14 +20,14 @@ public struct OffCPUResult {
 /// Reads any input flame understands as off-CPU time, detecting the format by content:
 /// scheduler events (perf.data, `perf script`, `perf sched script`) become intervals through
 /// `OffCPUAccountant`; folded stacks are taken as microseconds (bcc's `offcputime -f`).
-public enum OffCPULoader {
+package enum OffCPULoader {
     static let howToRecord = "record system-wide with every switch: `perf sched record -g -- CMD`, or "
         + "`perf record -a -g -e sched:sched_switch -e sched:sched_wakeup -- CMD` (no -F, no -c; to sample the CPU "
         + "in the same capture give its event a period of its own: -e cpu-clock/period=1000000/)"
 
     /// Reads `path` ("-" for standard input) as off-CPU time; throws `InputError` for input that
     /// cannot be read or holds no off-CPU time; recoverable oddities become `profile.notes`.
-    public static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
+    package static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
         if format != .perfData { try ProfileLoader.requireNoTrees(collapse.filter, file: source.name) }

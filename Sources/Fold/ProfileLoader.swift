@@ -11,14 +11,14 @@ import Symbolize
 import Capture
 
 /// Reads any text input flame understands into a `Profile`, detecting the format by content.
-public enum ProfileLoader {
+package enum ProfileLoader {
     /// Inputs at least this large are folded on all cores.
-    public static let parallelThreshold = 16 << 20
+    package static let parallelThreshold = 16 << 20
 
     /// Loads `path` ("-" for standard input). Throws `InputError` for unreadable or unknown input;
     /// recoverable oddities become `profile.notes`. Large regular files of perf script text are
     /// split at record boundaries and folded in parallel (`threads`, default: online CPUs).
-    public static func load(path: String, options: CollapseOptions = CollapseOptions(),
+    package static func load(path: String, options: CollapseOptions = CollapseOptions(),
                             threads: Int? = nil) throws -> (Profile, InputFormat) {
         let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
         noteMissingCallStacks(profile, file: InputName.of(path))

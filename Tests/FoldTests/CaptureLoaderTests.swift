@@ -37,10 +37,11 @@ final class CaptureLoaderTests: XCTestCase {
         let views = Result { try CaptureLoader.load(path: path, collapse: on, offCPU: OffCPUOptions(), threads: 1) }
         switch (views, separate) {
         case let (.success(v), .success(p)):
-            XCTAssertEqual(FoldedWriter.bytes(v.on), FoldedWriter.bytes(p), label, file: file, line: line)
-            XCTAssertEqual(v.on.notes, p.notes, label, file: file, line: line)
-            XCTAssertEqual(v.on.event, p.event, label, file: file, line: line)
-            XCTAssertEqual(v.on.processes.map { $0.rows.map { "\($0.pid) \($0.onCPU ?? 0) \($0.threads)" } },
+            guard let on = v.on else { XCTFail("\(label): no on-CPU view", file: file, line: line); return false }
+            XCTAssertEqual(FoldedWriter.bytes(on), FoldedWriter.bytes(p), label, file: file, line: line)
+            XCTAssertEqual(on.notes, p.notes, label, file: file, line: line)
+            XCTAssertEqual(on.event, p.event, label, file: file, line: line)
+            XCTAssertEqual(on.processes.map { $0.rows.map { "\($0.pid) \($0.onCPU ?? 0) \($0.threads)" } },
                            p.processes.map { $0.rows.map { "\($0.pid) \($0.onCPU ?? 0) \($0.threads)" } }, label, file: file, line: line)
             let twice = Result { try OffCPULoader.load(path: path, collapse: off, options: OffCPUOptions()) }
             XCTAssertEqual(v.off.map(describe), describe(twice), label, file: file, line: line)
@@ -84,10 +85,11 @@ final class CaptureLoaderTests: XCTestCase {
     func testOffCPUOnlyWhereRecorded() throws {
         for (capture, recorded) in [("cpuburn.data", false), ("offcpu/waiter.mixed.data", true), ("cpuburn.perf.txt", false)] {
             let path = RealCaptureTests.testdata.appendingPathComponent(capture).path
-            let views = try CaptureLoader.load(path: path, collapse: options(), offCPU: OffCPUOptions(), threads: 1, offCPUIfRecorded: true)
+            let views = try CaptureLoader.load(path: path, request: .offCPUIfRecorded, collapse: options(), offCPU: OffCPUOptions(), threads: 1)
             let alone = try ProfileLoader.load(path: path, options: options(), threads: 1).0
-            XCTAssertEqual(FoldedWriter.bytes(views.on), FoldedWriter.bytes(alone), capture)
-            XCTAssertEqual(views.on.notes, alone.notes, capture)
+            let on = try XCTUnwrap(views.on, capture)
+            XCTAssertEqual(FoldedWriter.bytes(on), FoldedWriter.bytes(alone), capture)
+            XCTAssertEqual(on.notes, alone.notes, capture)
             XCTAssertEqual(views.off != nil, recorded, capture)
             if recorded { XCTAssertGreaterThan(try XCTUnwrap(views.off).get().profile.totalWeight, 0, capture) }
         }
