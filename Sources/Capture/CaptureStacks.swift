@@ -46,7 +46,7 @@ package final class CaptureStacks {
     /// Which views (bit per view) used each ticket's stack.
     private var ticketViews: [UInt8] = []
     private var views = 0
-    private var unnamedViews = 0
+    private var said: Set<String> = []
     private var functions: [[SymbolFrame]?]?
 
     /// A walk of `file`: `trees` and `pids` select processes as `ProcessTree` does; frames are
@@ -65,12 +65,10 @@ package final class CaptureStacks {
         DispatchQueue.global().async(group: kernelReady) { symbols.loadKernel() }
     }
 
-    /// A view's number (at most 8 views), for `frames(of:view:)` and `unwoundOrder(view:)`. The
-    /// symbol cache is saved once every registered view has called `viewNamed`.
+    /// A view's number (at most 8 views), for `frames(of:view:)` and `unwoundOrder(view:)`.
     package func registerView() -> Int {
         precondition(views < 8, "at most 8 views share a walk")
         views += 1
-        unnamedViews += 1
         return views - 1
     }
 
@@ -226,10 +224,16 @@ package final class CaptureStacks {
         return answers
     }
 
-    /// A view has named its frames: the symbol cache is saved (in the background) after the last.
+    /// A view has named its frames: the symbol cache is saved (in the background), so that what
+    /// was looked up is kept even when a later view fails before naming.
     package func viewNamed() {
-        unnamedViews -= 1
-        if unnamedViews == 0 { symbols.symbolizer.saveCacheInBackground() }
+        symbols.symbolizer.saveCacheInBackground()
+    }
+
+    /// The warnings of `warnings` that no view of this walk has said yet: the views share one
+    /// symbolizer, so a binary not found is said once, by the first view to tell it.
+    package func unsaid(_ warnings: [String]) -> [String] {
+        warnings.filter { said.insert($0).inserted }
     }
 
     /// The frame key of a name given as is (`nameID` in a view's own name table).

@@ -101,8 +101,8 @@ struct BothCommand: ParsableCommand {
         // One capture for both panes: its sampling event is the on-CPU pane (the reader picks it).
         // One input is read once for both panes.
         let loaded: (on: Profile, off: () throws -> OffCPUResult)
-        if onPath == offPath {
-            // One input is one resolved source: both panes share its selection.
+        if onPath == offPath && options.filter == offOptions.filter {
+            // One input, one selection: both panes from one reading.
             loaded = try CLI.loadBoth(onPath, collapse: options, offcpuOptions: offFlags.options,
                                       threads: collapse.threads)
         } else {

@@ -49,7 +49,8 @@ public enum CaptureLoader {
         let source = try ByteSource(path: path)
         guard try InputFormat.detect(source) == .perfData else {
             if request == .offCPUIfRecorded {
-                return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads).0, off: nil)
+                // The source already read the start of standard input: the text loader goes on from it.
+                return Views(on: try ProfileLoader.load(path: path, options: collapse, threads: threads, source: source).0, off: nil)
             }
             // Each loader reads text from its start: a pipe cannot be read twice.
             if path == "-" { throw InputError.textOnStandardInputTwice }

@@ -91,7 +91,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         try stacks.requireRoots(filter)
         profile.processes = ProcessActivity().table(processes, onCPU: nil, offCPU: accountant.summary,
                                                     lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
-        profile.diagnostics += stacks.warnings
+        profile.diagnostics += stacks.takeWarnings()
         return profile
     }
 

@@ -75,7 +75,7 @@ final class OnCPUPerfDataLoader: CaptureView {
         if report.error != nil, report.samples > 0 {
             profile.diagnostics.append(.warning(.damage, subject: file.name, "drew the \(report.samples) samples read before the damage"))
         }
-        profile.diagnostics += stacks.warnings + stacks.stackWarnings
+        profile.diagnostics += stacks.takeWarnings() + stacks.stackWarnings
         if let error = report.error, report.samples == 0 {
             throw InputError.unreadable(file: file.name, reason: error.description)
         }

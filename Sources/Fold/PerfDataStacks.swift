@@ -131,10 +131,11 @@ final class PerfDataStacks {
 
     private var kernelFramesUnnamed = false
 
-    /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`.
-    var warnings: [Diagnostic] {
+    /// Why frames stay unnamed (kernel symbols or symbol files not found), after `profile()`; a
+    /// warning another view of the walk said already is not repeated.
+    func takeWarnings() -> [Diagnostic] {
         var out: [Diagnostic] = []
-        if kernelFramesUnnamed, let w = capture.symbols.kernelWarning { out.append(.warning(.symbols, w)) }
+        if kernelFramesUnnamed, let w = capture.symbols.kernelWarning, !capture.unsaid([w]).isEmpty { out.append(.warning(.symbols, w)) }
         if let note = raw.overflowNote { out.append(note) }
         let (unwoundSamples, truncatedSamples) = capture.unwoundCounts(view: view)
         if truncatedSamples > 0 {
@@ -142,7 +143,7 @@ final class PerfDataStacks {
             out.append(.warning(.unwinding, "\(truncatedSamples) of \(unwoundSamples) DWARF-unwound samples (\(Int((share * 10).rounded()) / 10).\(Int((share * 10).rounded()) % 10)%) went deeper "
                        + "than the user stack perf copied: their stacks start at [truncated] (record with --call-graph dwarf,65528 for more)"))
         }
-        return out + Diagnostic.symbols(capture.symbols.symbolizer.warnings)
+        return out + Diagnostic.symbols(capture.unsaid(capture.symbols.symbolizer.warnings))
     }
 
     /// The stack warnings (after `profile()`), for the profile's notes.

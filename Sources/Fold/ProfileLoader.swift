@@ -18,9 +18,10 @@ package enum ProfileLoader {
     /// Loads `path` ("-" for standard input). Throws `InputError` for unreadable or unknown input;
     /// recoverable oddities become `profile.notes`. Large regular files of perf script text are
     /// split at record boundaries and folded in parallel (`threads`, default: online CPUs).
+    /// `source`: the input already opened (standard input whose format was detected).
     package static func load(path: String, options: CollapseOptions = CollapseOptions(),
-                            threads: Int? = nil) throws -> (Profile, InputFormat) {
-        let (profile, format) = try loadFormat(path: path, options: options, threads: threads)
+                            threads: Int? = nil, source: ByteSource? = nil) throws -> (Profile, InputFormat) {
+        let (profile, format) = try loadFormat(path: path, options: options, threads: threads, source: source)
         noteMissingCallStacks(profile, file: InputName.of(path))
         return (profile, format)
     }
@@ -38,8 +39,9 @@ package enum ProfileLoader {
         }
     }
 
-    private static func loadFormat(path: String, options: CollapseOptions, threads: Int?) throws -> (Profile, InputFormat) {
-        let source = try ByteSource(path: path)
+    private static func loadFormat(path: String, options: CollapseOptions, threads: Int?,
+                                   source given: ByteSource?) throws -> (Profile, InputFormat) {
+        let source = try given ?? ByteSource(path: path)
         let format = try InputFormat.detect(source)
         if format != .perfData { try requireNoTrees(options.filter, file: source.name) }
         switch format {

@@ -96,4 +96,18 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(mdTables.count, 4)
         XCTAssertEqual(mdTables.first?.first?.first, "Command")
     }
+
+    /// One side of a comparison may be text on standard input: it is read whole (its start, which
+    /// the format detection read, included), so it compares equal to the same text as a file.
+    func testComparisonSideOnStandardInput() throws {
+        let text = CLITests.testdata.appendingPathComponent("cpuburn.perf.txt").path
+        let dir = try CLITests.makeTemporaryDirectory().appendingPathComponent("report").path
+        let r = try CLITests.run(["report", "--before", "-", "--after", text, "-o", dir], stdin: try Data(contentsOf: URL(fileURLWithPath: text)))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let md = try String(contentsOfFile: dir + "/summary.md", encoding: .utf8)
+        let onCPU = try XCTUnwrap(ReportCommandTests.tables(md).first?.first { $0.first == "On-CPU" }, md)
+        XCTAssertEqual(onCPU.count, 4, md)
+        XCTAssertEqual(onCPU[1], onCPU[2], "the same capture on both sides: \(onCPU)")
+        XCTAssertNotEqual(onCPU[1], "0", md)
+    }
 }
