@@ -336,11 +336,17 @@ public final class Symbolizer: @unchecked Sendable {
         function.bfdNamePointer == nil ? name : displayName(symbol: function.bfdName, dropVersion: module.functions.fromDynsym)
     }
 
-    /// perf's names: C++ without parameters, (unlike perf) Swift and Rust demangled, and the
+    /// perf's names: C++ without parameters (PLT slots' targets too), (unlike perf) Swift and Rust demangled, and the
     /// version suffix (`@@GLIBC_2.34`) that libdwfl appends to `.dynsym` names dropped, as
     /// perf's own `.dynsym` reading has none. `.symtab` names keep theirs: glibc's debug symtab
     /// spells `sched_setaffinity@@GLIBC_2.3.4` literally, and perf prints it so.
     private func displayName(symbol: String, dropVersion: Bool = true) -> String {
+        // A PLT slot is named after its target, and perf demangles a C++ target (`_Z…`) there:
+        // `std::future_category@plt`. Other targets keep perf's spelling (Swift's stay mangled, as
+        // in perf script text, so that perf.data and its text fold alike).
+        if symbol.hasSuffix("@plt"), symbol.hasPrefix("_Z") {
+            return displayName(symbol: String(symbol.dropLast(4)), dropVersion: dropVersion) + "@plt"
+        }
         var name = symbol
         if dropVersion, let at = name.firstIndex(of: "@"), !name.hasPrefix("@"), !name.hasSuffix("@plt") {
             name = String(name[..<at])

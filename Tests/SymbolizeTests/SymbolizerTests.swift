@@ -242,7 +242,8 @@ final class SymbolizerTests: XCTestCase {
         XCTAssertNil(Symbolizer().frames(path: text, address: 0))
     }
 
-    /// PLT slots are named `f@plt` as perf synthesizes them; oracle: objdump's labels in `.plt`.
+    /// PLT slots are named `f@plt` as perf synthesizes them, C++ targets demangled as perf prints
+    /// them; oracle: objdump's labels in `.plt`.
     func testPLTSlotsAreNamedLikeObjdump() throws {
         let dir = try Self.buildDirectory()
         for name in ["c-pie", "c-nopie", "cpp-pie"] {
@@ -259,7 +260,8 @@ final class SymbolizerTests: XCTestCase {
             options.diskCache = nil
             let s = Symbolizer(options: options)
             for (address, label) in labels {
-                let expected = String(label.split(separator: "@")[0]) + "@plt"
+                // Named as perf names them: the target, demangled (DemanglerTests checks the demangler).
+                let expected = Demangler.demangle(String(label.split(separator: "@")[0])) + "@plt"
                 XCTAssertEqual(s.frames(binary: binary, virtualAddress: address)?.first?.name, expected, "\(name) \(label)")
                 XCTAssertEqual(s.frames(binary: binary, virtualAddress: address + 6)?.first?.name, expected, "\(name) \(label)")
             }
