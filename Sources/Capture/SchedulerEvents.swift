@@ -88,13 +88,6 @@ package final class SchedulerEvents {
         }
     }
 
-    /// Whether event `index` is a scheduler event this type decodes.
-    package func isScheduler(event index: Int) -> Bool {
-        guard index < decoders.count else { return false }
-        if case .other = decoders[index] { return false }
-        return true
-    }
-
     /// The letters of a switch's `prevState` (`perf script`'s, as the file's format prints them).
     package func letters(_ state: UInt64, event: Int, into out: inout [UInt8]) {
         guard case let .switchTask(_, _, _, _, states) = decoders[event] else { out.removeAll(); return }
