@@ -80,6 +80,10 @@ package final class CaptureStacks {
         dwarf?.apply(record)
     }
 
+    /// Waits for the kernel symbols, looked up in the background from the start: the walk's views
+    /// that name kernel frames while it goes on call this first.
+    package func waitForKernelSymbols() { kernelReady.wait() }
+
     /// Starts the next sample of the walk: its frames are made at most once from here on.
     package func beginSample() { serial &+= 1 }
 

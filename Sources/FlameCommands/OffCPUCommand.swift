@@ -60,11 +60,27 @@ struct OffCPUCommand: ParsableCommand {
     @Flag(help: "Write folded stacks in microseconds (as offcputime -f) instead of an SVG.")
     var folded = false
 
+    @Flag(help: ArgumentHelp("Draw who ended each wait above it: the blocked stack, a -- frame, then the waker's stack "
+        + "(innermost first) and its thread and process, as offwaketime does; [timer] or [irq] when an interrupt woke it. "
+        + "Needs perf.data with sched_waking (flame record records it)."))
+    var wakers = false
+
+    @Option(help: ArgumentHelp("With --wakers: follow this many wakers (1-\(WakerDepth.max)): 2 adds who woke the waker.",
+                               valueName: "N"))
+    var depth: Int?
+
     @OptionGroup(title: "Off-CPU") var offcpu: OffCPUFlags
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
+
+    func validate() throws {
+        if let depth {
+            guard wakers else { throw ValidationError("--depth follows wakers: give it with --wakers") }
+            guard (1...WakerDepth.max).contains(depth) else { throw ValidationError("--depth takes 1 to \(WakerDepth.max) (got \(depth))") }
+        }
+    }
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: folded ? "offcpu.folded" : "offcpu.svg")
@@ -72,7 +88,10 @@ struct OffCPUCommand: ParsableCommand {
         try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
         var collapseOptions = collapse.options(symbols: symbols, filter: filter)
         collapseOptions.filter = source.filter
-        let result = try CLI.loadOffCPU(source.path, collapse: collapseOptions, offcpuOptions: offcpu.options)
+        var offcpuOptions = offcpu.options
+        offcpuOptions.wakers = wakers
+        offcpuOptions.wakerDepth = depth ?? 1
+        let result = try CLI.loadOffCPU(source.path, collapse: collapseOptions, offcpuOptions: offcpuOptions)
         let profile = result.profile
         try CLI.requireData(profile, path: source.path)
         if folded {
@@ -80,7 +99,8 @@ struct OffCPUCommand: ParsableCommand {
         } else {
             let tree = render.tree(profile)
             let facts = CaptureFacts(on: nil, off: profile, summary: result.summary, program: source.selection?.programPID)
-            var options = render.options(palette: .io, title: "Off-CPU Time Flame Graph", facts: facts)
+            var options = render.options(palette: .io, title: wakers ? "Off-Wake Time Flame Graph" : "Off-CPU Time Flame Graph",
+                                         facts: facts)
             if options.countName == "samples" { options.countName = "ns off-CPU" }
             let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree)
             try CLI.write(svg, to: target)

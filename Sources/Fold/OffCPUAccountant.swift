@@ -26,6 +26,10 @@ package protocol OffCPUCharges: AnyObject {
     /// The node an idle thread's wait is drawn at: under the process's root frame, one
     /// `[idle: N threads]` frame, then the stack of `node` below its own root. By default `node`.
     func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32
+    /// The wait of `tid` at `node` ended (not cut by the capture's end); `charged`: it is drawn.
+    /// Returns the node its blocked time is drawn at (`--wakers`: with the waker above it). By
+    /// default `node`.
+    func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32
 }
 
 extension OffCPUCharges {
@@ -36,6 +40,9 @@ extension OffCPUCharges {
 
     /// Default: the idle wait stays at `node`, with no `[idle: N threads]` frame.
     package func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32 { node }
+
+    /// Default: the blocked time stays at `node`.
+    package func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 { node }
 }
 
 /// Who a switched-out thread is, as the input knows it.
@@ -297,7 +304,9 @@ package final class OffCPUAccountant {
 
     private func close(_ o: Open, end: UInt64, how: Closing, undated: UInt64 = 0) {
         let total = end > o.start ? end - o.start : 0
-        if total &+ undated < options.minBlockMicroseconds &* 1000 {
+        let charged = total &+ undated >= options.minBlockMicroseconds &* 1000
+        let blockedNode = how == .cutAtEnd ? o.node : charges.waitEnded(o.node, tid: o.tid, preempted: o.preempted, charged: charged)
+        if !charged {
             summary.tooShort += 1
             return
         }
@@ -313,7 +322,7 @@ package final class OffCPUAccountant {
             }
         }
         var parts: [Held] = []
-        if blocked > 0 { parts.append(Held(node: o.node, nanoseconds: blocked, part: .blocked, start: o.start)) }
+        if blocked > 0 { parts.append(Held(node: blockedNode, nanoseconds: blocked, part: .blocked, start: o.start)) }
         if runqueue > 0 { parts.append(Held(node: o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked)) }
         if how == .cutAtEnd && total > 0 { parts.append(Held(node: o.node, nanoseconds: total, part: .openAtEnd, start: o.start)) }
         if undated > 0 { parts.append(Held(node: o.node, nanoseconds: undated, part: .undated, start: end)) }

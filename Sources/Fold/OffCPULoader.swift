@@ -31,6 +31,10 @@ package enum OffCPULoader {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
         if format != .perfData { try ProfileLoader.requireNoTrees(collapse.filter, file: source.name) }
+        if options.wakers && format != .perfData {
+            throw InputError.noSamples(file: source.name, detail: "--wakers reads perf.data captures, whose wakeups carry the "
+                + "waker's own stack and context; this input is \(format)")
+        }
         var result: OffCPUResult
         var systemWide: Bool?
         switch format {

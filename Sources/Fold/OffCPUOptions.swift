@@ -13,6 +13,10 @@ public struct OffCPUOptions: Sendable {
     public var splitWakeup = false
     /// Drop intervals shorter than this (offcputime's `-m`), in microseconds.
     public var minBlockMicroseconds: UInt64 = 0
+    /// Draw each wait's waker above it (`--wakers`): the blocked stack, `--`, the waker's stack.
+    public var wakers = false
+    /// How many wakers each chain follows (`--depth`, 1 ... 8): 2 adds who woke the waker.
+    public var wakerDepth = 1
     /// The bpftrace map to read (default: the first whose key holds a stack).
     public var bpftraceMap: String?
 
@@ -25,4 +29,10 @@ public struct OffCPUOptions: Sendable {
         guard let first = state.first else { return states.contains(UInt8(ascii: "R")) }
         return states.contains(first)
     }
+}
+
+/// The bounds of `--depth`.
+public enum WakerDepth {
+    /// The most wakers a chain follows.
+    public static let max = 8
 }

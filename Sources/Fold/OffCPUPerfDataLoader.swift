@@ -16,6 +16,8 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     private var frames: OffCPUFrameIDs!
 
     private let scheduler: SchedulerEvents
+    /// Who ended each wait (`--wakers`).
+    private var wakers: WakerChains?
     private var stateBytes: [UInt8] = []
     private(set) var switches = 0
 
@@ -30,6 +32,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         filter = collapse.filter
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
+        if options.wakers { wakers = WakerChains(depth: options.wakerDepth, stacks: stacks) }
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
         let literals = stacks
@@ -66,7 +69,9 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
                                     },
                                     outgoing: { self.outgoing(s, comm: comm, tid: prev, state: st) })
             }
-        case let .woken(tid)?:
+            wakers?.switchedOut(Int32(truncatingIfNeeded: prev), state: stateBytes.first)
+        case let .woken(tid, context, namesWaker)?:
+            if namesWaker { wakers?.woken(s, wakee: Int32(truncatingIfNeeded: tid), context: context) }
             accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid))
             accountant.seen(time: s.time, tid: s.tid)
         case let .ran(tid, runtime)?:
@@ -81,17 +86,30 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     /// Any other record of the walk (maps, comms, forks, exits), before the shared state
     /// applies it: the tree still knows an exiting thread (and when it was born).
     func record(_ record: PerfRecord) {
-        if case .exit(let e) = record { accountant.exited(tid: e.tid, time: e.time) }
+        switch record {
+        case .exit(let e):
+            accountant.exited(tid: e.tid, time: e.time)
+            wakers?.exited(pid: e.pid, tid: e.tid)
+        case .fork(let f):
+            wakers?.forked(tid: f.tid)
+        default:
+            break
+        }
     }
 
     /// The profile once the walk has ended with `report`.
     func finish(_ report: PerfReadReport) throws -> Profile {
         accountant.finish()
+        if wakers != nil && !scheduler.namesWakers {
+            throw InputError.noSamples(file: file.name, detail: "--wakers needs wakeup events, which this capture lacks: record "
+                + "with flame record, or perf record -a -g -e sched:sched_switch -e sched:sched_waking -- CMD")
+        }
         let profile = stacks.profile()
         try stacks.requireRoots(filter)
         profile.processes = ProcessActivity().table(processes, onCPU: nil, offCPU: accountant.summary,
                                                     lost: (report.lostEvents, report.lostSamples), everySelected: filter.choosesProcesses)
         profile.diagnostics += stacks.takeWarnings()
+        if let wakers { profile.diagnostics += wakerNotes(wakers) }
         return profile
     }
 
@@ -100,6 +118,30 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         let root = comm.withUnsafeBufferPointer { stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(tid)) }
         guard options.stateFrames else { return stacks.node(of: s, root: root) }
         return stacks.node(of: s, root: root, base: [frames.state(state)])
+    }
+
+    func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 {
+        wakers?.waitEnded(node, tid: tid, preempted: preempted, charged: charged) ?? node
+    }
+
+    /// What `--wakers` could say, and what it could not.
+    private func wakerNotes(_ wakers: WakerChains) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        if scheduler.wakersFromWakeupOnly {
+            out.append(.warning(.recording, subject: file.name, "the wakeups are sched:sched_wakeup, which can fire on the woken "
+                + "thread's CPU in another thread's context: some wakers may be wrong (record sched:sched_waking)"))
+        }
+        let chained = file.header.events.contains { e in
+            (e.name.hasSuffix("sched_waking") || e.name.hasSuffix("sched_wakeup")) && e.sampleType.contains(.callchain)
+        }
+        if !chained {
+            out.append(.warning(.callStacks, subject: file.name, "the wakeups were recorded without callchains: each waker "
+                + "shows its thread only (record with -g)"))
+        }
+        let waits = wakers.attributed + wakers.unattributed
+        out.append(.note(.recording, subject: file.name, "wakers: \(wakers.attributed) of \(waits) waits ended by a wakeup "
+            + "in the capture (\(wakers.fromInterrupts) of \(wakers.wakeups) wakeups raised by interrupts)"))
+        return out
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {

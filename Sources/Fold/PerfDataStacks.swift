@@ -21,7 +21,12 @@ final class PerfDataStacks {
     /// Names, naming rules, the event tally and the resulting profile.
     let collapser: PerfScriptCollapser
     private let file: PerfDataFile
-    private let view: Int
+    /// This view's number in the walk.
+    let view: Int
+    /// A frame key above which stacks go the other way, innermost frame first (the waker part of
+    /// an off-wake stack, above its `--`): each key's names (an inline chain, an unwound stack)
+    /// are reversed there too.
+    var reversesAbove: Int32?
     /// Stacks by frame key; depth 1 holds root frames (name ids), deeper levels frame keys.
     private let raw: StackTrie
     private struct RootKey: Hashable { var comm: Int32, pid: Int32, tid: Int32 }
@@ -40,11 +45,14 @@ final class PerfDataStacks {
     }
 
     /// The root frame of a sample: its thread's comm now, with pid and tid as the options ask.
-    func root(of s: PerfSample) -> Int32 {
-        let key = RootKey(comm: machine.commID(tid: s.tid), pid: s.pid, tid: s.tid)
+    func root(of s: PerfSample) -> Int32 { root(pid: s.pid, tid: s.tid) }
+
+    /// The root frame of thread `tid` of process `pid`, as `root(of:)`.
+    func root(pid: Int32, tid: Int32) -> Int32 {
+        let key = RootKey(comm: machine.commID(tid: tid), pid: pid, tid: tid)
         if let id = roots[key] { return id }
         var comm = machine.commName(key.comm)
-        let id = comm.withUTF8 { collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(s.tid)) }
+        let id = comm.withUTF8 { collapser.rootName(comm: $0, pid: Int(pid), tid: Int(tid)) }
         roots[key] = id
         return id
     }
@@ -71,6 +79,9 @@ final class PerfDataStacks {
         let id = name.withUTF8 { collapser.profile.names.intern($0) }
         return capture.literal(nameID: id)
     }
+
+    /// The frame key of a name id (a root frame's, from `root(of:)`), to use above the root.
+    func literal(nameID: Int32) -> Int32 { capture.literal(nameID: nameID) }
 
     /// The node of a sample's stack under `root`, with `leaf` frames (keys from `literal`) added
     /// above its innermost frame and `base` frames between the root and its outermost frame.
@@ -105,6 +116,9 @@ final class PerfDataStacks {
         for f in raw.path(to: node).dropFirst() { n = raw.child(of: n, frame: f) }
         return n
     }
+
+    /// The frame keys from the root's child to `node` (the root frame, a name id, left out).
+    func keys(to node: Int32) -> ArraySlice<Int32> { raw.path(to: node).dropFirst() }
 
     /// The node of frame `key` (from `literal`) on top of `node`.
     func child(of node: Int32, key: Int32) -> Int32 {
@@ -160,6 +174,7 @@ final class PerfDataStacks {
         let trie = profile.trie
         var mapped = [Int32](repeating: 0, count: raw.nodeCount)
         var java = [Bool](repeating: false, count: raw.nodeCount)
+        var reversed = [Bool](repeating: false, count: reversesAbove == nil ? 0 : raw.nodeCount)
         for n in 1..<max(raw.nodeCount, 1) {
             let parent = Int(raw.parent[n])
             let frame = raw.frame[n]
@@ -169,7 +184,12 @@ final class PerfDataStacks {
             } else {
                 java[n] = java[parent]
                 var node = mapped[parent]
-                for id in namer.names(frame, java: java[n]) { node = trie.child(of: node, frame: id) }
+                if !reversed.isEmpty, reversed[parent] || frame == reversesAbove {
+                    reversed[n] = true
+                    for id in namer.names(frame, java: java[n]).reversed() { node = trie.child(of: node, frame: id) }
+                } else {
+                    for id in namer.names(frame, java: java[n]) { node = trie.child(of: node, frame: id) }
+                }
                 mapped[n] = node
             }
             if raw.selfSamples[n] > 0 || raw.selfWeight[n] > 0 {

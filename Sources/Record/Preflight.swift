@@ -76,7 +76,13 @@ public struct Preflight: Sendable {
                 if dir != nil { r.notes.append("mounted tracefs at \(tracingDirectories[0]) for the scheduler tracepoints") }
             }
             if let dir {
-                r.tracepoints = events.filter { access("\(dir)/events/sched/\($0)/id", R_OK) == 0 }.map { "sched:\($0)" }
+                func present(_ e: String) -> Bool { access("\(dir)/events/sched/\(e)/id", R_OK) == 0 }
+                // sched_waking fires in the waker's context (its stack is the waker's, for
+                // `--wakers`); sched_wakeup can fire later on the wakee's CPU. One of them is enough.
+                r.tracepoints = events.filter(present).map { "sched:\($0)" }
+                if present("sched_waking"), let i = r.tracepoints.firstIndex(of: "sched:sched_wakeup") {
+                    r.tracepoints[i] = "sched:sched_waking"
+                }
                 if !r.tracepoints.contains("sched:sched_stat_runtime") {
                     r.notes.append("this kernel has no sched:sched_stat_runtime: waits that end on an idle CPU may stay undated")
                 }

@@ -2,7 +2,8 @@
 ///
 /// Off-CPU time needs every context switch, so the scheduler tracepoints are recorded one by one
 /// (period 1) on every CPU (a switch-in fires in the context of the task that ran before, which a
-/// per-task recording never sees); `sched_wakeup` splits blocked from run-queue time and
+/// per-task recording never sees); `sched_waking` (else `sched_wakeup`), with its callchain, says
+/// who ended each wait and splits blocked from run-queue time, and
 /// `sched_stat_runtime` dates switch-ins the kernel does not report. The CPU event samples at a
 /// rate of its own, given as an event term: a global `-F` would put the tracepoints in frequency
 /// mode too and lose most switches.

@@ -65,6 +65,22 @@ public struct FlameGraphRenderer {
         return (out.bytes, laid.map(\.summary))
     }
 
+    /// The nodes above a `--` frame (the waker part of an off-wake stack, drawn in the wakeup
+    /// palette as FlameGraph's chain graphs do); nil when the tree has no such frame.
+    private static func wakerPart(_ tree: FlameTree) -> [Bool]? {
+        guard (1..<max(tree.count, 1)).contains(where: { tree.nameBytes($0).elementsEqual("--".utf8) }) else { return nil }
+        var marks = [Bool](repeating: false, count: tree.count)
+        var work: [Int] = [0]
+        while let n = work.popLast() {
+            let above = marks[n] || (n > 0 && tree.nameBytes(n).elementsEqual("--".utf8))
+            for c in tree.children(n) {
+                marks[Int(c)] = above
+                work.append(Int(c))
+            }
+        }
+        return marks
+    }
+
     private static func emitFrames(_ out: inout SVGBuffer, pane: FlamePane, items: [LayoutItem], frame: PaneFrame,
                                    options o: FlameGraphOptions) {
         let tree = pane.tree
@@ -74,6 +90,7 @@ public struct FlameGraphRenderer {
         let charWidth = o.fontSize * o.fontWidth
         let h = o.frameHeight - framePad
         let countName = Array(pane.countName.utf8)
+        let wakers = wakerPart(tree)
         for item in items {
             let x1 = left + Double(item.x) * widthPerWeight
             let w = Double(item.weight) * widthPerWeight
@@ -96,7 +113,8 @@ public struct FlameGraphRenderer {
             } else if let diff = pane.diff {
                 fill = diff.color(item.node)
             } else {
-                let palette = pane.cold.map { $0.isCold(item.node, of: tree) ? pane.coldPalette : pane.palette } ?? pane.palette
+                let palette = wakers.map { $0[item.node] ? Palette.wakeup : pane.palette }
+                    ?? pane.cold.map { $0.isCold(item.node, of: tree) ? pane.coldPalette : pane.palette } ?? pane.palette
                 fill = palette.color(for: tree.nameBytes(item.node), hashByName: o.hashByName)
             }
             let selfWeight = isPlaceholder ? 0 : tree.selfWeight[item.node]

@@ -35,7 +35,7 @@ final class CaptureWalkTests: XCTestCase {
             switch event {
             case let .switched(comm, prev, _, next, _)?:
                 events.append("switch \(String(decoding: comm, as: UTF8.self)) \(prev) \(next)")
-            case let .woken(pid)?:
+            case let .woken(pid, _, _)?:
                 events.append("waking \(pid)")
             case let .ran(pid, runtime)?:
                 events.append("runtime \(pid) \(runtime)")

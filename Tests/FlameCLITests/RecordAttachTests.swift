@@ -6,13 +6,10 @@ import XCTest
 /// and the record folder must read back with the same selection. Needs perf and root (else
 /// skipped, saying why).
 final class RecordAttachTests: XCTestCase {
-    var daemon: Process?
+    var daemon: JobDaemon?
 
     override func tearDown() {
-        if let daemon, daemon.isRunning {
-            daemon.terminate()
-            daemon.waitUntilExit()
-        }
+        daemon?.stop()
         daemon = nil
     }
 
@@ -20,16 +17,9 @@ final class RecordAttachTests: XCTestCase {
 
     /// Starts jobd on `dir/sock`, outside any recording; its pid.
     func startDaemon(_ dir: String) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: dir + "/bin/jobd")
-        p.arguments = [dir + "/sock"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        daemon = p
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: dir + "/sock") { usleep(20_000) }
-        return p.processIdentifier
+        let d = try JobDaemon(dir: dir)
+        daemon = d
+        return d.pid
     }
 
     /// `key=value` numbers of the `truth` lines a program printed.

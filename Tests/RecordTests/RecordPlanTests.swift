@@ -7,9 +7,9 @@ final class RecordPlanTests: XCTestCase {
         var plan = RecordPlan(output: "out/perf.data")
         plan.command = ["make", "-j2"]
         XCTAssertEqual(plan.arguments(perf: "/usr/bin/perf", cpuEvent: "cpu-clock",
-                                      tracepoints: ["sched:sched_switch", "sched:sched_wakeup", "sched:sched_stat_runtime"]),
+                                      tracepoints: ["sched:sched_switch", "sched:sched_waking", "sched:sched_stat_runtime"]),
                        ["/usr/bin/perf", "record", "--quiet", "-o", "out/perf.data", "-e", "cpu-clock/period=1003009/",
-                        "-e", "sched:sched_switch", "-e", "sched:sched_wakeup", "-e", "sched:sched_stat_runtime",
+                        "-e", "sched:sched_switch", "-e", "sched:sched_waking", "-e", "sched:sched_stat_runtime",
                         "-g", "-a", "--", "make", "-j2"])
         plan.onCPUOnly = true
         plan.frequency = 499
