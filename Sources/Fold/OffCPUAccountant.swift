@@ -259,6 +259,9 @@ package final class OffCPUAccountant {
         exitedAt[tid] = time
     }
 
+    /// Whether `tid` has a wait open (switched out, its end not yet seen).
+    package func isWaiting(_ tid: Int32) -> Bool { open[tid] != nil }
+
     /// Notes a thread the first time it is met; true when it was new.
     @discardableResult
     private func meet(_ tid: Int32) -> Bool {

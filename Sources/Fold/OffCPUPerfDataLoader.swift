@@ -70,6 +70,9 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
                                     outgoing: { self.outgoing(s, comm: comm, tid: prev, state: st) })
             }
             wakers?.switchedOut(Int32(truncatingIfNeeded: prev), state: stateBytes.first)
+            if let first = stateBytes.first, first == UInt8(ascii: "X") || first == UInt8(ascii: "Z") {
+                wakers?.died(Int32(truncatingIfNeeded: prev))
+            }
         case let .woken(tid, context, namesWaker)?:
             if namesWaker { wakers?.woken(s, wakee: Int32(truncatingIfNeeded: tid), context: context) }
             accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid))
@@ -80,6 +83,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
             break
         case nil:
             accountant.seen(time: s.time, tid: s.tid)
+            if let wakers, !accountant.isWaiting(s.tid) { wakers.ran(s.tid) }
         }
     }
 

@@ -200,7 +200,7 @@ final class PerfDataStacks {
         let machine = self.machine, names = profile.names
         profile.stackWarnings = StackQuality.warnings(raw: raw, keys: keys, name: { key in
             namer.names(key, java: false).first.map { names.string($0) }
-        }, binary: { machine.dso($0).filename })
+        }, binary: { machine.dso($0).filename }, stopAt: reversesAbove)
         if let timeline { profile.timeline = timeline.remapped(mapped) }
         if let origins = profile.origins {
             for b in origins.binaries { if let id = symbols.buildIDs[b.path] { origins.setBuildID(id, path: b.path) } }

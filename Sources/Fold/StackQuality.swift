@@ -21,7 +21,10 @@ enum StackQuality {
 
     /// One line per binary whose stacks are mostly broken, the most weight first (at most 3).
     /// `name`: the outermost function name of a frame key; `binary`: the path of a file id.
-    static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String) -> [Diagnostic] {
+    /// `stopAt`: a frame key above which a stack is another thread's (the `--` of an off-wake
+    /// stack): the path is judged up to it.
+    static func warnings(raw: StackTrie, keys: FrameKeyTable, name: (Int32) -> String?, binary: (Int32) -> String,
+                         stopAt: Int32? = nil) -> [Diagnostic] {
         // One pass from the roots: per node, what its stack from the root down holds. The root's
         // children are root frames (names, not keys).
         let n = raw.nodeCount
@@ -34,6 +37,7 @@ enum StackQuality {
             var unmapped = false   // an unmapped frame on the path
             var garbage = false    // a user frame inner to an unmapped one
             var unwound = false
+            var ended = false      // above `stopAt`: another thread's frames
         }
         var paths = [Path](repeating: Path(), count: n)
         // Per key: 0 not looked at, 1 a thread's entry, 2 not. Per file id: weights and samples.
@@ -46,6 +50,11 @@ enum StackQuality {
             guard p > 0 else { continue }
             var path = paths[p]
             let key = raw.frame[c]
+            if path.ended || key == stopAt {
+                path.ended = true
+                paths[c] = path
+                continue
+            }
             switch keys.kinds[Int(key)] {
             case .user:
                 path.innermost = key

@@ -48,16 +48,12 @@ final class WakerChains {
     private let stacks: PerfDataStacks
     private let separatorKey: Int32, timerKey: Int32, irqKey: Int32, preemptedKey: Int32, unknownKey: Int32
     /// The chain of each thread's latest wakeup since it was switched out.
-    private var pending: [Int32: [Link]] = [:]
+    private var pending: [Int32: Pending] = [:]
+    private struct Pending { var chain: [Link] }
     /// The chain of the wakeup that ended each thread's latest wait.
     private var last: [Int32: [Link]] = [:]
-    private var processKeys: [Int32: Int32] = [:]
-    private struct Exiting {
-        var names: [Int32]
-        var chain: [Link]?
-    }
-    /// Threads that exited lately, with their names and chain (`exited`).
-    private var exiting: [Int32: Exiting] = [:]
+    /// The names of threads that exited lately (`exited`), until their final switch-out.
+    private var exiting: [Int32: [Int32]] = [:]
     private var exitOrder: [Int32] = []
     /// How many exited threads are kept for their last wakeups.
     static let exitingKept = 256
@@ -87,16 +83,21 @@ final class WakerChains {
         wakeups += 1
         if let frame = interruptFrame(s, context) {
             fromInterrupts += 1
-            pending[wakee] = [[frame]]
+            pending[wakee] = Pending(chain: [[frame]])
             return
         }
         var link = stacks.capture.frames(of: s, view: stacks.view)
         // A thread that exited wakes its parent after its EXIT record: its names were kept then.
-        let gone = exiting[s.tid]
-        link += gone?.names ?? names(pid: s.pid, tid: s.tid)
+        link += exiting[s.tid] ?? names(pid: s.pid, tid: s.tid)
         var chain = [link]
-        if depth > 1, let before = pending[s.tid] ?? last[s.tid] ?? gone?.chain { chain += before.prefix(depth - 1) }
-        pending[wakee] = chain
+        if depth > 1, let before = pending[s.tid]?.chain ?? last[s.tid] { chain += before.prefix(depth - 1) }
+        pending[wakee] = Pending(chain: chain)
+    }
+
+    /// Thread `tid`, which has no wait open, ran code of its own (a CPU sample): a wakeup it had
+    /// is spent and ends no later wait (it was woken before it slept, and no switch followed).
+    func ran(_ tid: Int32) {
+        if pending[tid] != nil { pending[tid] = nil }
     }
 
     /// Thread `tid` was switched out in a state starting with `state`. A wakeup can be raised
@@ -113,14 +114,21 @@ final class WakerChains {
     /// are kept a while, for the last `exitingKept` threads that exited; a later thread with its
     /// tid starts afresh.
     func exited(pid: Int32, tid: Int32) {
-        let chain = pending.removeValue(forKey: tid) ?? last.removeValue(forKey: tid)
-        last[tid] = nil
-        if exiting.updateValue(Exiting(names: names(pid: pid, tid: tid), chain: chain), forKey: tid) == nil {
-            exitOrder.append(tid)
-        }
+        if exiting.updateValue(names(pid: pid, tid: tid), forKey: tid) == nil { exitOrder.append(tid) }
         if exitOrder.count > Self.exitingKept {
-            exiting[exitOrder.removeFirst()] = nil
+            // Long gone (its final switch-out was not recorded): nothing of it is kept.
+            let old = exitOrder.removeFirst()
+            exiting[old] = nil
+            pending[old] = nil
+            last[old] = nil
         }
+    }
+
+    /// Thread `tid` was switched out for the last time (state X or Z): it wakes nobody any more.
+    func died(_ tid: Int32) {
+        pending[tid] = nil
+        last[tid] = nil
+        exiting[tid] = nil
     }
 
     /// Thread `tid` was created (a FORK record): a thread that had the tid before is gone.
@@ -143,10 +151,11 @@ final class WakerChains {
     /// wakeup since it was switched out. `charged`: whether the wait is drawn (then the node of
     /// its blocked time, with the waker chain above it, is returned; else `node`).
     func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 {
-        let chain = pending.removeValue(forKey: tid)
+        let chain = pending.removeValue(forKey: tid)?.chain
         if let chain { last[tid] = chain }
         guard charged else { return node }
-        guard let chain else {
+        // Preempted (runnable all along): a wakeup raised meanwhile ended nothing; the scheduler did.
+        guard let chain, !preempted else {
             let end = preempted ? preemptedKey : timedSleep(node) ? timerKey : unknownKey
             if end == timerKey { attributed += 1 } else { unattributed += 1 }
             return stacks.child(of: stacks.child(of: node, key: separatorKey), key: end)
@@ -163,19 +172,22 @@ final class WakerChains {
     /// `[timer]` or `[irq]` when an interrupt raised the wakeup, nil when a thread did.
     private func interruptFrame(_ s: PerfSample, _ context: WakeContext) -> Int32? {
         guard context.hardInterrupt || context.softInterrupt || s.tid == 0 else { return nil }
-        var timer = false, entry = false
+        var timer = false, entry = false, named = false
         let capture = stacks.capture
         capture.waitForKernelSymbols()
         for k in capture.frames(of: s, view: stacks.view) where capture.keys.kinds[Int(k)] == .kernel {
             guard let name = capture.symbols.kernelSymbol(at: capture.keys.addresses[Int(k)])?.name else { continue }
+            named = true
             let base = name.split(separator: ".", maxSplits: 1).first ?? Substring(name)
             if Self.timerFunctions.contains(base) { timer = true }
             if !entry, Self.interruptEntries.contains(where: { base.hasPrefix($0) }) { entry = true }
         }
         // A softirq in a thread that re-enabled bottom halves (a send on loopback delivering to the
         // receiver) ran for that thread: it is the waker.
-        if context.softInterrupt && !context.hardInterrupt && !entry && s.tid != 0 { return nil }
-        return timer ? timerKey : irqKey
+        // Without kernel names (no callchain, no kallsyms) a softirq cannot be placed: an interrupt.
+        if timer { return timerKey }
+        if context.softInterrupt && !context.hardInterrupt && !entry && named && s.tid != 0 { return nil }
+        return irqKey
     }
 
     /// Whether the blocked stack at `node` sleeps in a timed sleep (`timedSleeps`).
@@ -193,10 +205,7 @@ final class WakerChains {
     }
 
     private func processKey(pid: Int32, comm: Int32) -> Int32 {
-        if let k = processKeys[comm] { return k }
         var name = stacks.machine.commName(comm)
-        let k = name.withUTF8 { stacks.literal(String(decoding: $0, as: UTF8.self)) }
-        processKeys[comm] = k
-        return k
+        return stacks.literal(nameID: name.withUTF8 { stacks.collapser.rootName(comm: $0, pid: Int(pid), tid: Int(pid)) })
     }
 }

@@ -60,6 +60,8 @@ public struct FlameTree {
 
     /// Number of nodes, the root included.
     public var count: Int { frame.count }
+    /// Whether every stack was flipped (`reverse`): leaf frames at the root.
+    public let isReversed: Bool
 
     /// The children of `node` in display order.
     @inline(__always)
@@ -72,6 +74,7 @@ public struct FlameTree {
     /// frames in a stack (`[unknown]` ×120 of a broken unwind, a recursion) is one node, and
     /// `runMin`/`runMax` say how many frames it stands for.
     public init(_ profile: Profile, reverse: Bool = false, collapseRuns: Bool = false) {
+        isReversed = reverse
         var trie = profile.trie
         if reverse {
             let flipped = trie.reversedWithMap()

@@ -66,10 +66,23 @@ public struct FlameGraphRenderer {
     }
 
     /// The nodes above a `--` frame (the waker part of an off-wake stack, drawn in the wakeup
-    /// palette as FlameGraph's chain graphs do); nil when the tree has no such frame.
+    /// palette as FlameGraph's chain graphs do), or below one in a reversed tree; nil when the
+    /// tree has no such frame.
     private static func wakerPart(_ tree: FlameTree) -> [Bool]? {
         guard (1..<max(tree.count, 1)).contains(where: { tree.nameBytes($0).elementsEqual("--".utf8) }) else { return nil }
         var marks = [Bool](repeating: false, count: tree.count)
+        if tree.isReversed {
+            // Leaf first: the waker part is what lies between the root and a `--`.
+            func mark(_ n: Int) -> Bool {
+                var below = false
+                for c in tree.children(n) { if mark(Int(c)) { below = true } }
+                let separator = n > 0 && tree.nameBytes(n).elementsEqual("--".utf8)
+                if below && !separator { marks[n] = n > 0 }
+                return below || separator
+            }
+            _ = mark(0)
+            return marks
+        }
         var work: [Int] = [0]
         while let n = work.popLast() {
             let above = marks[n] || (n > 0 && tree.nameBytes(n).elementsEqual("--".utf8))

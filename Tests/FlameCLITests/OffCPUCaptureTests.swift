@@ -180,7 +180,9 @@ final class OffCPUCaptureTests: XCTestCase {
         let (long, _) = try folded([data, "--tid", "--min-block-us", "5000"])
         let longNapper = long.filter { $0.frames[0].hasSuffix("/\(napper.tid)") }.reduce(0) { $0 + $1.us }
         XCTAssertGreaterThan(longNapper, napper.offCPUMicroseconds * 9 / 10)
-        XCTAssertFalse(long.contains { $0.frames[0].hasSuffix("/\(syncer.tid)") })
+        // Every line left sums waits of 5 ms or more. (The syncer's fsyncs take tens of µs, but one
+        // can take longer on a busy disk: whether it is left is not the rule.)
+        XCTAssertTrue(long.allSatisfy { $0.us >= 5000 }, "\(long.filter { $0.us < 5000 })")
     }
 
     /// `-F` puts the tracepoint in frequency mode too: flame says so, in perf.data and in text
