@@ -70,9 +70,6 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
                                     outgoing: { self.outgoing(s, comm: comm, tid: prev, state: st) })
             }
             wakers?.switchedOut(Int32(truncatingIfNeeded: prev), state: stateBytes.first)
-            if let first = stateBytes.first, first == UInt8(ascii: "X") || first == UInt8(ascii: "Z") {
-                wakers?.died(Int32(truncatingIfNeeded: prev))
-            }
         case let .woken(tid, context, namesWaker)?:
             if namesWaker { wakers?.woken(s, wakee: Int32(truncatingIfNeeded: tid), context: context) }
             accountant.woken(time: s.time, tid: Int32(truncatingIfNeeded: tid))
@@ -142,9 +139,10 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
             out.append(.warning(.callStacks, subject: file.name, "the wakeups were recorded without callchains: each waker "
                 + "shows its thread only (record with -g)"))
         }
-        let waits = wakers.attributed + wakers.unattributed
+        let waits = wakers.attributed + wakers.inferredTimers + wakers.unattributed
         out.append(.note(.recording, subject: file.name, "wakers: \(wakers.attributed) of \(waits) waits ended by a wakeup "
-            + "in the capture (\(wakers.fromInterrupts) of \(wakers.wakeups) wakeups raised by interrupts)"))
+            + "in the capture (\(wakers.fromInterrupts) of \(wakers.wakeups) wakeups raised by interrupts); "
+            + "\(wakers.inferredTimers) more drawn [timer]: timed sleeps whose wakeup was not recorded"))
         return out
     }
 

@@ -48,8 +48,7 @@ final class WakerChains {
     private let stacks: PerfDataStacks
     private let separatorKey: Int32, timerKey: Int32, irqKey: Int32, preemptedKey: Int32, unknownKey: Int32
     /// The chain of each thread's latest wakeup since it was switched out.
-    private var pending: [Int32: Pending] = [:]
-    private struct Pending { var chain: [Link] }
+    private var pending: [Int32: [Link]] = [:]
     /// The chain of the wakeup that ended each thread's latest wait.
     private var last: [Int32: [Link]] = [:]
     /// The names of threads that exited lately (`exited`), until their final switch-out.
@@ -57,12 +56,15 @@ final class WakerChains {
     private var exitOrder: [Int32] = []
     /// How many exited threads are kept for their last wakeups.
     static let exitingKept = 256
+    /// What each kernel frame key is to the classification (`KernelTraits`), looked up once.
+    private var traits: [Int32: KernelTraits] = [:]
     private var sleepsTimed: [Int32: Bool] = [:]
 
     /// Wakeups seen, and those raised by interrupts.
     private(set) var wakeups = 0, fromInterrupts = 0
-    /// Waits charged with a waker, and without one.
-    private(set) var attributed = 0, unattributed = 0
+    /// Waits charged with the wakeup that ended them, with `[timer]` for a timed sleep whose
+    /// wakeup is missing, and with no waker.
+    private(set) var attributed = 0, inferredTimers = 0, unattributed = 0
 
     /// Chains `depth` wakers long (1 ... `maxDepth`) for the stacks of `stacks`.
     init(depth: Int, stacks: PerfDataStacks) {
@@ -83,30 +85,33 @@ final class WakerChains {
         wakeups += 1
         if let frame = interruptFrame(s, context) {
             fromInterrupts += 1
-            pending[wakee] = Pending(chain: [[frame]])
+            pending[wakee] = [[frame]]
             return
         }
         var link = stacks.capture.frames(of: s, view: stacks.view)
         // A thread that exited wakes its parent after its EXIT record: its names were kept then.
         link += exiting[s.tid] ?? names(pid: s.pid, tid: s.tid)
         var chain = [link]
-        if depth > 1, let before = pending[s.tid]?.chain ?? last[s.tid] { chain += before.prefix(depth - 1) }
-        pending[wakee] = Pending(chain: chain)
+        if depth > 1, let before = pending[s.tid] ?? last[s.tid] { chain += before.prefix(depth - 1) }
+        pending[wakee] = chain
     }
 
     /// Thread `tid`, which has no wait open, ran code of its own (a CPU sample): a wakeup it had
     /// is spent and ends no later wait (it was woken before it slept, and no switch followed).
-    func ran(_ tid: Int32) {
-        if pending[tid] != nil { pending[tid] = nil }
-    }
+    func ran(_ tid: Int32) { pending[tid] = nil }
 
     /// Thread `tid` was switched out in a state starting with `state`. A wakeup can be raised
     /// while its thread is still on the CPU, between setting its sleeping state and the switch
     /// (sched_waking fires before the waker waits for that CPU): that wakeup ends the wait that
     /// begins now, and is kept. A thread switched out runnable (R) was preempted, or woken
-    /// before it slept: such a wakeup ended nothing.
+    /// before it slept: such a wakeup ended nothing. A thread switched out dead (X, Z) wakes
+    /// nobody any more: its state goes.
     func switchedOut(_ tid: Int32, state: UInt8?) {
-        if state == nil || state == UInt8(ascii: "R") { pending[tid] = nil }
+        switch state {
+        case nil, UInt8(ascii: "R")?: pending[tid] = nil
+        case UInt8(ascii: "X")?, UInt8(ascii: "Z")?: forget(tid)
+        default: break
+        }
     }
 
     /// Thread `tid` of process `pid` exited (its EXIT record, before the walk's state forgets it).
@@ -117,22 +122,14 @@ final class WakerChains {
         if exiting.updateValue(names(pid: pid, tid: tid), forKey: tid) == nil { exitOrder.append(tid) }
         if exitOrder.count > Self.exitingKept {
             // Long gone (its final switch-out was not recorded): nothing of it is kept.
-            let old = exitOrder.removeFirst()
-            exiting[old] = nil
-            pending[old] = nil
-            last[old] = nil
+            forget(exitOrder.removeFirst())
         }
     }
 
-    /// Thread `tid` was switched out for the last time (state X or Z): it wakes nobody any more.
-    func died(_ tid: Int32) {
-        pending[tid] = nil
-        last[tid] = nil
-        exiting[tid] = nil
-    }
-
     /// Thread `tid` was created (a FORK record): a thread that had the tid before is gone.
-    func forked(tid: Int32) {
+    func forked(tid: Int32) { forget(tid) }
+
+    private func forget(_ tid: Int32) {
         exiting[tid] = nil
         pending[tid] = nil
         last[tid] = nil
@@ -151,13 +148,13 @@ final class WakerChains {
     /// wakeup since it was switched out. `charged`: whether the wait is drawn (then the node of
     /// its blocked time, with the waker chain above it, is returned; else `node`).
     func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 {
-        let chain = pending.removeValue(forKey: tid)?.chain
+        let chain = pending.removeValue(forKey: tid)
         if let chain { last[tid] = chain }
         guard charged else { return node }
         // Preempted (runnable all along): a wakeup raised meanwhile ended nothing; the scheduler did.
         guard let chain, !preempted else {
             let end = preempted ? preemptedKey : timedSleep(node) ? timerKey : unknownKey
-            if end == timerKey { attributed += 1 } else { unattributed += 1 }
+            if end == timerKey { inferredTimers += 1 } else { unattributed += 1 }
             return stacks.child(of: stacks.child(of: node, key: separatorKey), key: end)
         }
         attributed += 1
@@ -172,20 +169,13 @@ final class WakerChains {
     /// `[timer]` or `[irq]` when an interrupt raised the wakeup, nil when a thread did.
     private func interruptFrame(_ s: PerfSample, _ context: WakeContext) -> Int32? {
         guard context.hardInterrupt || context.softInterrupt || s.tid == 0 else { return nil }
-        var timer = false, entry = false, named = false
-        let capture = stacks.capture
-        capture.waitForKernelSymbols()
-        for k in capture.frames(of: s, view: stacks.view) where capture.keys.kinds[Int(k)] == .kernel {
-            guard let name = capture.symbols.kernelSymbol(at: capture.keys.addresses[Int(k)])?.name else { continue }
-            named = true
-            let base = name.split(separator: ".", maxSplits: 1).first ?? Substring(name)
-            if Self.timerFunctions.contains(base) { timer = true }
-            if !entry, Self.interruptEntries.contains(where: { base.hasPrefix($0) }) { entry = true }
-        }
+        var found = KernelTraits()
+        for k in stacks.capture.frames(of: s, view: stacks.view) { found.formUnion(kernelTraits(k)) }
+        if found.contains(.timer) { return timerKey }
         // A softirq in a thread that re-enabled bottom halves (a send on loopback delivering to the
-        // receiver) ran for that thread: it is the waker.
-        // Without kernel names (no callchain, no kallsyms) a softirq cannot be placed: an interrupt.
-        if timer { return timerKey }
+        // receiver) ran for that thread: it is the waker. Without kernel names (no callchain, no
+        // kallsyms) a softirq cannot be placed: an interrupt.
+        let entry = found.contains(.interruptEntry), named = found.contains(.named)
         if context.softInterrupt && !context.hardInterrupt && !entry && named && s.tid != 0 { return nil }
         return irqKey
     }
@@ -193,19 +183,46 @@ final class WakerChains {
     /// Whether the blocked stack at `node` sleeps in a timed sleep (`timedSleeps`).
     private func timedSleep(_ node: Int32) -> Bool {
         if let known = sleepsTimed[node] { return known }
-        let capture = stacks.capture
-        capture.waitForKernelSymbols()
-        let timed = stacks.keys(to: node).contains { k in
-            guard k >= 0, Int(k) < capture.keys.count, capture.keys.kinds[Int(k)] == .kernel,
-                  let name = capture.symbols.kernelSymbol(at: capture.keys.addresses[Int(k)])?.name else { return false }
-            return Self.timedSleeps.contains(name.split(separator: ".", maxSplits: 1).first ?? Substring(name))
-        }
+        let timed = stacks.keys(to: node).contains { kernelTraits($0).contains(.timedSleep) }
         sleepsTimed[node] = timed
         return timed
+    }
+
+    /// What the kernel function of frame key `key` tells (nothing for other frames), from its
+    /// kallsyms name without a compiler suffix (`.isra.0`), once per key.
+    private func kernelTraits(_ key: Int32) -> KernelTraits {
+        if let known = traits[key] { return known }
+        let capture = stacks.capture
+        var t = KernelTraits()
+        if key >= 0, Int(key) < capture.keys.count, capture.keys.kinds[Int(key)] == .kernel {
+            capture.waitForKernelSymbols()
+            if let name = capture.symbols.kernelSymbol(at: capture.keys.addresses[Int(key)])?.name {
+                let base = name.split(separator: ".", maxSplits: 1).first ?? Substring(name)
+                t.insert(.named)
+                if Self.timerFunctions.contains(base) { t.insert(.timer) }
+                if Self.timedSleeps.contains(base) { t.insert(.timedSleep) }
+                if Self.interruptEntries.contains(where: { base.hasPrefix($0) }) { t.insert(.interruptEntry) }
+            }
+        }
+        traits[key] = t
+        return t
     }
 
     private func processKey(pid: Int32, comm: Int32) -> Int32 {
         var name = stacks.machine.commName(comm)
         return stacks.literal(nameID: name.withUTF8 { stacks.collapser.rootName(comm: $0, pid: Int(pid), tid: Int(pid)) })
     }
+}
+
+/// What a kernel frame is to `WakerChains`' classification of wakeups and waits.
+struct KernelTraits: OptionSet {
+    let rawValue: UInt8
+    /// The frame has a kallsyms name.
+    static let named = KernelTraits(rawValue: 1)
+    /// A function that wakes a thread for a timer (`WakerChains.timerFunctions`).
+    static let timer = KernelTraits(rawValue: 2)
+    /// A timed sleep (`WakerChains.timedSleeps`).
+    static let timedSleep = KernelTraits(rawValue: 4)
+    /// An interrupt's entry or exit, or ksoftirqd (`WakerChains.interruptEntries`).
+    static let interruptEntry = KernelTraits(rawValue: 8)
 }
