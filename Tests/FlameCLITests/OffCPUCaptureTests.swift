@@ -55,7 +55,7 @@ final class OffCPUCaptureTests: XCTestCase {
         return (lines.map { (frames: $0.0, us: $0.1) }, r.stderr)
     }
 
-    /// Each thread's off-CPU total within 5% of the truth; its heaviest stack blocks where the
+    /// Each thread's off-CPU total within 5% of the truth; most of its wait blocks where the
     /// workload was written to block. Threads that wait little (the cruncher is only preempted,
     /// the syncer's fsyncs take tens of µs each) get 1.5 ms instead: on this VM every switch
     /// shifts a few µs between the scheduler's clock and the thread's CPU clock. Steal time while a
@@ -88,12 +88,14 @@ final class OffCPUCaptureTests: XCTestCase {
                 XCTAssertLessThanOrEqual(t.offCPUMicroseconds - dated, below, what)
                 XCTAssertLessThanOrEqual(open, tolerance, what)
             }
-            guard let heaviest = mine.filter({ !isUndated($0) }).max(by: { $0.us < $1.us }),
-                  let want = expected[t.comm], !want.isEmpty else { continue }
-            for f in want {
-                XCTAssertTrue(heaviest.frames.contains { $0 == f || $0.hasPrefix(f + "@") },
-                              "\(label) \(t.comm): heaviest stack \(heaviest.frames.joined(separator: ";")) lacks \(f)")
-            }
+            // Most of its dated wait is where the workload was written to block. (Not its heaviest
+            // single stack: the syncer's fsyncs spread over several kernel paths, and one slow discard
+            // when it removes its file can outweigh each of them.)
+            guard let want = expected[t.comm], !want.isEmpty else { continue }
+            let datedLines = mine.filter { !isUndated($0) }
+            let through = datedLines.filter { l in want.allSatisfy { f in l.frames.contains { $0 == f || $0.hasPrefix(f + "@") } } }
+            let throughUs = through.reduce(0) { $0 + $1.us }, allUs = datedLines.reduce(0) { $0 + $1.us }
+            XCTAssertGreaterThan(throughUs * 2, allUs, "\(label) \(t.comm): \(throughUs) of \(allUs) µs through \(want)")
         }
     }
 
