@@ -7,14 +7,18 @@ import Glibc
 /// ELF virtual addresses. Not thread-safe (libdw 0.188 is not): callers serialize access.
 final class DwarfModule {
     let path: String
+    /// The binary whose code `path` describes (itself, or the binary of a debug file): PLT
+    /// slots are read there, since a debug file's `.plt` and `.rela.plt` are NOBITS.
+    let codePath: String
     private let dwfl: OpaquePointer
     let module: OpaquePointer
     private let callbacks: UnsafeMutablePointer<Dwfl_Callbacks>
     private let debugPath: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
-    /// Opens `path` (a binary, or a separate debug file).
-    init(path: String) throws {
+    /// Opens `path` (a binary, or a separate debug file of `codePath`).
+    init(path: String, codePath: String? = nil) throws {
         self.path = path
+        self.codePath = codePath ?? path
         debugPath = .allocate(capacity: 1)
         debugPath.initialize(to: nil)  // libdwfl's default ":.debug:/usr/lib/debug"
         callbacks = .allocate(capacity: 1)
@@ -46,7 +50,7 @@ final class DwarfModule {
     }
 
     /// The function symbols, sorted (built on first use).
-    private(set) lazy var functions: FunctionSymbols = FunctionSymbols(module: module)
+    private(set) lazy var functions: FunctionSymbols = FunctionSymbols(module: module, codePath: codePath)
 
     /// Display names of functions by start address, filled by the symbolizer as it meets them.
     var displayNames: [UInt64: String] = [:]
@@ -83,7 +87,9 @@ struct FunctionSymbols {
     /// The names come from `.dynsym` (no `.symtab` in the file or its debug file).
     private(set) var fromDynsym = false
 
-    init(module: OpaquePointer) {
+    /// `codePath`: the file the PLT slots are read from when the module's own ELF has none
+    /// with contents (a separate debug file).
+    init(module: OpaquePointer, codePath: String? = nil) {
         fromDynsym = !Self.hasSymtab(module)
         let count = Int(dwfl_module_getsymtab(module))
         guard count > 1 else { return }
@@ -113,15 +119,6 @@ struct FunctionSymbols {
             names.append(namePointer)
         }
         let symbolCount = starts.count
-        var bias: GElf_Addr = 0
-        if let elf = dwfl_module_getelf(module, &bias) {
-            for plt in PLTSymbols.entries(elf) {
-                starts.append(plt.start)
-                sizes.append(plt.size)
-                infos.append(0)
-                names.append(pltNames.add(plt.name))
-            }
-        }
         // Higher rank wins among aliases: PLT slots, then sized, non-weak, global, fewer
         // leading '_', longer; then the first listed. Only needed where starts tie.
         func rank(_ i: Int) -> Int {
@@ -135,6 +132,41 @@ struct FunctionSymbols {
             while names[i][underscores] == 0x5F { underscores += 1 }
             r -= underscores << 8
             return r + min(strlen(names[i]), 255)
+        }
+        var bias: GElf_Addr = 0
+        if let elf = dwfl_module_getelf(module, &bias) {
+            var plts = PLTSymbols.entries(elf)
+            if plts.isEmpty, let codePath { plts = PLTSymbols.entries(path: codePath) }
+            // An IFUNC slot is named after the function its resolver picks, as callers know it:
+            // STT_GNU_IFUNC (`strnlen`) over the resolver itself (`__strnlen_ifunc`), then not
+            // local (`__GI___strnlen`), then fewer leading '_' (`rawmemchr`, not `__rawmemchr`).
+            var resolverNames: [UInt64: Int] = [:]
+            for plt in plts { if let r = plt.resolver { resolverNames[r &+ bias] = -1 } }
+            if !resolverNames.isEmpty {
+                func ifuncRank(_ i: Int) -> (Int, Int, Int, Int) {
+                    var underscores = 0
+                    while names[i][underscores] == 0x5F { underscores += 1 }
+                    return (Int32(infos[i] & 0xF) == STT_GNU_IFUNC ? 1 : 0, Int32(infos[i] >> 4) != STB_LOCAL ? 1 : 0, -underscores, rank(i))
+                }
+                for i in 0..<symbolCount where resolverNames[starts[i]] != nil {
+                    let best = resolverNames[starts[i]]!
+                    if best < 0 || ifuncRank(i) > ifuncRank(best) { resolverNames[starts[i]] = i }
+                }
+            }
+            for plt in plts {
+                let name: String
+                if let n = plt.name {
+                    name = n
+                } else if let r = plt.resolver {
+                    let i = resolverNames[r &+ bias] ?? -1
+                    // Without its symbol version (`memcpy@@GLIBC_2.14`), as perf prints a target.
+                    name = i >= 0 ? String(String(cString: names[i]).prefix { $0 != "@" }) + "@plt" : "*ABS*+0x" + String(r, radix: 16) + "@plt"
+                } else { continue }
+                starts.append(plt.start &+ bias)
+                sizes.append(plt.size)
+                infos.append(0)
+                names.append(pltNames.add(name))
+            }
         }
         let order = Self.sortedByStart(starts)
         var j = 0

@@ -16,7 +16,7 @@ final class SymbolDiskCache {
     private static let magic = Array("FLAMESYM1\n".utf8)
     /// Part of every file name: bump it whenever what the symbolizer answers changes (naming,
     /// demangling or symbol-selection rules), so answers of an older flame are never served.
-    static let rulesVersion = 8
+    static let rulesVersion = 9
 
     /// `$XDG_CACHE_HOME/flame/symbols`, else `~/.cache/flame/symbols`.
     static func defaultDirectory() -> String? {

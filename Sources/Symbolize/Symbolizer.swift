@@ -284,7 +284,7 @@ public final class Symbolizer: @unchecked Sendable {
     private func module(_ loaded: LoadedBinary) -> DwarfModule? {
         if loaded.module == nil && !loaded.openFailed {
             do {
-                loaded.module = try DwarfModule(path: loaded.symbolPath)
+                loaded.module = try DwarfModule(path: loaded.symbolPath, codePath: loaded.layout.path)
             } catch {
                 loaded.openFailed = true
                 warn("\(error)")

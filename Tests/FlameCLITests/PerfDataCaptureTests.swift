@@ -61,10 +61,11 @@ final class PerfDataCaptureTests: XCTestCase {
                 let text = try CLITests.run(["fold", "\(dir)/\(c.name)\(extra.isEmpty ? "" : ".pid").txt"] + filter + extra)
                 XCTAssertEqual(native.status, 0, native.stderr)
                 XCTAssertFalse(native.stdout.isEmpty, c.name)
-                let ours = Set(String(decoding: native.stdout, as: UTF8.self).split(separator: "\n"))
-                let perfs = Set(String(decoding: text.stdout, as: UTF8.self).split(separator: "\n"))
+                let ours = Set(PerfPLTNames.unnamed(String(decoding: native.stdout, as: UTF8.self)).split(separator: "\n"))
+                let perfs = Set(PerfPLTNames.unnamed(String(decoding: text.stdout, as: UTF8.self)).split(separator: "\n"))
                 XCTAssertEqual(ours, perfs, "\(c.name) \(extra): only ours: \(ours.subtracting(perfs).sorted()), only perf's: \(perfs.subtracting(ours).sorted())")
-                XCTAssertEqual(native.stdout, text.stdout, "\(c.name) \(extra): same lines, other order")
+                XCTAssertEqual(PerfPLTNames.unnamed(String(decoding: native.stdout, as: UTF8.self)),
+                               PerfPLTNames.unnamed(String(decoding: text.stdout, as: UTF8.self)), "\(c.name) \(extra): same lines, other order")
                 // No warning, but the advice on binaries without frame pointers (dd's libc), which
                 // is about the recording, not the reading.
                 let warnings = native.stderr.split(separator: "\n").filter { $0.contains("warning") && !$0.contains("built without frame pointers") }
@@ -100,8 +101,8 @@ final class PerfDataCaptureTests: XCTestCase {
             XCTAssertEqual(status, 0, "\(name): \(log)")
             let ours = try CLITests.run(["script", "\(dir)/\(name).data"])
             XCTAssertEqual(ours.status, 0, ours.stderr)
-            let theirs = squeezed(try String(contentsOfFile: "\(dir)/\(name).perf.txt", encoding: .utf8))
-            let mine = squeezed(String(decoding: ours.stdout, as: UTF8.self))
+            let theirs = squeezed(PerfPLTNames.unnamed(try String(contentsOfFile: "\(dir)/\(name).perf.txt", encoding: .utf8)))
+            let mine = squeezed(PerfPLTNames.unnamed(String(decoding: ours.stdout, as: UTF8.self)))
             XCTAssertGreaterThan(theirs.count, 10, name)
             XCTAssertEqual(mine.count, theirs.count, name)
             let differing = zip(mine, theirs).enumerated().filter { $0.element.0 != $0.element.1 }
@@ -121,7 +122,7 @@ final class PerfDataCaptureTests: XCTestCase {
         let piped = try CLITests.run(["fold", "-"], stdin: try Data(contentsOf: URL(fileURLWithPath: "\(dir)/pipe.data")))
         let text = try CLITests.run(["fold", "\(dir)/pipe.txt"])
         XCTAssertEqual(piped.status, 0, piped.stderr)
-        XCTAssertEqual(String(decoding: piped.stdout, as: UTF8.self), String(decoding: text.stdout, as: UTF8.self))
+        XCTAssertEqual(PerfPLTNames.unnamed(String(decoding: piped.stdout, as: UTF8.self)), PerfPLTNames.unnamed(String(decoding: text.stdout, as: UTF8.self)))
 
         // No input named: ./perf.data, as perf itself.
         let svg = try CLITests.run(["oncpu", "-o", "out.svg"], cwd: URL(fileURLWithPath: dir))
@@ -130,7 +131,7 @@ final class PerfDataCaptureTests: XCTestCase {
         XCTAssertTrue(drawn.contains("cpuburn") && drawn.contains("main"), String(drawn.prefix(500)))
         let foldDefault = try CLITests.run(["fold"], cwd: URL(fileURLWithPath: dir))
         let foldText = try CLITests.run(["fold", "\(dir)/default.txt"])
-        XCTAssertEqual(String(decoding: foldDefault.stdout, as: UTF8.self), String(decoding: foldText.stdout, as: UTF8.self))
+        XCTAssertEqual(PerfPLTNames.unnamed(String(decoding: foldDefault.stdout, as: UTF8.self)), PerfPLTNames.unnamed(String(decoding: foldText.stdout, as: UTF8.self)))
     }
 
     func testTruncatedFileDrawsWhatWasRead() throws {

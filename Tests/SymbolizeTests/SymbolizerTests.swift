@@ -243,11 +243,17 @@ final class SymbolizerTests: XCTestCase {
     }
 
     /// PLT slots are named `f@plt` as perf synthesizes them, C++ targets demangled as perf prints
-    /// them; oracle: objdump's labels in `.plt`.
+    /// them; oracle: objdump's labels in `.plt`. libc's `.rela.plt` is not in slot order (its
+    /// IFUNC slots, which objdump labels `*ABS*+0x<resolver>@plt`, come last): each slot is named
+    /// by the GOT entry it jumps through, an IFUNC slot after the function at its resolver.
     func testPLTSlotsAreNamedLikeObjdump() throws {
         let dir = try Self.buildDirectory()
-        for name in ["c-pie", "c-nopie", "cpp-pie"] {
-            let binary = "\(dir)/\(name)"
+        let libc = URL(fileURLWithPath: "/lib/x86_64-linux-gnu/libc.so.6").resolvingSymlinksInPath().path
+        var binaries = ["c-pie", "c-nopie", "cpp-pie"].map { "\(dir)/\($0)" }
+        if FileManager.default.fileExists(atPath: libc) { binaries.append(libc) }
+        var ifuncSlots = 0
+        for binary in binaries {
+            let name = binary
             let (_, text) = try Self.run("/usr/bin/objdump", ["-d", "-j", ".plt", binary])
             var labels: [(UInt64, String)] = []
             for line in text.split(separator: "\n") where line.hasSuffix("@plt>:") {
@@ -256,16 +262,35 @@ final class SymbolizerTests: XCTestCase {
                 labels.append((address, String(parts[1].dropFirst().dropLast(2))))
             }
             XCTAssertFalse(labels.isEmpty, "\(name): objdump shows no PLT slots")
+            var ifuncs: [UInt64: [String]] = [:]
+            for line in try Self.run("/usr/bin/nm", ["-D", "--defined-only", binary]).1.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 3, parts[1] == "i", let address = UInt64(parts[0], radix: 16) else { continue }
+                ifuncs[address, default: []].append(String(parts[2].prefix { $0 != "@" }))
+            }
             var options = SymbolizeOptions()
             options.diskCache = nil
             let s = Symbolizer(options: options)
             for (address, label) in labels {
                 // Named as perf names them: the target, demangled (DemanglerTests checks the demangler).
-                let expected = Demangler.demangle(String(label.split(separator: "@")[0])) + "@plt"
+                var expected = Demangler.demangle(String(label.split(separator: "@")[0])) + "@plt"
+                if label.hasPrefix("*ABS*+0x"), let resolver = UInt64(label.dropFirst(8).prefix { $0 != "@" }, radix: 16) {
+                    // The exported IFUNC at the resolver's address (`nm -D`, type i), the alias
+                    // with the fewest leading underscores: `rawmemchr`, not `__rawmemchr`.
+                    let aliases = ifuncs[resolver] ?? []
+                    let fewest = aliases.map { $0.prefix { $0 == "_" }.count }.min() ?? 0
+                    let names = Set(aliases.filter { $0.prefix { $0 == "_" }.count == fewest }.map { $0 + "@plt" })
+                    XCTAssertFalse(names.isEmpty, "\(name): nm -D shows no IFUNC at \(label)'s resolver")
+                    let got = s.frames(binary: binary, virtualAddress: address)?.first?.name ?? "nil"
+                    XCTAssertTrue(names.contains(got), "\(name) \(label): \(got), not one of \(names)")
+                    expected = got
+                    ifuncSlots += 1
+                }
                 XCTAssertEqual(s.frames(binary: binary, virtualAddress: address)?.first?.name, expected, "\(name) \(label)")
                 XCTAssertEqual(s.frames(binary: binary, virtualAddress: address + 6)?.first?.name, expected, "\(name) \(label)")
             }
         }
+        if binaries.contains(libc) { XCTAssertGreaterThan(ifuncSlots, 0, "\(libc) has IFUNC PLT slots") }
     }
 
     func testAddressesOutsideFunctionsAreUnknown() throws {
