@@ -14,7 +14,7 @@ public struct Flame: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "flame",
         abstract: "Turn Linux profiles into interactive flame graphs.",
-        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, ExportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
+        subcommands: [OnCPUCommand.self, OffCPUCommand.self, BothCommand.self, CriticalCommand.self, TopCommand.self, DiffCommand.self, ReportCommand.self, RecordCommand.self, ExportCommand.self, FoldCommand.self, ScriptCommand.self, SymbolizeCommand.self])
 
     /// The root command (swift-argument-parser makes it from the command line).
     public init() {}

@@ -99,8 +99,15 @@ struct RecordDrawing {
         }
         if let status, status != 0 { notes.insert("The program exited with status \(status).", at: 0) }
         if interrupted { notes.insert("The recording was interrupted (Ctrl-C): waits still open then are cut there.", at: 0) }
+        // The program's critical path, when it was recorded with its wakeups (a second walk: the
+        // path crosses processes the selection leaves out, such as a daemon).
+        var sections: [String] = []
+        if !onCPUOnly, let pid = selection.programPID, off != nil, file.header.events.contains(where: { $0.name == "sched:sched_waking" }) {
+            if let section = folder.criticalPathSection(data, collapse: options, program: pid, limit: 15) { sections.append(section) }
+            notes += folder.notes.filter { !notes.contains($0) }
+        }
         try folder.writeSummary(MarkdownReport.summary(title: title, command: !command.isEmpty, facts: facts, selection: "Recorded: " + selection.description + ".",
                                                        graphs: graphs, limit: 15, notes: notes,
-                                                       pictureOnly: graphs.count == 3 ? [0] : []))
+                                                       pictureOnly: graphs.count == 3 ? [0] : [], sections: sections))
     }
 }

@@ -48,6 +48,41 @@ struct ReportFolder {
         return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned, summary: summary)
     }
 
+    /// The program's critical path drawn to `file.svg` (with its PNG, and `file.folded` in µs);
+    /// nil, with the reason said on stderr and noted, when the capture has no path to walk (no
+    /// wakeups, no program). The walk reads every process: a path crosses the selection's bounds.
+    mutating func criticalPath(_ data: String, collapse: CollapseOptions, program: Int32?,
+                               file: String = "critical") -> (result: CriticalPathResult, svg: String, png: String?)? {
+        var all = collapse
+        all.filter = ProcessFilter()
+        let result: CriticalPathResult
+        do {
+            result = try CLI.loadCriticalPath(data, collapse: all, program: program)
+        } catch {
+            let why = "no critical path: \(error)"
+            CLI.say(.note(.output, why))
+            notes.append(why)
+            return nil
+        }
+        do {
+            var options = render.options(palette: .hot, title: "Critical Path")
+            if options.subtitle == nil { options.subtitle = CriticalPathReport.headline(result.summary, program: result.program) }
+            let (svg, _) = FlameGraphRenderer(options: options, unit: result.profile.unit).render(render.tree(result.profile))
+            let png = try write(svg, name: file)
+            try CLI.write(FoldedWriter.bytes(result.profile, divisor: 1000), to: path + "/\(file).folded")
+            return (result, "\(file).svg", png)
+        } catch {
+            CLI.say(.warning(.output, "critical path: \(error)"))
+            return nil
+        }
+    }
+
+    /// summary.md's "Critical path" section for one capture (see `criticalPath`).
+    mutating func criticalPathSection(_ data: String, collapse: CollapseOptions, program: Int32?, limit: Int) -> String? {
+        guard let (r, svg, png) = criticalPath(data, collapse: collapse, program: program) else { return nil }
+        return CriticalPathReport.markdown(r.summary, profile: r.profile, program: r.program, svg: svg, png: png, limit: limit)
+    }
+
     /// Both views side by side in `both.svg`, described as a picture-only entry of the summary.
     mutating func both(on: Profile, off: Profile, summary: OffCPUSummary?, facts: CaptureFacts? = nil) throws -> ReportGraph {
         var drawing = render.options(palette: .hot, title: "On-CPU and Off-CPU Time")
@@ -77,7 +112,7 @@ struct ReportFolder {
     /// recording is left beside the new one if the new one draws less (no off-CPU, no program).
     func clearRecording() {
         var names = ["perf.data", "perf.data.old", RecordSelection.fileName, "summary.md"]
-        for graph in ["oncpu", "offcpu", "both"] { names += [graph + ".svg", graph + ".png", graph + ".folded"] }
+        for graph in ["oncpu", "offcpu", "both", "critical"] { names += [graph + ".svg", graph + ".png", graph + ".folded"] }
         for name in names { unlink(path + "/" + name) }
     }
 

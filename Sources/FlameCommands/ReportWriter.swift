@@ -53,10 +53,19 @@ struct ReportWriter {
             if let on { graphs.insert(try folder.both(on: on, off: off.profile, summary: off.summary, facts: facts), at: 0) }
         }
         let selection = (onSource ?? offSource)?.selection
+        // The program's critical path, when the capture recorded who woke whom.
+        var sections: [String] = []
+        if let off, off.format == .perfData, let offSource {
+            let program = selection?.programPID ?? offSource.filter.pids.first.map { Int32($0) }
+            if let section = folder.criticalPathSection(offSource.path, collapse: options, program: program, limit: limit) {
+                sections.append(section)
+            }
+        }
         let markdown = MarkdownReport.summary(title: heading ?? selection.map { $0.command.isEmpty ? "Profile" : ShellWords.join($0.command) } ?? "Profile",
                                               command: heading == nil && !(selection?.command.isEmpty ?? true), facts: facts,
                                               selection: selection.map { "Recorded: " + $0.description + "." },
-                                              graphs: graphs, limit: limit, notes: folder.notes, pictureOnly: graphs.count == 3 ? [0] : [])
+                                              graphs: graphs, limit: limit, notes: folder.notes, pictureOnly: graphs.count == 3 ? [0] : [],
+                                              sections: sections)
         try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
     }
@@ -71,6 +80,7 @@ struct ReportWriter {
         var options = collapse.options(symbols: symbols, filter: filter)
         var sides: [ComparisonSide] = []
         var profiles: [(on: Profile?, off: Profile?)] = []
+        var paths: [CriticalPathReport.Side] = []
         for (k, source) in sources.enumerated() {
             options.filter = source.filter
             let label = k == 0 ? "before" : "after"
@@ -96,6 +106,11 @@ struct ReportWriter {
                                                               facts: facts, summary: $0.summary) : nil
             }
             sides.append(ComparisonSide(name: k == 0 ? before : after, on: onGraph, off: offGraph, facts: facts))
+            if let off, off.format == .perfData,
+               let (r, svg, _) = folder.criticalPath(source.path, collapse: options, program: source.selection?.programPID,
+                                                      file: "\(label)-critical") {
+                paths.append(CriticalPathReport.Side(summary: r.summary, profile: r.profile, program: r.program, svg: svg))
+            }
             profiles.append((on, off?.profile))
         }
         guard sides.contains(where: { $0.on != nil || $0.off != nil }) else {
@@ -116,7 +131,8 @@ struct ReportWriter {
             diffs.append(ComparisonGraph(kind: kind, diff: diff, svg: "\(file).svg", png: png))
         }
         let markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: sides[0], after: sides[1],
-                                                 diffs: diffs, limit: limit, notes: folder.notes)
+                                                 diffs: diffs, limit: limit, notes: folder.notes,
+                                                 sections: paths.count == 2 ? [CriticalPathReport.comparison(before: paths[0], after: paths[1], limit: limit)] : [])
         try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
     }

@@ -30,6 +30,28 @@ package protocol OffCPUCharges: AnyObject {
     /// Returns the node its blocked time is drawn at (`--wakers`: with the waker above it). By
     /// default `node`.
     func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32
+    /// Every wait as it closes, whole and before any filter on its length: for views that follow
+    /// threads over time (the critical path). By default nothing.
+    func waitClosed(_ wait: ClosedWait)
+}
+
+/// One wait of a thread, from its switch-out to its end as the accountant dated it.
+package struct ClosedWait {
+    package var tid: Int32
+    package var pid: Int32?
+    /// The switch-out's stack node.
+    package var node: Int32
+    package var state: OffCPUState
+    /// Switched out runnable: preempted, not blocked.
+    package var preempted: Bool
+    package var start: UInt64
+    /// The dated end; `undated` more nanoseconds after it may have been waiting or running.
+    package var end: UInt64
+    package var undated: UInt64
+    /// The latest wakeup in the wait, if one was recorded.
+    package var wake: UInt64?
+    /// Still open when the capture ended, cut there.
+    package var cutAtEnd: Bool
 }
 
 extension OffCPUCharges {
@@ -43,6 +65,9 @@ extension OffCPUCharges {
 
     /// Default: the blocked time stays at `node`.
     package func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 { node }
+
+    /// Default: nothing.
+    package func waitClosed(_ wait: ClosedWait) {}
 }
 
 /// Who a switched-out thread is, as the input knows it.
@@ -262,6 +287,15 @@ package final class OffCPUAccountant {
     /// Whether `tid` has a wait open (switched out, its end not yet seen).
     package func isWaiting(_ tid: Int32) -> Bool { open[tid] != nil }
 
+    /// Thread `tid` raised an event of its own at `time` on `cpu` while a wait of its is open, so
+    /// it runs: the wait is closed now at the best evidence, as a second switch-out would close it
+    /// (a later sched_stat_runtime can no longer date it). For views that need the waits of a
+    /// running thread settled before they go on (the critical path).
+    package func settle(tid: Int32, at time: UInt64, cpu: Int) {
+        guard let o = open.removeValue(forKey: tid), time >= o.start else { return }
+        closeUnseen(o, tid: tid, at: time, cpu: cpu)
+    }
+
     /// Notes a thread the first time it is met; true when it was new.
     @discardableResult
     private func meet(_ tid: Int32) -> Bool {
@@ -307,6 +341,8 @@ package final class OffCPUAccountant {
 
     private func close(_ o: Open, end: UInt64, how: Closing, undated: UInt64 = 0) {
         let total = end > o.start ? end - o.start : 0
+        charges.waitClosed(ClosedWait(tid: o.tid, pid: o.pid, node: o.node, state: o.state, preempted: o.preempted, start: o.start,
+                                      end: max(end, o.start), undated: undated, wake: o.wake, cutAtEnd: how == .cutAtEnd))
         let charged = total &+ undated >= options.minBlockMicroseconds &* 1000
         let blockedNode = how == .cutAtEnd ? o.node : charges.waitEnded(o.node, tid: o.tid, preempted: o.preempted, charged: charged)
         if !charged {

@@ -117,6 +117,9 @@ final class PerfDataStacks {
         return n
     }
 
+    /// The node of root frame `root` (a name id from `root(of:)`) alone.
+    func rootNode(_ root: Int32) -> Int32 { raw.child(of: 0, frame: root) }
+
     /// The frame keys from the root's child to `node` (the root frame, a name id, left out).
     func keys(to node: Int32) -> ArraySlice<Int32> { raw.path(to: node).dropFirst() }
 

@@ -28,19 +28,6 @@ final class WakerChains {
     /// A wait that ended with no wakeup in the capture (one before it began, or a lost event).
     static let unknownFrame = "[waker not recorded]"
 
-    /// The kernel functions that wake a thread for a timer.
-    static let timerFunctions: Set<Substring> = ["hrtimer_wakeup", "process_timeout", "call_timer_fn", "__hrtimer_run_queues",
-                                                "hrtimer_run_queues", "run_timer_softirq", "tick_sched_timer", "hrtimer_interrupt"]
-    /// Kernel functions of timed sleeps, which only their timer (or a signal) ends: a wait in one
-    /// whose wakeup was not recorded (these VMs lose the events raised while CPU 1 idles) is
-    /// still drawn as ended by `[timer]`.
-    static let timedSleeps: Set<Substring> = ["do_nanosleep", "hrtimer_nanosleep", "common_nsleep", "schedule_hrtimeout_range",
-                                             "schedule_hrtimeout_range_clock", "usleep_range_state", "msleep", "msleep_interruptible"]
-    /// Functions that show a softirq ran on the way out of an interrupt or in ksoftirqd (not in
-    /// the thread that re-enabled bottom halves), by prefix.
-    static let interruptEntries = ["irq_exit", "__irq_exit_rcu", "sysvec_", "asm_sysvec_", "common_interrupt",
-                                   "asm_common_interrupt", "run_ksoftirqd", "do_idle", "cpu_startup_entry"]
-
     /// One link: a waker's frames as raw keys, innermost first, then its thread and process frames.
     typealias Link = [Int32]
 
@@ -56,9 +43,8 @@ final class WakerChains {
     private var exitOrder: [Int32] = []
     /// How many exited threads are kept for their last wakeups.
     static let exitingKept = 256
-    /// What each kernel frame key is to the classification (`KernelTraits`), looked up once.
-    private var traits: [Int32: KernelTraits] = [:]
-    private var sleepsTimed: [Int32: Bool] = [:]
+    /// Which wakeups interrupts raised, and which waits are timed sleeps.
+    private let classifier: WakeupClassifier
 
     /// Wakeups seen, and those raised by interrupts.
     private(set) var wakeups = 0, fromInterrupts = 0
@@ -70,6 +56,7 @@ final class WakerChains {
     init(depth: Int, stacks: PerfDataStacks) {
         self.depth = min(max(depth, 1), Self.maxDepth)
         self.stacks = stacks
+        classifier = WakeupClassifier(stacks: stacks)
         separatorKey = stacks.literal(Self.separator)
         timerKey = stacks.literal(Self.timerFrame)
         irqKey = stacks.literal(Self.irqFrame)
@@ -83,7 +70,8 @@ final class WakerChains {
     func woken(_ s: PerfSample, wakee: Int32, context: WakeContext) {
         guard wakee > 0 else { return }
         wakeups += 1
-        if let frame = interruptFrame(s, context) {
+        if let interrupt = classifier.interrupt(s, context) {
+            let frame = interrupt == .timer ? timerKey : irqKey
             fromInterrupts += 1
             pending[wakee] = [[frame]]
             return
@@ -153,7 +141,7 @@ final class WakerChains {
         guard charged else { return node }
         // Preempted (runnable all along): a wakeup raised meanwhile ended nothing; the scheduler did.
         guard let chain, !preempted else {
-            let end = preempted ? preemptedKey : timedSleep(node) ? timerKey : unknownKey
+            let end = preempted ? preemptedKey : classifier.timedSleep(node) ? timerKey : unknownKey
             if end == timerKey { inferredTimers += 1 } else { unattributed += 1 }
             return stacks.child(of: stacks.child(of: node, key: separatorKey), key: end)
         }
@@ -166,63 +154,8 @@ final class WakerChains {
         return n
     }
 
-    /// `[timer]` or `[irq]` when an interrupt raised the wakeup, nil when a thread did.
-    private func interruptFrame(_ s: PerfSample, _ context: WakeContext) -> Int32? {
-        guard context.hardInterrupt || context.softInterrupt || s.tid == 0 else { return nil }
-        var found = KernelTraits()
-        for k in stacks.capture.frames(of: s, view: stacks.view) { found.formUnion(kernelTraits(k)) }
-        if found.contains(.timer) { return timerKey }
-        // A softirq in a thread that re-enabled bottom halves (a send on loopback delivering to the
-        // receiver) ran for that thread: it is the waker. Without kernel names (no callchain, no
-        // kallsyms) a softirq cannot be placed: an interrupt.
-        let entry = found.contains(.interruptEntry), named = found.contains(.named)
-        if context.softInterrupt && !context.hardInterrupt && !entry && named && s.tid != 0 { return nil }
-        return irqKey
-    }
-
-    /// Whether the blocked stack at `node` sleeps in a timed sleep (`timedSleeps`).
-    private func timedSleep(_ node: Int32) -> Bool {
-        if let known = sleepsTimed[node] { return known }
-        let timed = stacks.keys(to: node).contains { kernelTraits($0).contains(.timedSleep) }
-        sleepsTimed[node] = timed
-        return timed
-    }
-
-    /// What the kernel function of frame key `key` tells (nothing for other frames), from its
-    /// kallsyms name without a compiler suffix (`.isra.0`), once per key.
-    private func kernelTraits(_ key: Int32) -> KernelTraits {
-        if let known = traits[key] { return known }
-        let capture = stacks.capture
-        var t = KernelTraits()
-        if key >= 0, Int(key) < capture.keys.count, capture.keys.kinds[Int(key)] == .kernel {
-            capture.waitForKernelSymbols()
-            if let name = capture.symbols.kernelSymbol(at: capture.keys.addresses[Int(key)])?.name {
-                let base = name.split(separator: ".", maxSplits: 1).first ?? Substring(name)
-                t.insert(.named)
-                if Self.timerFunctions.contains(base) { t.insert(.timer) }
-                if Self.timedSleeps.contains(base) { t.insert(.timedSleep) }
-                if Self.interruptEntries.contains(where: { base.hasPrefix($0) }) { t.insert(.interruptEntry) }
-            }
-        }
-        traits[key] = t
-        return t
-    }
-
     private func processKey(pid: Int32, comm: Int32) -> Int32 {
         var name = stacks.machine.commName(comm)
         return stacks.literal(nameID: name.withUTF8 { stacks.collapser.rootName(comm: $0, pid: Int(pid), tid: Int(pid)) })
     }
-}
-
-/// What a kernel frame is to `WakerChains`' classification of wakeups and waits.
-struct KernelTraits: OptionSet {
-    let rawValue: UInt8
-    /// The frame has a kallsyms name.
-    static let named = KernelTraits(rawValue: 1)
-    /// A function that wakes a thread for a timer (`WakerChains.timerFunctions`).
-    static let timer = KernelTraits(rawValue: 2)
-    /// A timed sleep (`WakerChains.timedSleeps`).
-    static let timedSleep = KernelTraits(rawValue: 4)
-    /// An interrupt's entry or exit, or ksoftirqd (`WakerChains.interruptEntries`).
-    static let interruptEntry = KernelTraits(rawValue: 8)
 }

@@ -9,6 +9,10 @@ public enum WeightUnit: Equatable, Sendable {
     /// Nanoseconds threads spent off-CPU; sample counts are intervals (0 when the input had
     /// only totals, like bcc's and bpftrace's).
     case offCPU
+
+    /// Nanoseconds of a program's wall time along its critical path (`flame critical`): on a CPU
+    /// or waiting, the blocked stacks ending in the scheduler as off-CPU ones do.
+    public static let criticalPath = WeightUnit.nanoseconds("critical path")
 }
 
 /// Aggregated stacks with their frame names and what the weights mean.

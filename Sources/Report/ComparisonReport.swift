@@ -46,7 +46,7 @@ extension MarkdownReport {
     /// leads with the totals as measured (wall, on-CPU, off-CPU by state, idle threads, per
     /// command), then the functions by absolute change in each view, then each side's graphs.
     public static func comparison(title: String, before: ComparisonSide, after: ComparisonSide, diffs: [ComparisonGraph],
-                                  limit: Int, notes: [String] = []) -> String {
+                                  limit: Int, notes: [String] = [], sections: [String] = []) -> String {
         var out = "# \(TextTable.mdText(title))\n\n"
         out += "## Difference\n\n"
         let scaled = diffs.filter(\.diff.normalized).map(\.kind)
@@ -80,6 +80,7 @@ extension MarkdownReport {
                     : "Largest \(label) (total \(tables.quantity)):\n\n" + table(rows).render(.md) + "\n"
             }
         }
+        for extra in sections { out += extra }
         for (side, label) in [(before, "Before"), (after, "After")] {
             for g in [side.on, side.off].compactMap({ $0 }) {
                 var titled = g

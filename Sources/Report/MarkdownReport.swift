@@ -35,9 +35,11 @@ public enum MarkdownReport {
     /// picture and link without tables (the side-by-side view of graphs that have their own).
     /// With `facts`, the headline (wall, on-CPU, off-CPU with what each sums over) comes first,
     /// then the processes grouped by command, and every process at the end. A `command` title is
-    /// written as code, so that it can be pasted back into a shell.
+    /// written as code, so that it can be pasted back into a shell. `sections` (Markdown, such as
+    /// the critical path's) follow the graphs.
     public static func summary(title: String, command: Bool = false, facts: CaptureFacts? = nil, selection: String? = nil,
-                               graphs: [ReportGraph], limit: Int, notes: [String] = [], pictureOnly: Set<Int> = []) -> String {
+                               graphs: [ReportGraph], limit: Int, notes: [String] = [], pictureOnly: Set<Int> = [],
+                               sections: [String] = []) -> String {
         var out = "# " + (command ? TextTable.codeSpan(title, inTable: false) : TextTable.mdText(title)) + "\n\n"
         if let facts, !facts.markdown.isEmpty { out += facts.markdown + "\n\n" }
         if let selection { out += TextTable.mdText(selection) + "\n\n" }
@@ -53,6 +55,7 @@ public enum MarkdownReport {
                 out += section(g, limit: limit)
             }
         }
+        for extra in sections { out += extra }
         if let processes = facts?.processTable(limit: max(limit, 40)) {
             out += "## Processes\n\n"
             out += "Start and end are seconds from the start of the capture (`before`: already running; `running`: "

@@ -16,7 +16,7 @@ public struct ProfileTables {
     /// unnamed (kernel symbols not found), which would say nothing of where.
     public init(_ profile: Profile, limit: Int) {
         var skip: ((UnsafeBufferPointer<UInt8>) -> Bool)?
-        if case .offCPU = profile.unit {
+        if profile.unit == .offCPU || profile.unit == .criticalPath {
             skip = { FunctionTotals.isSchedulerFrame($0) || $0.elementsEqual("[[kernel.kallsyms]]".utf8) }
         }
         totals = FunctionTotals(profile, skipLeaf: skip)
@@ -28,6 +28,7 @@ public struct ProfileTables {
     public var quantity: String {
         switch unit {
         case .samples: return "samples"
+        case .criticalPath: return "time on the path"
         case .nanoseconds: return "CPU time"
         case .offCPU: return "off-CPU time"
         case .events(let e): return e.split(separator: ":").first.map(String.init) ?? e

@@ -1,0 +1,345 @@
+import ProfileModel
+import PerfData
+import Capture
+
+/// The critical path of a program (`flame critical`), built forward in one walk of the capture.
+///
+/// Read backward from the moment the program ended, the path is: while a thread ran, its own
+/// time (its CPU samples); while it waited for something no thread did (a timer, the disk, the
+/// network, a CPU), its blocked stack and state; and when another thread woke it, that thread's
+/// path up to the wakeup, the run-queue time after the wakeup staying with the woken thread. A
+/// thread's path before its creation is its creator's up to the fork, and the program's path
+/// starts at its exec. Work that overlapped (a shorter parallel thread, idle pools) is not on it.
+///
+/// Built forward, each thread keeps its path so far as a chain of `PathCell`s: a wakeup seals
+/// the waker's current cell and hands it to the wakee, which adopts it when its wait ends there.
+/// Waits are dated by an `OffCPUAccountant` of its own (switch-ins missing while a CPU idles are
+/// dated by sched_stat_runtime, the wakeup, or the thread's first event of its own). Memory grows
+/// with the live threads and the cells their paths reach.
+final class CriticalPathView: OffCPUCharges, CaptureView {
+    private let file: PerfDataFile
+    let stacks: PerfDataStacks
+    private let scheduler: SchedulerEvents
+    private var accountant: OffCPUAccountant!
+    private var frames: OffCPUFrameIDs!
+    private let classifier: WakeupClassifier
+    private var stateBytes: [UInt8] = []
+    /// The event whose samples are CPU time (cpu-clock beside the tracepoints).
+    private(set) var samplingEvent: Int?
+    private let notSampledKey: Int32
+
+    /// The program: given, or the first process that execs in the capture.
+    private(set) var programPID: Int32?
+    /// When its path starts (its exec, else the capture's start) and ends (its main thread's exit,
+    /// else the capture's end).
+    private(set) var programStart: UInt64?
+    private(set) var programEnd: UInt64?
+    /// Whether the program's exit was in the capture.
+    private(set) var programExited = false
+
+    /// Each live thread's path so far: its current (unshared) cell first.
+    private var heads: [Int32: PathCell] = [:]
+    /// A wakeup since a thread's switch-out: from a thread (its path at the wakeup), or an interrupt.
+    private enum Pending {
+        case thread(PathCell, at: UInt64)
+        case interrupt
+    }
+    private var pending: [Int32: Pending] = [:]
+    /// Threads seen switched or running since the capture began (or created in it).
+    private var known = Set<Int32>()
+    private var firstTime: UInt64?
+    private var lastTime: UInt64 = 0
+    /// The program's path, once it ended (or the capture did).
+    private(set) var path: PathCell?
+    private(set) var switches = 0
+    /// Wakeups seen, and those with a callchain-less or unknown waker.
+    private(set) var wakeups = 0
+
+    /// The critical-path view of `walk` for `program` (nil: the first process that execs).
+    init(walk: CaptureWalk, collapse: CollapseOptions, program: Int32?) {
+        file = walk.file
+        scheduler = walk.scheduler
+        stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
+        classifier = WakeupClassifier(stacks: stacks)
+        programPID = program
+        notSampledKey = stacks.literal(CriticalPathView.notSampledFrame)
+        let events = file.header.events
+        if let sampling = file.header.samplingEventAmongTracepoints {
+            samplingEvent = events.firstIndex { $0.name == sampling.name && $0.type == sampling.type && $0.config == sampling.config }
+        } else {
+            samplingEvent = nil
+        }
+        var options = OffCPUOptions()
+        options.stateFrames = true
+        accountant = OffCPUAccountant(options: options, filter: ProcessFilter(), charges: self)
+        accountant.separatesIdleThreads = false
+        let literals = stacks
+        frames = OffCPUFrameIDs { literals.literal(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// The frame over running time of a stretch in which no CPU sample fell.
+    static let notSampledFrame = "[on-CPU, not sampled]"
+
+    let readsScheduler = true
+
+    func sample(_ s: PerfSample, _ event: SchedulerEvent?) {
+        guard path == nil else { return }
+        note(s.time)
+        switch event {
+        case let .switched(comm, prev, state, next, index)?:
+            switches += 1
+            scheduler.letters(state, event: index, into: &stateBytes)
+            let p = Int32(truncatingIfNeeded: prev)
+            let first = stateBytes.first
+            if p > 0 {
+                _ = head(p, pid: s.pid)
+                met(p)
+                // A wakeup before a preemption ended nothing (the thread never slept).
+                if first == nil || first == UInt8(ascii: "R") { pending[p] = nil }
+            }
+            let stacks = self.stacks
+            stateBytes.withUnsafeBufferPointer { st in
+                accountant.switched(time: s.time, cpu: Int(s.cpu), prev: p, prevState: st, next: Int32(truncatingIfNeeded: next),
+                                    thread: { OffCPUThread(pid: Int(s.pid), comm: comm) },
+                                    outgoing: {
+                                        let root = comm.withUnsafeBufferPointer {
+                                            stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(prev))
+                                        }
+                                        return stacks.node(of: s, root: root, base: [self.frames.state(st)])
+                                    })
+            }
+            let n = Int32(truncatingIfNeeded: next)
+            if n > 0, !known.contains(n), !accountant.isWaiting(n) {
+                // Its first switch-in: it had waited since before the capture.
+                _ = head(n, pid: stacks.machine.pid(tid: n) ?? n)
+                met(n)
+            }
+            if p > 0, first == UInt8(ascii: "X") || first == UInt8(ascii: "Z") { died(p) }
+        case let .woken(tid, context, namesWaker)?:
+            let wakee = Int32(truncatingIfNeeded: tid)
+            if namesWaker, wakee > 0 {
+                wakeups += 1
+                if classifier.interrupt(s, context) != nil {
+                    pending[wakee] = .interrupt
+                } else {
+                    runs(s)
+                    pending[wakee] = .thread(seal(s.tid, pid: s.pid, at: s.time), at: s.time)
+                }
+            }
+            accountant.woken(time: s.time, tid: wakee)
+            accountant.seen(time: s.time, tid: s.tid)
+        case let .ran(tid, runtime)?:
+            if runtime >= 0 { accountant.ran(time: s.time, tid: Int32(truncatingIfNeeded: tid), runtime: UInt64(runtime)) }
+        case .unreadable?:
+            break
+        case nil:
+            guard s.tid > 0, let index = s.eventIndex, index == samplingEvent else {
+                accountant.seen(time: s.time, tid: s.tid)
+                return
+            }
+            runs(s)
+            // A wakeup it had while it ran is spent: it ends no later wait.
+            pending[s.tid] = nil
+            let node = stacks.node(of: s, root: stacks.root(of: s))
+            head(s.tid, pid: s.pid).samples[node, default: 0] &+= 1
+        }
+    }
+
+    func record(_ record: PerfRecord) {
+        guard path == nil else { return }
+        switch record {
+        case .fork(let f) where f.time > 0:
+            // (Without a time: perf's synthesized record of a thread that ran when it started.)
+            note(f.time)
+            // The new thread's path before it existed is its creator's, up to the fork. The
+            // creator runs: a wait of its still open (its switch-in not recorded) ended before.
+            if f.ptid > 0, accountant.isWaiting(f.ptid) { accountant.settle(tid: f.ptid, at: f.time, cpu: Int(f.sampleID.cpu)) }
+            if f.ptid > 0 { met(f.ptid) }
+            known.insert(f.tid)
+            let creator = f.ptid > 0 ? seal(f.ptid, pid: f.ppid, at: f.time) : nil
+            pending[f.tid] = nil
+            heads[f.tid] = PathCell(tid: f.tid, pid: f.pid, comm: stacks.machine.commID(tid: f.ppid), root: root(pid: f.pid, tid: f.tid), start: f.time, next: creator)
+        case .comm(let c) where c.isExec:
+            let time = c.sampleID.time
+            note(time)
+            if programPID == nil { programPID = c.pid }
+            // The program's path starts at its exec: what ran before is whoever started it.
+            if c.pid == programPID, c.tid == c.pid, programStart == nil {
+                programStart = time
+                heads[c.tid] = PathCell(tid: c.tid, pid: c.pid, comm: stacks.machine.commID(tid: c.pid), root: root(pid: c.pid, tid: c.tid), start: time, next: nil)
+            }
+        case .exit(let e):
+            note(e.time)
+            if e.tid == programPID, e.pid == programPID {
+                accountant.settle(tid: e.tid, at: e.time, cpu: Int(e.sampleID.cpu))
+                programEnd = e.time
+                programExited = true
+                path = seal(e.tid, pid: e.pid, at: e.time)
+                heads.removeAll()
+                pending.removeAll()
+            }
+        default:
+            break
+        }
+    }
+
+    /// Ends the walk: a program still running is cut at the capture's end.
+    func finish() {
+        guard path == nil else { return }
+        accountant.finish()
+        if let pid = programPID, heads[pid] != nil {
+            programEnd = lastTime
+            path = seal(pid, pid: pid, at: lastTime)
+        }
+        heads.removeAll()
+        pending.removeAll()
+    }
+
+    /// When the capture's first event was.
+    var captureStart: UInt64 { firstTime ?? 0 }
+
+    private func note(_ time: UInt64) {
+        // perf's synthesized records (the processes running when it started) carry no time.
+        guard time > 0 else { return }
+        if firstTime == nil { firstTime = time }
+        lastTime = max(lastTime, time)
+    }
+
+    /// Thread `tid` raised an event of its own: it runs, so a wait still open (its switch-in not
+    /// recorded) is settled now.
+    private func runs(_ s: PerfSample) {
+        if accountant.isWaiting(s.tid) { accountant.settle(tid: s.tid, at: s.time, cpu: Int(s.cpu)) }
+        met(s.tid)
+    }
+
+    /// Thread `tid` is seen running (or switched in) for the first time. If a thread woke it
+    /// meanwhile, it was waiting since before the capture (no switch-out of it was recorded) and
+    /// that wakeup ended the wait: its path goes on in the waker, as for any other wait.
+    private func met(_ tid: Int32) {
+        guard tid > 0, known.insert(tid).inserted else { return }
+        guard case let .thread(waker, at)? = pending[tid], let h = heads[tid] else { return }
+        pending[tid] = nil
+        heads[tid] = PathCell(tid: tid, pid: h.pid, comm: h.comm, root: h.root, start: at, next: waker)
+    }
+
+    /// The node of a thread's root frame alone.
+    private func root(pid: Int32, tid: Int32) -> Int32 { stacks.rootNode(stacks.root(pid: pid, tid: tid)) }
+
+    /// The thread's current cell, made when it is first met (its own time from the capture's start).
+    private func head(_ tid: Int32, pid: Int32) -> PathCell {
+        if let h = heads[tid] { return h }
+        let h = PathCell(tid: tid, pid: pid, comm: stacks.machine.commID(tid: pid), root: root(pid: pid, tid: tid), start: firstTime ?? 0, next: nil)
+        heads[tid] = h
+        return h
+    }
+
+    /// Ends thread `tid`'s current cell at `time` and returns it, to be shared; the thread goes on
+    /// in a new cell. The thread's earlier cells that no other path holds any more are merged in.
+    private func seal(_ tid: Int32, pid: Int32, at time: UInt64) -> PathCell {
+        let h = head(tid, pid: pid)
+        h.end = max(time, h.start)
+        // Names as of the end: an exec renames the thread after its cell began.
+        h.comm = stacks.machine.commID(tid: pid)
+        h.root = root(pid: pid, tid: tid)
+        h.compact()
+        heads[tid] = PathCell(tid: tid, pid: pid, comm: h.comm, root: h.root, start: h.end, next: h)
+        return h
+    }
+
+    /// Thread `tid` switched out dead: nothing of it is kept but the cells other paths hold.
+    private func died(_ tid: Int32) {
+        heads[tid] = nil
+        pending[tid] = nil
+        known.remove(tid)
+    }
+
+    // MARK: OffCPUCharges
+
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart) {}
+
+    func waitClosed(_ w: ClosedWait) {
+        guard path == nil else { return }
+        let pid = w.pid ?? stacks.machine.pid(tid: w.tid) ?? w.tid
+        let wake = w.wake.map { min(max($0, w.start), w.end) }
+        if !w.preempted, !w.cutAtEnd, case let .thread(waker, at)? = pending[w.tid], at <= w.end {
+            // Another thread ended the wait: the path goes on in it, from the wakeup back.
+            pending[w.tid] = nil
+            let h = PathCell(tid: w.tid, pid: pid, comm: stacks.machine.commID(tid: pid), root: root(pid: pid, tid: w.tid), start: at, next: waker)
+            heads[w.tid] = h
+            // What is left of the wait after the wakeup is the woken thread's wait for a CPU.
+            let from = max(at, w.start)
+            if w.end > from, let rq = frames.frame(.runqueue) {
+                h.addWait(stacks.child(of: w.node, key: rq), nanoseconds: w.end - from, state: .runnable)
+            }
+            if w.undated > 0, let u = frames.frame(.undated) { h.addWait(stacks.child(of: w.node, key: u), nanoseconds: w.undated, state: .other) }
+            return
+        }
+        pending[w.tid] = nil
+        let h = head(w.tid, pid: pid)
+        if w.cutAtEnd {
+            if let o = frames.frame(.openAtEnd) { h.addWait(stacks.child(of: w.node, key: o), nanoseconds: w.end - w.start, state: w.state) }
+            return
+        }
+        // Nothing but a timer, a device or the scheduler ended it: the thread's own wait.
+        let blockedEnd = w.preempted ? w.end : (wake ?? w.end)
+        h.addWait(w.node, nanoseconds: blockedEnd - w.start, state: w.state)
+        if w.end > blockedEnd, let rq = frames.frame(.runqueue) {
+            h.addWait(stacks.child(of: w.node, key: rq), nanoseconds: w.end - blockedEnd, state: .runnable)
+        }
+        if w.undated > 0, let u = frames.frame(.undated) { h.addWait(stacks.child(of: w.node, key: u), nanoseconds: w.undated, state: .other) }
+    }
+
+    // MARK: The result
+
+    /// Adds the path to `stacks` (ns weights) from its start to its end and sums it up.
+    func draw() -> CriticalPathSummary {
+        var summary = CriticalPathSummary()
+        guard let end = programEnd, let last = path else { return summary }
+        let start = programStart ?? captureStart
+        summary.start = start
+        summary.end = end
+        summary.programExited = programExited
+        var cell: PathCell? = last
+        var previousTid: Int32?
+        while let c = cell, c.end > start {
+            defer { cell = c.next }
+            let from = max(c.start, start)
+            let span = c.end - from
+            guard span > 0 else { continue }
+            // A stretch that began before the program did counts only from its start, pro rata.
+            let scale = c.end > c.start ? Double(span) / Double(c.end - c.start) : 1
+            var waited: UInt64 = 0
+            for (node, ns) in c.waits {
+                let part = UInt64((Double(ns) * scale).rounded())
+                guard part > 0 else { continue }
+                stacks.add(node, weight: part)
+                waited &+= part
+                summary.waiting &+= part
+            }
+            for st in OffCPUState.allCases { summary.states[st] &+= UInt64((Double(c.states[st]) * scale).rounded()) }
+            waited = min(waited, span)
+            let running = span - waited
+            summary.onCPU &+= running
+            if running > 0 {
+                let count = c.samples.values.reduce(0) { $0 + UInt64($1) }
+                if count == 0 {
+                    stacks.add(stacks.child(of: c.root, key: notSampledKey), weight: running)
+                    summary.notSampled &+= running
+                } else {
+                    // Largest remainders last: the parts add up to `running` exactly.
+                    var given: UInt64 = 0
+                    let sorted = c.samples.sorted { $0.key < $1.key }
+                    for (i, (node, n)) in sorted.enumerated() {
+                        let part = i == sorted.count - 1 ? running - given : running * UInt64(n) / count
+                        stacks.add(node, weight: part)
+                        given += part
+                    }
+                }
+            }
+            summary.add(pid: c.pid, tid: c.tid, comm: stacks.machine.commName(c.comm), nanoseconds: span)
+            if let p = previousTid, p != c.tid { summary.hops += 1 }
+            previousTid = c.tid
+        }
+        return summary
+    }
+}
