@@ -55,8 +55,8 @@ struct ReportWriter {
         let selection = (onSource ?? offSource)?.selection
         // The program's critical path, when the capture recorded who woke whom.
         var sections: [String] = []
-        if let off, off.format == .perfData, let offSource {
-            let program = selection?.programPID ?? offSource.filter.pids.first.map { Int32($0) }
+        if let off, off.format == .perfData, let offSource, CriticalPathLoader.recordsWakeups(path: offSource.path) {
+            let program = selection?.programPID ?? offSource.filter.pids.min().map { Int32($0) }
             if let section = folder.criticalPathSection(offSource.path, collapse: options, program: program, limit: limit) {
                 sections.append(section)
             }
@@ -106,7 +106,7 @@ struct ReportWriter {
                                                               facts: facts, summary: $0.summary) : nil
             }
             sides.append(ComparisonSide(name: k == 0 ? before : after, on: onGraph, off: offGraph, facts: facts))
-            if let off, off.format == .perfData,
+            if let off, off.format == .perfData, CriticalPathLoader.recordsWakeups(path: source.path),
                let (r, svg, _) = folder.criticalPath(source.path, collapse: options, program: source.selection?.programPID,
                                                       file: "\(label)-critical") {
                 paths.append(CriticalPathReport.Side(summary: r.summary, profile: r.profile, program: r.program, svg: svg))
@@ -132,7 +132,9 @@ struct ReportWriter {
         }
         let markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: sides[0], after: sides[1],
                                                  diffs: diffs, limit: limit, notes: folder.notes,
-                                                 sections: paths.count == 2 ? [CriticalPathReport.comparison(before: paths[0], after: paths[1], limit: limit)] : [])
+                                                 sections: paths.count == 2 ? [CriticalPathReport.comparison(before: paths[0], after: paths[1], limit: limit)]
+                                                    : paths.map { "## Critical path\n\nOf one side only (the other has no wakeups to follow): "
+                                                        + "[\(TextTable.mdText($0.svg))](\($0.svg)).\n\n" })
         try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
     }

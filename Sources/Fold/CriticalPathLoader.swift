@@ -21,6 +21,14 @@ package enum CriticalPathLoader {
     static let howToRecord = "record with flame record, or perf record -a -g -e sched:sched_switch -e sched:sched_waking "
         + "-e sched:sched_stat_runtime -e cpu-clock/period=1000000/ -- CMD"
 
+    /// Whether `path` is a perf.data capture whose header lists a wakeup event (so that a path can
+    /// be walked); false for anything else, without reading past the header.
+    package static func recordsWakeups(path: String) -> Bool {
+        guard path != "-", let source = try? ByteSource(path: path), (try? InputFormat.detect(source)) == .perfData,
+              let file = try? PerfDataInput.open(path, source: source) else { return false }
+        return file.header.events.contains { $0.name == "sched:sched_waking" || $0.name == "sched:sched_wakeup" }
+    }
+
     /// The path of `program` (nil: the first process that execs in the capture) in `path`. The walk
     /// reads every process, whatever `collapse`'s filter says: a path crosses the processes it needs.
     package static func load(path: String, collapse: CollapseOptions, program: Int32?) throws -> CriticalPathResult {
@@ -63,6 +71,10 @@ package enum CriticalPathLoader {
                 + "before the damage"))
         }
         profile.diagnostics += view.stacks.takeWarnings()
+        if walk.scheduler.wakersFromWakeupOnly {
+            profile.diagnostics.append(.warning(.recording, subject: name, "the wakeups are sched:sched_wakeup, which can fire on the "
+                + "woken thread's CPU in another thread's context: the path may follow the wrong thread (record sched:sched_waking)"))
+        }
         if !summary.programExited {
             profile.diagnostics.append(.note(.recording, subject: name, "the program (pid \(pid)) had not exited when the capture "
                 + "ended: the path ends at the capture's end"))

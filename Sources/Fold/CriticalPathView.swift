@@ -33,6 +33,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// When its path starts (its exec, else the capture's start) and ends (its main thread's exit,
     /// else the capture's end).
     private(set) var programStart: UInt64?
+    private var startedAtExec = false
     private(set) var programEnd: UInt64?
     /// Whether the program's exit was in the capture.
     private(set) var programExited = false
@@ -47,13 +48,14 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     private var pending: [Int32: Pending] = [:]
     /// Threads seen switched or running since the capture began (or created in it).
     private var known = Set<Int32>()
+    /// Threads created in the capture that have not run yet.
+    private var created = Set<Int32>()
+    private let runqueueKey: Int32, beforeCaptureKey: Int32, unseenKey: Int32
     private var firstTime: UInt64?
     private var lastTime: UInt64 = 0
     /// The program's path, once it ended (or the capture did).
     private(set) var path: PathCell?
     private(set) var switches = 0
-    /// Wakeups seen, and those with a callchain-less or unknown waker.
-    private(set) var wakeups = 0
 
     /// The critical-path view of `walk` for `program` (nil: the first process that execs).
     init(walk: CaptureWalk, collapse: CollapseOptions, program: Int32?) {
@@ -63,6 +65,9 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         classifier = WakeupClassifier(stacks: stacks)
         programPID = program
         notSampledKey = stacks.literal(CriticalPathView.notSampledFrame)
+        runqueueKey = stacks.literal(String(decoding: OffCPUFrames.runqueueFrame, as: UTF8.self))
+        beforeCaptureKey = stacks.literal(CriticalPathView.beforeCaptureFrame)
+        unseenKey = stacks.literal(CriticalPathView.unseenFrame)
         let events = file.header.events
         if let sampling = file.header.samplingEventAmongTracepoints {
             samplingEvent = events.firstIndex { $0.name == sampling.name && $0.type == sampling.type && $0.config == sampling.config }
@@ -79,6 +84,12 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
 
     /// The frame over running time of a stretch in which no CPU sample fell.
     static let notSampledFrame = "[on-CPU, not sampled]"
+    /// A thread's time from the capture's start to its first switch-in: waiting for something
+    /// that began before the capture.
+    static let beforeCaptureFrame = "[waiting since before the capture]"
+    /// A thread's time from the capture's start to its first event, when that is not a switch-in:
+    /// it ran unseen (no sample fell in it) or waited.
+    static let unseenFrame = "[not seen since the capture began]"
 
     let readsScheduler = true
 
@@ -93,7 +104,10 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             let first = stateBytes.first
             if p > 0 {
                 _ = head(p, pid: s.pid)
-                met(p)
+                // It ran: a wait of its still open (its switch-in not recorded) ended, by the wakeup
+                // that may be pending, before a preemption clears it.
+                if accountant.isWaiting(p) { accountant.settle(tid: p, at: s.time, cpu: Int(s.cpu)) }
+                firstRun(p, at: s.time, switchedIn: false)
                 // A wakeup before a preemption ended nothing (the thread never slept).
                 if first == nil || first == UInt8(ascii: "R") { pending[p] = nil }
             }
@@ -109,16 +123,18 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
                                     })
             }
             let n = Int32(truncatingIfNeeded: next)
-            if n > 0, !known.contains(n), !accountant.isWaiting(n) {
-                // Its first switch-in: it had waited since before the capture.
+            if n > 0, !known.contains(n) || created.contains(n), !accountant.isWaiting(n) {
+                // Its first switch-in: it had waited since before the capture, or since its creation.
                 _ = head(n, pid: stacks.machine.pid(tid: n) ?? n)
-                met(n)
+                firstRun(n, at: s.time, switchedIn: true)
             }
-            if p > 0, first == UInt8(ascii: "X") || first == UInt8(ascii: "Z") { died(p) }
+            if p > 0, first == UInt8(ascii: "X") || first == UInt8(ascii: "Z") {
+                // The main thread's last switch-out ends the program when its EXIT record was lost.
+                if p == programPID, s.pid == programPID { programEnded(tid: p, at: s.time, cpu: Int(s.cpu)) } else { died(p) }
+            }
         case let .woken(tid, context, namesWaker)?:
             let wakee = Int32(truncatingIfNeeded: tid)
             if namesWaker, wakee > 0 {
-                wakeups += 1
                 if classifier.interrupt(s, context) != nil {
                     pending[wakee] = .interrupt
                 } else {
@@ -154,33 +170,48 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             // The new thread's path before it existed is its creator's, up to the fork. The
             // creator runs: a wait of its still open (its switch-in not recorded) ended before.
             if f.ptid > 0, accountant.isWaiting(f.ptid) { accountant.settle(tid: f.ptid, at: f.time, cpu: Int(f.sampleID.cpu)) }
-            if f.ptid > 0 { met(f.ptid) }
+            if f.ptid > 0 { firstRun(f.ptid, at: f.time, switchedIn: false) }
             known.insert(f.tid)
-            let creator = f.ptid > 0 ? seal(f.ptid, pid: f.ppid, at: f.time) : nil
+            created.insert(f.tid)
+            // The program's own creation (it is named by pid) starts its path, unless an exec follows.
+            let isProgram = f.tid == programPID && f.pid == programPID
+            let creator = f.ptid > 0 && !isProgram ? seal(f.ptid, pid: f.ppid, at: f.time) : nil
+            if isProgram && programStart == nil { programStart = f.time }
             pending[f.tid] = nil
-            heads[f.tid] = PathCell(tid: f.tid, pid: f.pid, comm: stacks.machine.commID(tid: f.ppid), root: root(pid: f.pid, tid: f.tid), start: f.time, next: creator)
+            heads[f.tid] = PathCell(tid: f.tid, pid: f.pid, comm: stacks.machine.commID(tid: f.ppid), root: root(pid: f.pid, tid: f.tid),
+                                    start: f.time, next: creator)
         case .comm(let c) where c.isExec:
             let time = c.sampleID.time
             note(time)
             if programPID == nil { programPID = c.pid }
-            // The program's path starts at its exec: what ran before is whoever started it.
-            if c.pid == programPID, c.tid == c.pid, programStart == nil {
+            // The program's path starts at its (first) exec: what ran before is whoever started it.
+            if c.pid == programPID, c.tid == c.pid, !startedAtExec {
+                startedAtExec = true
                 programStart = time
-                heads[c.tid] = PathCell(tid: c.tid, pid: c.pid, comm: stacks.machine.commID(tid: c.pid), root: root(pid: c.pid, tid: c.tid), start: time, next: nil)
+                if accountant.isWaiting(c.tid) { accountant.settle(tid: c.tid, at: time, cpu: Int(c.sampleID.cpu)) }
+                pending[c.tid] = nil
+                known.insert(c.tid)
+                created.remove(c.tid)
+                heads[c.tid] = PathCell(tid: c.tid, pid: c.pid, comm: stacks.machine.commID(tid: c.pid), root: root(pid: c.pid, tid: c.tid),
+                                        start: time, next: nil)
             }
         case .exit(let e):
             note(e.time)
-            if e.tid == programPID, e.pid == programPID {
-                accountant.settle(tid: e.tid, at: e.time, cpu: Int(e.sampleID.cpu))
-                programEnd = e.time
-                programExited = true
-                path = seal(e.tid, pid: e.pid, at: e.time)
-                heads.removeAll()
-                pending.removeAll()
-            }
+            if e.tid == programPID, e.pid == programPID { programEnded(tid: e.tid, at: e.time, cpu: Int(e.sampleID.cpu)) }
         default:
             break
         }
+    }
+
+    /// The program's main thread exited at `time`: its path is complete.
+    private func programEnded(tid: Int32, at time: UInt64, cpu: Int) {
+        guard path == nil else { return }
+        if accountant.isWaiting(tid) { accountant.settle(tid: tid, at: time, cpu: cpu) }
+        programEnd = time
+        programExited = true
+        path = seal(tid, pid: tid, at: time)
+        heads.removeAll()
+        pending.removeAll()
     }
 
     /// Ends the walk: a program still running is cut at the capture's end.
@@ -209,17 +240,27 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// recorded) is settled now.
     private func runs(_ s: PerfSample) {
         if accountant.isWaiting(s.tid) { accountant.settle(tid: s.tid, at: s.time, cpu: Int(s.cpu)) }
-        met(s.tid)
+        firstRun(s.tid, at: s.time, switchedIn: false)
     }
 
-    /// Thread `tid` is seen running (or switched in) for the first time. If a thread woke it
-    /// meanwhile, it was waiting since before the capture (no switch-out of it was recorded) and
-    /// that wakeup ended the wait: its path goes on in the waker, as for any other wait.
-    private func met(_ tid: Int32) {
-        guard tid > 0, known.insert(tid).inserted else { return }
-        guard case let .thread(waker, at)? = pending[tid], let h = heads[tid] else { return }
-        pending[tid] = nil
-        heads[tid] = PathCell(tid: tid, pid: h.pid, comm: h.comm, root: h.root, start: at, next: waker)
+    /// Thread `tid` is seen running (or switched in) at `time` for the first time since the
+    /// capture began or it was created, with no wait of it recorded. If a thread woke it
+    /// meanwhile, that wakeup ended its wait: its path goes on in the waker. Otherwise the time
+    /// before is a wait, not running: a created thread waited for a CPU (`[runqueue]`), one that
+    /// existed before the capture waited for something the capture did not show, or (when first
+    /// seen running, no sample having fallen in it) may have run unseen.
+    private func firstRun(_ tid: Int32, at time: UInt64, switchedIn: Bool) {
+        guard tid > 0 else { return }
+        let isNew = created.remove(tid) != nil
+        guard known.insert(tid).inserted || isNew, let h = heads[tid] else { return }
+        if case let .thread(waker, at)? = pending[tid] {
+            pending[tid] = nil
+            heads[tid] = PathCell(tid: tid, pid: h.pid, comm: h.comm, root: h.root, start: at, next: waker)
+            return
+        }
+        guard h.samples.isEmpty, h.waited == 0, time > h.start else { return }
+        let frame = isNew ? runqueueKey : switchedIn ? beforeCaptureKey : unseenKey
+        h.addWait(stacks.child(of: h.root, key: frame), nanoseconds: time - h.start, state: isNew ? .runnable : .other)
     }
 
     /// The node of a thread's root frame alone.
@@ -251,6 +292,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         heads[tid] = nil
         pending[tid] = nil
         known.remove(tid)
+        created.remove(tid)
     }
 
     // MARK: OffCPUCharges
@@ -308,15 +350,17 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             guard span > 0 else { continue }
             // A stretch that began before the program did counts only from its start, pro rata.
             let scale = c.end > c.start ? Double(span) / Double(c.end - c.start) : 1
+            // Waits longer than the stretch (a wait dated past the stretch's end) are scaled into it.
+            let fit = c.waited > 0 ? min(scale, Double(span) / Double(c.waited)) : scale
             var waited: UInt64 = 0
             for (node, ns) in c.waits {
-                let part = UInt64((Double(ns) * scale).rounded())
+                let part = UInt64((Double(ns) * fit).rounded())
                 guard part > 0 else { continue }
                 stacks.add(node, weight: part)
                 waited &+= part
                 summary.waiting &+= part
             }
-            for st in OffCPUState.allCases { summary.states[st] &+= UInt64((Double(c.states[st]) * scale).rounded()) }
+            for st in OffCPUState.allCases { summary.states[st] &+= UInt64((Double(c.states[st]) * fit).rounded()) }
             waited = min(waited, span)
             let running = span - waited
             summary.onCPU &+= running
@@ -330,7 +374,8 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
                     var given: UInt64 = 0
                     let sorted = c.samples.sorted { $0.key < $1.key }
                     for (i, (node, n)) in sorted.enumerated() {
-                        let part = i == sorted.count - 1 ? running - given : running * UInt64(n) / count
+                        let part = i == sorted.count - 1 ? running - given
+                            : min(running - given, UInt64((Double(running) * Double(n) / Double(count)).rounded(.down)))
                         stacks.add(node, weight: part)
                         given += part
                     }

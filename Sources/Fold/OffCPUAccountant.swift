@@ -292,7 +292,8 @@ package final class OffCPUAccountant {
     /// (a later sched_stat_runtime can no longer date it). For views that need the waits of a
     /// running thread settled before they go on (the critical path).
     package func settle(tid: Int32, at time: UInt64, cpu: Int) {
-        guard let o = open.removeValue(forKey: tid), time >= o.start else { return }
+        guard let o = open[tid], time >= o.start else { return }
+        open[tid] = nil
         closeUnseen(o, tid: tid, at: time, cpu: cpu)
     }
 

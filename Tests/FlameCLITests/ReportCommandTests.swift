@@ -35,8 +35,10 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertTrue(md.contains("CPU time: **155 ms** · samples: 155"), md)
         let offMicroseconds = try foldedTotal(["offcpu", mixed, "--folded", "-o", "-"])
         let tables = ReportCommandTests.tables(md)
-        // Processes by command; per graph: by thread name, by self, by total; every process.
-        XCTAssertEqual(tables.count, 8, md)
+        // Processes by command; per graph: by thread name, by self, by total; the critical path's
+        // top frames by self and by total and its processes (the capture has its wakeups); every process.
+        XCTAssertEqual(tables.count, 11, md)
+        XCTAssertTrue(md.contains("## Critical path\n\nwall ") && md.contains("(critical.svg)"), md)
         func ms(_ s: String) -> Double {
             let parts = s.split(separator: " ")
             let v = Double(parts[0])!
