@@ -154,6 +154,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
                 return
             }
             runs(s)
+            accountant.seen(time: s.time, tid: s.tid)
             // A wakeup it had while it ran is spent: it ends no later wait.
             pending[s.tid] = nil
             let node = stacks.node(of: s, root: stacks.root(of: s))
@@ -266,6 +267,15 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// The node of a thread's root frame alone.
     private func root(pid: Int32, tid: Int32) -> Int32 { stacks.rootNode(stacks.root(pid: pid, tid: tid)) }
 
+    /// Where folded stretches are counted from, once that is final: the program's exec; the
+    /// capture's start for a program named by pid that neither started nor exec'd in it. Nil
+    /// before that (a program created but not yet exec'd, or not yet found): nothing is folded.
+    private var foldFrom: UInt64? {
+        if startedAtExec { return programStart }
+        if programPID != nil && programStart == nil { return firstTime }
+        return nil
+    }
+
     /// The thread's current cell, made when it is first met (its own time from the capture's start).
     private func head(_ tid: Int32, pid: Int32) -> PathCell {
         if let h = heads[tid] { return h }
@@ -282,7 +292,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         // Names as of the end: an exec renames the thread after its cell began.
         h.comm = stacks.machine.commID(tid: pid)
         h.root = root(pid: pid, tid: tid)
-        h.compact()
+        h.compact(from: foldFrom)
         heads[tid] = PathCell(tid: tid, pid: pid, comm: h.comm, root: h.root, start: h.end, next: h)
         return h
     }
@@ -341,50 +351,32 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         summary.start = start
         summary.end = end
         summary.programExited = programExited
+        var total = PathTotals()
         var cell: PathCell? = last
-        var previousTid: Int32?
         while let c = cell, c.end > start {
-            defer { cell = c.next }
-            let from = max(c.start, start)
-            let span = c.end - from
-            guard span > 0 else { continue }
-            // A stretch that began before the program did counts only from its start, pro rata.
-            let scale = c.end > c.start ? Double(span) / Double(c.end - c.start) : 1
-            // Waits longer than the stretch (a wait dated past the stretch's end) are scaled into it.
-            let fit = c.waited > 0 ? min(scale, Double(span) / Double(c.waited)) : scale
-            var waited: UInt64 = 0
-            for (node, ns) in c.waits {
-                let part = UInt64((Double(ns) * fit).rounded())
-                guard part > 0 else { continue }
-                stacks.add(node, weight: part)
-                waited &+= part
-                summary.waiting &+= part
+            total.append(earlier: PathTotals(c, from: start))
+            var behind = c.behind
+            // Folded before the program's start moved later (an exec after its fork): pro rata.
+            if !behind.isEmpty, behind.start < start {
+                let keep = behind.end > start ? Double(behind.end - start) / Double(max(behind.end - behind.start, 1)) : 0
+                behind = behind.scaled(keep)
             }
-            for st in OffCPUState.allCases { summary.states[st] &+= UInt64((Double(c.states[st]) * fit).rounded()) }
-            waited = min(waited, span)
-            let running = span - waited
-            summary.onCPU &+= running
-            if running > 0 {
-                let count = c.samples.values.reduce(0) { $0 + UInt64($1) }
-                if count == 0 {
-                    stacks.add(stacks.child(of: c.root, key: notSampledKey), weight: running)
-                    summary.notSampled &+= running
-                } else {
-                    // Largest remainders last: the parts add up to `running` exactly.
-                    var given: UInt64 = 0
-                    let sorted = c.samples.sorted { $0.key < $1.key }
-                    for (i, (node, n)) in sorted.enumerated() {
-                        let part = i == sorted.count - 1 ? running - given
-                            : min(running - given, UInt64((Double(running) * Double(n) / Double(count)).rounded(.down)))
-                        stacks.add(node, weight: part)
-                        given += part
-                    }
-                }
-            }
-            summary.add(pid: c.pid, tid: c.tid, comm: stacks.machine.commName(c.comm), nanoseconds: span)
-            if let p = previousTid, p != c.tid { summary.hops += 1 }
-            previousTid = c.tid
+            total.append(earlier: behind)
+            cell = c.next
         }
+        for (node, w) in total.weights where w > 0 { stacks.add(node, weight: w) }
+        for (root, w) in total.unsampled where w > 0 {
+            stacks.add(stacks.child(of: root, key: notSampledKey), weight: w)
+            summary.notSampled &+= w
+        }
+        summary.onCPU = total.onCPU
+        summary.waiting = total.waiting
+        summary.states = total.states
+        summary.hops = total.hops
+        for (pid, p) in total.processes.sorted(by: { $0.key < $1.key }) {
+            summary.add(pid: pid, comm: stacks.machine.commName(p.comm), nanoseconds: p.nanoseconds)
+        }
+        summary.threads = total.threads.count
         return summary
     }
 }

@@ -24,7 +24,10 @@ final class PathCell {
     var waited: UInt64 = 0
     /// The waits by state (the run-queue time after a wakeup is runnable; undated time other).
     var states = OffCPUStates()
-    /// The path before `start`.
+    /// The stretches between this one and `next`, settled (`compact` folds them in): no other path
+    /// reaches them any more.
+    var behind = PathTotals()
+    /// The path before `start` (and `behind`).
     var next: PathCell?
 
     init(tid: Int32, pid: Int32, comm: Int32, root: Int32, start: UInt64, next: PathCell?) {
@@ -45,30 +48,44 @@ final class PathCell {
         states[state] &+= nanoseconds
     }
 
-    /// Merges into this cell the same thread's stretches right before it that no other path
-    /// holds (only this cell reaches them), looking at most `steps` cells down. Every path that
-    /// reaches a cell reaches what lies behind it, so a merge changes no path; it keeps a thread
-    /// that wakes many others (a daemon) from growing a chain of one cell per wakeup.
-    func compact(steps: Int = 16) {
+    /// Folds into this cell the stretches right before it that no other path holds (only this
+    /// cell reaches them), looking at most `steps` cells down. The same thread's stretch right
+    /// before this one joins it as it is; any other is settled into `behind`, counted from
+    /// `from` (the program's start), which must be known by then. Every path that reaches a cell
+    /// reaches what lies behind it, so folding changes no path: it keeps a path of many hops (a
+    /// daemon waking many threads, two threads handing work back and forth) from being kept as
+    /// one cell per hop.
+    func compact(from: UInt64?, steps: Int = 16) {
         var cell = self
         for _ in 0..<steps {
-            if isKnownUniquelyReferenced(&cell.next) {
-                guard let earlier = cell.next, earlier.tid == cell.tid, earlier.end == cell.start else { return }
+            guard cell.next != nil else { return }
+            guard isKnownUniquelyReferenced(&cell.next), let earlier = cell.next else {
+                cell = cell.next!
+                continue
+            }
+            if earlier.tid == cell.tid, earlier.end == cell.start, cell.behind.isEmpty {
                 cell.takeIn(earlier)
+            } else if let from {
+                var settled = PathTotals(earlier, from: from)
+                settled.append(earlier: earlier.behind)
+                cell.behind.append(earlier: settled)
+                cell.next = earlier.next
+                earlier.next = nil
             } else {
-                guard let earlier = cell.next, earlier.tid == cell.tid, earlier.end == cell.start else { return }
                 cell = earlier
             }
         }
     }
 
-    /// Takes in `earlier`, the stretch right before this one, which only this cell reaches.
+    /// Takes in `earlier`, the same thread's stretch right before this one, which only this cell
+    /// reaches (this cell has nothing folded behind it).
     private func takeIn(_ earlier: PathCell) {
         start = earlier.start
         for (n, c) in earlier.samples { samples[n, default: 0] &+= c }
         for (n, ns) in earlier.waits { waits[n, default: 0] &+= ns }
         waited &+= earlier.waited
         for st in OffCPUState.allCases { states[st] &+= earlier.states[st] }
+        behind = earlier.behind
         next = earlier.next
         earlier.next = nil
     }

@@ -18,8 +18,8 @@ public struct CriticalPathSummary: Sendable, Equatable {
     /// The processes on the path with their time on it, most first.
     public private(set) var processes: [Process] = []
     private var index: [Int32: Int] = [:]
-    /// The threads on the path.
-    public private(set) var threads = Set<Int32>()
+    /// How many threads the path crossed.
+    public var threads = 0
 
     /// One process on the path.
     public struct Process: Sendable, Equatable {
@@ -35,9 +35,8 @@ public struct CriticalPathSummary: Sendable, Equatable {
     /// The path's length: the program's wall time.
     public var wall: UInt64 { end > start ? end - start : 0 }
 
-    /// Counts `nanoseconds` of thread `tid` of process `pid` (named `comm`) on the path.
-    public mutating func add(pid: Int32, tid: Int32, comm: String, nanoseconds: UInt64) {
-        threads.insert(tid)
+    /// Counts `nanoseconds` of process `pid` (named `comm`) on the path.
+    public mutating func add(pid: Int32, comm: String, nanoseconds: UInt64) {
         if let i = index[pid] {
             processes[i].nanoseconds &+= nanoseconds
         } else {

@@ -15,7 +15,7 @@ public enum CriticalPathReport {
             + "(\(ValueFormat.percent(s.waiting, of: s.wall))"
         let states = states(s)
         line += states.isEmpty ? ")" : ": " + states.joined(separator: ", ") + ")"
-        line += " · \(s.threads.count) thread\(s.threads.count == 1 ? "" : "s") of \(s.processes.count) process"
+        line += " · \(s.threads) thread\(s.threads == 1 ? "" : "s") of \(s.processes.count) process"
             + "\(s.processes.count == 1 ? "" : "es"), \(s.hops) hop\(s.hops == 1 ? "" : "s")"
         return line
     }
