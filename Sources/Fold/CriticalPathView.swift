@@ -364,9 +364,9 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             total.append(earlier: behind)
             cell = c.next
         }
-        for (node, w) in total.weights where w > 0 { stacks.add(node, weight: w) }
+        for (node, w) in total.weights where w > 0 { stacks.add(node, weight: w, samples: total.samples[node] ?? 0) }
         for (root, w) in total.unsampled where w > 0 {
-            stacks.add(stacks.child(of: root, key: notSampledKey), weight: w)
+            stacks.add(stacks.child(of: root, key: notSampledKey), weight: w, samples: 0)
             summary.notSampled &+= w
         }
         summary.onCPU = total.onCPU

@@ -7,6 +7,8 @@ import ProfileModel
 /// `PathCell.compact`), so that a long path is not kept as one cell per hop.
 struct PathTotals {
     var weights: [Int32: UInt64] = [:]
+    /// CPU samples behind the running shares of `weights`.
+    var samples: [Int32: UInt64] = [:]
     /// Running time without a sample, by the thread's root node.
     var unsampled: [Int32: UInt64] = [:]
     var onCPU: UInt64 = 0
@@ -58,6 +60,7 @@ struct PathTotals {
                     let part = i == sorted.count - 1 ? running - given
                         : min(running - given, UInt64((Double(running) * Double(n) / Double(count)).rounded(.down)))
                     weights[node, default: 0] &+= part
+                    samples[node, default: 0] &+= UInt64(n)
                     given += part
                 }
             }
@@ -91,6 +94,7 @@ struct PathTotals {
         guard !e.isEmpty else { return }
         guard !isEmpty else { self = e; return }
         for (n, w) in e.weights { weights[n, default: 0] &+= w }
+        for (n, c) in e.samples { samples[n, default: 0] &+= c }
         for (n, w) in e.unsampled { unsampled[n, default: 0] &+= w }
         onCPU &+= e.onCPU
         waiting &+= e.waiting

@@ -94,6 +94,27 @@ public struct FlameGraphRenderer {
         return marks
     }
 
+    /// The nodes at or above a wait's frame (`[state X]`, `[runqueue]`, and the frames of a
+    /// thread's time before its first run), drawn in the io palette where the graph mixes running
+    /// and waiting in another one (the critical path); nil when the tree has none.
+    private static func waitPart(_ tree: FlameTree) -> [Bool]? {
+        func isWait(_ n: Int) -> Bool {
+            let name = tree.nameBytes(n)
+            return name.starts(with: "[state ".utf8) || name.elementsEqual("[runqueue]".utf8)
+                || name.elementsEqual("[waiting since before the capture]".utf8) || name.elementsEqual("[not seen since the capture began]".utf8)
+        }
+        guard !tree.isReversed, (1..<max(tree.count, 1)).contains(where: isWait) else { return nil }
+        var marks = [Bool](repeating: false, count: tree.count)
+        var work: [Int] = [0]
+        while let n = work.popLast() {
+            for c in tree.children(n) {
+                marks[Int(c)] = marks[n] || isWait(Int(c))
+                work.append(Int(c))
+            }
+        }
+        return marks
+    }
+
     private static func emitFrames(_ out: inout SVGBuffer, pane: FlamePane, items: [LayoutItem], frame: PaneFrame,
                                    options o: FlameGraphOptions) {
         let tree = pane.tree
@@ -104,6 +125,7 @@ public struct FlameGraphRenderer {
         let h = o.frameHeight - framePad
         let countName = Array(pane.countName.utf8)
         let wakers = wakerPart(tree)
+        let waits = pane.palette == .io || pane.diff != nil || pane.cold != nil ? nil : waitPart(tree)
         for item in items {
             let x1 = left + Double(item.x) * widthPerWeight
             let w = Double(item.weight) * widthPerWeight
@@ -127,6 +149,7 @@ public struct FlameGraphRenderer {
                 fill = diff.color(item.node)
             } else {
                 let palette = wakers.map { $0[item.node] ? Palette.wakeup : pane.palette }
+                    ?? waits.map { $0[item.node] ? Palette.io : pane.palette }
                     ?? pane.cold.map { $0.isCold(item.node, of: tree) ? pane.coldPalette : pane.palette } ?? pane.palette
                 fill = palette.color(for: tree.nameBytes(item.node), hashByName: o.hashByName)
             }

@@ -65,6 +65,11 @@ public enum ValueFormat {
         case .samples:
             return ("\(grouped(total)) \(countName) (\(pct))",
                     "self: \(grouped(selfWeight)) \(countName) (\(selfPct))")
+        case .criticalPath:
+            // Waits on the path have no samples; running time has the samples it was shared over.
+            let count = { (n: UInt64) in n > 0 ? ", \(grouped(n)) samples" : "" }
+            return ("\(duration(nanoseconds: total)) of the path (\(pct))\(count(totalSamples))",
+                    "self: \(duration(nanoseconds: selfWeight)) (\(selfPct))\(count(selfSamples))")
         case .nanoseconds:
             return ("\(duration(nanoseconds: total)) (\(pct)), \(grouped(totalSamples)) samples",
                     "self: \(duration(nanoseconds: selfWeight)) (\(selfPct)), \(grouped(selfSamples)) samples")

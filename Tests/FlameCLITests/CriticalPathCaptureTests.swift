@@ -70,7 +70,12 @@ final class CriticalPathCaptureTests: XCTestCase {
         let text = String(decoding: svg.stdout, as: UTF8.self)
         XCTAssertTrue(text.contains("Critical Path Flame Graph"), String(text.prefix(400)))
         XCTAssertTrue(text.contains("on the path of critpath (pid "), String(text.prefix(2000)))
-        XCTAssertTrue(text.contains("[state S]"))
+        // Waits are drawn in the io palette (blue), running time in the hot one.
+        let fill = #"<title>\[state S\]\n[^<]*</title><rect [^>]*fill="rgb\((\d+),(\d+),(\d+)\)""#
+        let wait = try XCTUnwrap(text.range(of: fill, options: .regularExpression), "no [state S] frame")
+        let rgb = text[wait].split(separator: "(").last!.dropLast(2).split(separator: ",").compactMap { Int($0) }
+        XCTAssertEqual(rgb.count, 3, "\(text[wait])")
+        if rgb.count == 3 { XCTAssertGreaterThan(rgb[2], rgb[0], "\(text[wait])") }
         // flame record put the path in its folder and in summary.md; flame report compares two paths.
         let summary = try String(contentsOfFile: rec + "/summary.md", encoding: .utf8)
         XCTAssertTrue(summary.contains("## Critical path\n\nwall "), summary)
