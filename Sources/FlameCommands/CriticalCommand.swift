@@ -10,14 +10,12 @@ struct CriticalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "critical",
         abstract: "Render a program's critical path: the running and waiting that set its wall time, across threads and processes.",
-        discussion: """
-            Walks back from the moment the program ended: a thread's running time is its own (drawn with its sampled
-            stacks), a wait no thread ended (a timer, the disk, a CPU) stays on the path with its blocked stack and
-            [state X] frame, and a wait another thread ended continues in that thread at the wakeup (futexes, pipes,
-            sockets, waitpid, pthread_join). Overlapping work (a shorter parallel thread, idle pools) is not on it.
-            Input: perf.data with sched:sched_switch, sched:sched_waking and CPU samples, as flame record records it.
-            The program: --pid, else the program a flame record folder ran, else the first process started in the capture.
-            """)
+        discussion: "Walks back from the moment the program ended: a thread's running time is its own (drawn with its "
+            + "sampled stacks), a wait no thread ended (a timer, the disk, a CPU) stays on the path with its blocked stack and "
+            + "[state X] frame, and a wait another thread ended continues in that thread at the wakeup (futexes, pipes, "
+            + "sockets, waitpid, pthread_join). Overlapping work (a shorter parallel thread, idle pools) is not on it.\n\n"
+            + "Input: perf.data with sched:sched_switch, sched:sched_waking and CPU samples, as flame record records it. "
+            + "The program: --pid, else the program a flame record folder ran, else the first process started in the capture.")
 
     @Argument(help: "perf.data or a flame record folder.")
     var input: String = "perf.data"
