@@ -55,7 +55,6 @@ struct CriticalCommand: ParsableCommand {
             let tree = render.tree(profile)
             var options = render.options(palette: .hot, title: "Critical Path Flame Graph")
             if options.subtitle == nil { options.subtitle = CriticalPathReport.headline(result.summary, program: result.program) }
-            if options.countName == "samples" { options.countName = "ns of wall time" }
             let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree)
             try CLI.write(svg, to: target)
         }

@@ -38,9 +38,10 @@ struct ReportFolder {
     /// Draws one profile to `file.svg` (and its PNG) and describes it for the summary; with
     /// `facts`, the subtitle leads with the capture's headline.
     mutating func graph(_ p: Profile, title: String, file: String, palette: Palette, facts: CaptureFacts? = nil,
-                        summary: OffCPUSummary? = nil) throws -> ReportGraph {
+                        summary: OffCPUSummary? = nil, subtitle: String? = nil) throws -> ReportGraph {
         guard p.totalWeight > 0 else { throw InputError.noSamples(file: title, detail: "nothing to draw") }
         var options = render.options(palette: palette, title: title)
+        if options.subtitle == nil { options.subtitle = subtitle }
         if let facts, options.subtitle == nil, !facts.parts.isEmpty { options.subtitle = facts.parts.joined(separator: " · ") }
         let (svg, pruned) = FlameGraphRenderer(options: options, unit: p.unit)
             .render(render.tree(p))
@@ -65,12 +66,10 @@ struct ReportFolder {
             return nil
         }
         do {
-            var options = render.options(palette: .hot, title: "Critical Path")
-            if options.subtitle == nil { options.subtitle = CriticalPathReport.headline(result.summary, program: result.program) }
-            let (svg, _) = FlameGraphRenderer(options: options, unit: result.profile.unit).render(render.tree(result.profile))
-            let png = try write(svg, name: file)
+            let drawn = try graph(result.profile, title: "Critical Path", file: file, palette: .hot,
+                                  subtitle: CriticalPathReport.headline(result.summary, program: result.program))
             try CLI.write(FoldedWriter.bytes(result.profile, divisor: 1000), to: path + "/\(file).folded")
-            return (result, "\(file).svg", png)
+            return (result, drawn.svg, drawn.png)
         } catch {
             CLI.say(.warning(.output, "critical path: \(error)"))
             return nil

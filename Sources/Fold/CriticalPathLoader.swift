@@ -41,15 +41,16 @@ package enum CriticalPathLoader {
         var options = collapse
         options.filter = ProcessFilter()
         let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: options)
+        let file = walk.file, name = file.name
+        let lacking = InputError.noSamples(file: name, detail: "the critical path needs sched:sched_switch and sched:sched_waking "
+            + "events, which this capture lacks; " + howToRecord)
+        // The header says whether there are wakeups: no walk of a capture that has none.
+        guard walk.scheduler.namesWakers else { throw lacking }
         let view = CriticalPathView(walk: walk, collapse: options, program: program)
         let report = try walk.run([view])
         view.finish()
-        let file = walk.file, name = file.name
         if let error = report.error, report.samples == 0 { throw InputError.unreadable(file: name, reason: error.description) }
-        guard view.switches > 0, walk.scheduler.namesWakers else {
-            throw InputError.noSamples(file: name, detail: "the critical path needs sched:sched_switch and sched:sched_waking "
-                + "events, which this capture lacks; " + howToRecord)
-        }
+        guard view.switches > 0 else { throw lacking }
         guard let pid = view.programPID else {
             throw InputError.selection(file: name, detail: "no process was started (exec) during the capture: name the program "
                 + "with --pid")
@@ -57,8 +58,7 @@ package enum CriticalPathLoader {
         guard view.path != nil else {
             throw InputError.selection(file: name, detail: "--pid \(pid): no such process in the capture (flame top lists them)")
         }
-        var summary = view.draw()
-        summary.sortProcesses()
+        let summary = view.draw()
         let profile = view.stacks.profile()
         profile.unit = .criticalPath
         profile.event = "critical-path"

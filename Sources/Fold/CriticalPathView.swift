@@ -17,7 +17,6 @@ import Capture
 /// dated by sched_stat_runtime, the wakeup, or the thread's first event of its own). Memory grows
 /// with the live threads and the cells their paths reach.
 final class CriticalPathView: OffCPUCharges, CaptureView {
-    private let file: PerfDataFile
     let stacks: PerfDataStacks
     private let scheduler: SchedulerEvents
     private var accountant: OffCPUAccountant!
@@ -50,7 +49,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     private var known = Set<Int32>()
     /// Threads created in the capture that have not run yet.
     private var created = Set<Int32>()
-    private let runqueueKey: Int32, beforeCaptureKey: Int32, unseenKey: Int32
+    private let beforeCaptureKey: Int32, unseenKey: Int32
     private var firstTime: UInt64?
     private var lastTime: UInt64 = 0
     /// The program's path, once it ended (or the capture did).
@@ -59,13 +58,12 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
 
     /// The critical-path view of `walk` for `program` (nil: the first process that execs).
     init(walk: CaptureWalk, collapse: CollapseOptions, program: Int32?) {
-        file = walk.file
+        let file = walk.file
         scheduler = walk.scheduler
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
         classifier = WakeupClassifier(stacks: stacks)
         programPID = program
         notSampledKey = stacks.literal(CriticalPathView.notSampledFrame)
-        runqueueKey = stacks.literal(String(decoding: OffCPUFrames.runqueueFrame, as: UTF8.self))
         beforeCaptureKey = stacks.literal(CriticalPathView.beforeCaptureFrame)
         unseenKey = stacks.literal(CriticalPathView.unseenFrame)
         let events = file.header.events
@@ -106,7 +104,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
                 _ = head(p, pid: s.pid)
                 // It ran: a wait of its still open (its switch-in not recorded) ended, by the wakeup
                 // that may be pending, before a preemption clears it.
-                if accountant.isWaiting(p) { accountant.settle(tid: p, at: s.time, cpu: Int(s.cpu)) }
+                accountant.settle(tid: p, at: s.time, cpu: Int(s.cpu))
                 firstRun(p, at: s.time, switchedIn: false)
                 // A wakeup before a preemption ended nothing (the thread never slept).
                 if first == nil || first == UInt8(ascii: "R") { pending[p] = nil }
@@ -115,12 +113,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             stateBytes.withUnsafeBufferPointer { st in
                 accountant.switched(time: s.time, cpu: Int(s.cpu), prev: p, prevState: st, next: Int32(truncatingIfNeeded: next),
                                     thread: { OffCPUThread(pid: Int(s.pid), comm: comm) },
-                                    outgoing: {
-                                        let root = comm.withUnsafeBufferPointer {
-                                            stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(prev))
-                                        }
-                                        return stacks.node(of: s, root: root, base: [self.frames.state(st)])
-                                    })
+                                    outgoing: { stacks.switchOutNode(s, comm: comm, tid: prev, base: [self.frames.state(st)]) })
             }
             let n = Int32(truncatingIfNeeded: next)
             if n > 0, !known.contains(n) || created.contains(n), !accountant.isWaiting(n) {
@@ -170,7 +163,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             note(f.time)
             // The new thread's path before it existed is its creator's, up to the fork. The
             // creator runs: a wait of its still open (its switch-in not recorded) ended before.
-            if f.ptid > 0, accountant.isWaiting(f.ptid) { accountant.settle(tid: f.ptid, at: f.time, cpu: Int(f.sampleID.cpu)) }
+            if f.ptid > 0 { accountant.settle(tid: f.ptid, at: f.time, cpu: Int(f.sampleID.cpu)) }
             if f.ptid > 0 { firstRun(f.ptid, at: f.time, switchedIn: false) }
             known.insert(f.tid)
             created.insert(f.tid)
@@ -189,7 +182,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             if c.pid == programPID, c.tid == c.pid, !startedAtExec {
                 startedAtExec = true
                 programStart = time
-                if accountant.isWaiting(c.tid) { accountant.settle(tid: c.tid, at: time, cpu: Int(c.sampleID.cpu)) }
+                accountant.settle(tid: c.tid, at: time, cpu: Int(c.sampleID.cpu))
                 pending[c.tid] = nil
                 known.insert(c.tid)
                 created.remove(c.tid)
@@ -207,7 +200,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// The program's main thread exited at `time`: its path is complete.
     private func programEnded(tid: Int32, at time: UInt64, cpu: Int) {
         guard path == nil else { return }
-        if accountant.isWaiting(tid) { accountant.settle(tid: tid, at: time, cpu: cpu) }
+        accountant.settle(tid: tid, at: time, cpu: cpu)
         programEnd = time
         programExited = true
         path = seal(tid, pid: tid, at: time)
@@ -240,7 +233,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// Thread `tid` raised an event of its own: it runs, so a wait still open (its switch-in not
     /// recorded) is settled now.
     private func runs(_ s: PerfSample) {
-        if accountant.isWaiting(s.tid) { accountant.settle(tid: s.tid, at: s.time, cpu: Int(s.cpu)) }
+        accountant.settle(tid: s.tid, at: s.time, cpu: Int(s.cpu))
         firstRun(s.tid, at: s.time, switchedIn: false)
     }
 
@@ -260,7 +253,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
             return
         }
         guard h.samples.isEmpty, h.waited == 0, time > h.start else { return }
-        let frame = isNew ? runqueueKey : switchedIn ? beforeCaptureKey : unseenKey
+        let frame = isNew ? frames.frame(.runqueue)! : switchedIn ? beforeCaptureKey : unseenKey
         h.addWait(stacks.child(of: h.root, key: frame), nanoseconds: time - h.start, state: isNew ? .runnable : .other)
     }
 
@@ -373,9 +366,9 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         summary.waiting = total.waiting
         summary.states = total.states
         summary.hops = total.hops
-        for (pid, p) in total.processes.sorted(by: { $0.key < $1.key }) {
-            summary.add(pid: pid, comm: stacks.machine.commName(p.comm), nanoseconds: p.nanoseconds)
-        }
+        summary.processes = total.processes.map { CriticalPathSummary.Process(pid: $0.key, comm: stacks.machine.commName($0.value.comm),
+                                                                              nanoseconds: $0.value.nanoseconds) }
+            .sorted { ($0.nanoseconds, $1.pid) > ($1.nanoseconds, $0.pid) }
         summary.threads = total.threads.count
         return summary
     }

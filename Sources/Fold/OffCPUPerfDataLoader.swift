@@ -116,9 +116,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
 
     /// The stack node of a switch-out: root (the thread's comm), optional state frame, its stack.
     private func outgoing(_ s: PerfSample, comm: [UInt8], tid: Int64, state: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let root = comm.withUnsafeBufferPointer { stacks.collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(tid)) }
-        guard options.stateFrames else { return stacks.node(of: s, root: root) }
-        return stacks.node(of: s, root: root, base: [frames.state(state)])
+        stacks.switchOutNode(s, comm: comm, tid: tid, base: options.stateFrames ? [frames.state(state)] : [])
     }
 
     func waitEnded(_ node: Int32, tid: Int32, preempted: Bool, charged: Bool) -> Int32 {

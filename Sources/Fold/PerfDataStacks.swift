@@ -117,6 +117,13 @@ final class PerfDataStacks {
         return n
     }
 
+    /// The node of a switch-out's blocked stack (sample `s`, a sched_switch raised by thread `tid`
+    /// named `comm`): its root frame, then `base` frames (the `[state X]` frame), then the stack.
+    func switchOutNode(_ s: PerfSample, comm: [UInt8], tid: Int64, base: [Int32] = []) -> Int32 {
+        let root = comm.withUnsafeBufferPointer { collapser.rootName(comm: $0, pid: Int(s.pid), tid: Int(tid)) }
+        return node(of: s, root: root, base: base)
+    }
+
     /// The node of root frame `root` (a name id from `root(of:)`) alone.
     func rootNode(_ root: Int32) -> Int32 { raw.child(of: 0, frame: root) }
 

@@ -16,8 +16,7 @@ public struct CriticalPathSummary: Sendable, Equatable {
     /// How often the path moved from one thread to another (a wakeup or a thread's creation).
     public var hops = 0
     /// The processes on the path with their time on it, most first.
-    public private(set) var processes: [Process] = []
-    private var index: [Int32: Int] = [:]
+    public var processes: [Process] = []
     /// How many threads the path crossed.
     public var threads = 0
 
@@ -27,6 +26,12 @@ public struct CriticalPathSummary: Sendable, Equatable {
         public var comm: String
         /// Its time on the path, in ns.
         public var nanoseconds: UInt64
+
+        public init(pid: Int32, comm: String, nanoseconds: UInt64) {
+            self.pid = pid
+            self.comm = comm
+            self.nanoseconds = nanoseconds
+        }
     }
 
     /// An empty summary.
@@ -34,20 +39,4 @@ public struct CriticalPathSummary: Sendable, Equatable {
 
     /// The path's length: the program's wall time.
     public var wall: UInt64 { end > start ? end - start : 0 }
-
-    /// Counts `nanoseconds` of process `pid` (named `comm`) on the path.
-    public mutating func add(pid: Int32, comm: String, nanoseconds: UInt64) {
-        if let i = index[pid] {
-            processes[i].nanoseconds &+= nanoseconds
-        } else {
-            index[pid] = processes.count
-            processes.append(Process(pid: pid, comm: comm, nanoseconds: nanoseconds))
-        }
-    }
-
-    /// Orders the processes by their time on the path, most first (pid breaks ties).
-    public mutating func sortProcesses() {
-        processes.sort { ($0.nanoseconds, $1.pid) > ($1.nanoseconds, $0.pid) }
-        index = Dictionary(uniqueKeysWithValues: processes.enumerated().map { ($1.pid, $0) })
-    }
 }

@@ -40,7 +40,7 @@ enum PLTSymbols {
     static func entries(_ elf: OpaquePointer) -> [Entry] {
         var shstrndx = 0
         guard elf_getshdrstrndx(elf, &shstrndx) == 0 else { return [] }
-        var plts: [(OpaquePointer, GElf_Shdr)] = []
+        var plts: [(section: OpaquePointer, header: GElf_Shdr, secondary: Bool)] = []
         var relocations: (OpaquePointer, GElf_Shdr)?
         var scn: OpaquePointer? = nil
         while let s = elf_nextscn(elf, scn) {
@@ -48,7 +48,7 @@ enum PLTSymbols {
             var h = GElf_Shdr()
             guard gelf_getshdr(s, &h) != nil, let namePointer = elf_strptr(elf, shstrndx, Int(h.sh_name)) else { continue }
             let name = String(cString: namePointer)
-            if name == ".plt" || name == ".plt.sec", h.sh_type == UInt32(SHT_PROGBITS) { plts.append((s, h)) }
+            if name == ".plt" || name == ".plt.sec", h.sh_type == UInt32(SHT_PROGBITS) { plts.append((s, h, name == ".plt.sec")) }
             if name == ".rela.plt", h.sh_type == UInt32(SHT_RELA) { relocations = (s, h) }
         }
         guard !plts.isEmpty, let (relScn, relHeader) = relocations, relHeader.sh_entsize > 0,
@@ -83,12 +83,12 @@ enum PLTSymbols {
         var header = GElf_Ehdr()
         let x86_64 = gelf_getehdr(elf, &header) != nil && header.e_machine == UInt16(EM_X86_64)
         var out: [Entry] = []
-        for (section, plt) in plts {
+        for (section, plt, secondary) in plts {
             let entrySize = plt.sh_entsize > 0 ? plt.sh_entsize : 16
             let slots = Int(plt.sh_size / entrySize)
             guard slots > 0, slots < 1 << 20 else { continue }
             // `.plt` starts with the PLT0 header; `.plt.sec` (IBT) has none.
-            let first = isSecondary(section, elf, shstrndx) ? 0 : 1
+            let first = secondary ? 0 : 1
             var decoded = 0
             var found: [Entry] = []
             if x86_64, let data = elf_getdata(section, nil), let bytes = data.pointee.d_buf, data.pointee.d_size >= plt.sh_size {
@@ -110,13 +110,6 @@ enum PLTSymbols {
             out += found.filter { $0.name != nil || $0.resolver != nil }
         }
         return out
-    }
-
-    /// Whether `section` is `.plt.sec`, whose slots start at its first byte.
-    private static func isSecondary(_ section: OpaquePointer, _ elf: OpaquePointer, _ shstrndx: Int) -> Bool {
-        var h = GElf_Shdr()
-        guard gelf_getshdr(section, &h) != nil, let name = elf_strptr(elf, shstrndx, Int(h.sh_name)) else { return false }
-        return String(cString: name) == ".plt.sec"
     }
 
     /// The GOT entry an x86-64 PLT slot jumps through: `[endbr64] [bnd] jmp *disp32(%rip)` at
