@@ -19,12 +19,23 @@ struct FilterFlags: ParsableArguments {
     var comms: [String] = []
     @Flag(name: .customLong("all-processes"), help: "For a flame record folder: read every process of the capture, not the ones the recording selected.")
     var allProcesses = false
+    @Option(name: .customLong("time"), help: ArgumentHelp("Keep only this time range, as perf script --time: START,STOP in "
+        + "seconds as perf prints them (either may be empty; several ranges separated by spaces), or slices of the capture: "
+        + "10%-20%, 10%/2 (the second 10%), 0%-10%,50%-60%. Samples outside are left out; off-CPU waits are clipped to "
+        + "the ranges.", valueName: "range"))
+    var time: String?
 
     func validate() throws {
         for v in pids + tids + trees { for n in v.split(separator: ",") where Int32(n) == nil || Int32(n)! < 0 {
             throw ValidationError("\(n) is not a process or thread id")
         } }
+        if let time {
+            do { _ = try TimeSelection(time) } catch let e as TimeSelection.Invalid { throw ValidationError(e.description) }
+        }
     }
+
+    /// `--time` as parsed (validated already).
+    var timeSelection: TimeSelection? { time.flatMap { try? TimeSelection($0) } }
 
     var filter: ProcessFilter {
         ProcessFilter(pids: Set(pids.flatMap { $0.split(separator: ",").compactMap { Int($0) } }),
@@ -63,7 +74,10 @@ struct CollapseFlags: ParsableArguments {
 
     func options(chart: Bool = false, symbols: SymbolFlags? = nil, filter: FilterFlags? = nil) -> CollapseOptions {
         var o = CollapseOptions()
-        if let filter { o.filter = filter.filter }
+        if let filter {
+            o.filter = filter.filter
+            o.time = filter.timeSelection
+        }
         if let symbols {
             o.symbolOptions = symbols.options
             o.demangleSwift = !symbols.noDemangle

@@ -66,8 +66,8 @@ public enum CaptureLoader {
                             offCPUIfRecorded: Bool = false) throws -> Views {
         let walk = CaptureWalk(file: file, options: collapse)
         let recorded = walk.file.header.events.contains { $0.name.hasPrefix("sched:sched_switch") }
-        let onView = OnCPUPerfDataLoader(walk: walk, options: collapse)
-        let offView = offCPUIfRecorded && !recorded ? nil : OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: offCPU)
+        let onView = try OnCPUPerfDataLoader(walk: walk, options: collapse)
+        let offView = offCPUIfRecorded && !recorded ? nil : try OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: offCPU)
         let report = try walk.run([onView] + (offView.map { [$0] } ?? []))
         let file = walk.file
         let on = try onView.finish(report)

@@ -47,6 +47,13 @@ package enum CriticalPathLoader {
         // The header says whether there are wakeups: no walk of a capture that has none.
         guard walk.scheduler.namesWakers else { throw lacking }
         let view = CriticalPathView(walk: walk, collapse: options, program: program)
+        if let window = try collapse.window(in: file) {
+            guard window.ranges.count == 1 else {
+                throw InputError.selection(file: name, detail: "--time \(collapse.time!): flame critical walks one stretch of time; "
+                    + "give one range")
+            }
+            view.window = window.ranges[0]
+        }
         let report = try walk.run([view])
         view.finish()
         if let error = report.error, report.samples == 0 { throw InputError.unreadable(file: name, reason: error.description) }
@@ -59,6 +66,10 @@ package enum CriticalPathLoader {
             throw InputError.selection(file: name, detail: "--pid \(pid): no such process in the capture (flame top lists them)")
         }
         let summary = view.draw()
+        if view.window != nil && summary.end <= summary.start {
+            throw InputError.selection(file: name, detail: "--time \(collapse.time!): the program (pid \(pid)) ran outside this "
+                + "range; its path is \(view.pathRange)")
+        }
         let profile = view.stacks.profile()
         profile.unit = .criticalPath
         profile.event = "critical-path"

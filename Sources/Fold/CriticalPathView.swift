@@ -36,6 +36,11 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     private(set) var programEnd: UInt64?
     /// Whether the program's exit was in the capture.
     private(set) var programExited = false
+    /// `--time`: the path is counted only inside this range (one range); stretches that cross
+    /// its ends count pro rata.
+    var window: TimeWindow.Range?
+    /// The window's end as an exclusive bound.
+    private var windowEnd: UInt64 { window.map { $0.end == .max ? .max : $0.end + 1 } ?? .max }
 
     /// Each live thread's path so far: its current (unshared) cell first.
     private var heads: [Int32: PathCell] = [:]
@@ -223,6 +228,11 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// When the capture's first event was.
     var captureStart: UInt64 { firstTime ?? 0 }
 
+    /// Where the program's path lies, as `--time` spells a range.
+    var pathRange: String {
+        TimeWindow([.init(start: programStart ?? captureStart, end: programEnd ?? lastTime)]).description
+    }
+
     private func note(_ time: UInt64) {
         // perf's synthesized records (the processes running when it started) carry no time.
         guard time > 0 else { return }
@@ -264,9 +274,9 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// capture's start for a program named by pid that neither started nor exec'd in it. Nil
     /// before that (a program created but not yet exec'd, or not yet found): nothing is folded.
     private var foldFrom: UInt64? {
-        if startedAtExec { return programStart }
-        if programPID != nil && programStart == nil { return firstTime }
-        return nil
+        let from: UInt64?
+        if startedAtExec { from = programStart } else if programPID != nil && programStart == nil { from = firstTime } else { from = nil }
+        return from.map { max($0, window?.start ?? 0) }
     }
 
     /// The thread's current cell, made when it is first met (its own time from the capture's start).
@@ -285,7 +295,7 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
         // Names as of the end: an exec renames the thread after its cell began.
         h.comm = stacks.machine.commID(tid: pid)
         h.root = root(pid: pid, tid: tid)
-        h.compact(from: foldFrom)
+        h.compact(from: foldFrom, to: windowEnd)
         heads[tid] = PathCell(tid: tid, pid: pid, comm: h.comm, root: h.root, start: h.end, next: h)
         return h
     }
@@ -339,15 +349,17 @@ final class CriticalPathView: OffCPUCharges, CaptureView {
     /// Adds the path to `stacks` (ns weights) from its start to its end and sums it up.
     func draw() -> CriticalPathSummary {
         var summary = CriticalPathSummary()
-        guard let end = programEnd, let last = path else { return summary }
-        let start = programStart ?? captureStart
+        guard let programEnd, let last = path else { return summary }
+        let start = max(programStart ?? captureStart, window?.start ?? 0)
+        let end = min(programEnd, windowEnd)
+        guard end > start else { return summary }
         summary.start = start
         summary.end = end
         summary.programExited = programExited
         var total = PathTotals()
         var cell: PathCell? = last
         while let c = cell, c.end > start {
-            total.append(earlier: PathTotals(c, from: start))
+            total.append(earlier: PathTotals(c, from: start, to: end))
             var behind = c.behind
             // Folded before the program's start moved later (an exec after its fork): pro rata.
             if !behind.isEmpty, behind.start < start {

@@ -190,6 +190,13 @@ package final class OffCPUAccountant {
     package var separatesIdleThreads = true
     /// What was counted, per thread and overall.
     package private(set) var summary = OffCPUSummary()
+    /// `--time`: only the parts of intervals inside these ranges are charged and counted. Waits
+    /// are followed over the whole capture (a wait that began before the ranges is clipped, not
+    /// lost), and idle threads are told apart by their whole waits.
+    package var window: TimeWindow? {
+        get { summary.window }
+        set { summary.window = newValue }
+    }
 
     /// Counts the intervals `options` and `filter` admit and charges them to `charges` (held unowned).
     package init(options: OffCPUOptions, filter: ProcessFilter, charges: OffCPUCharges) {
@@ -245,7 +252,8 @@ package final class OffCPUAccountant {
             } else if meet(next), existedAtStart?(next) == true, time > summary.firstTime {
                 // Its first event is a switch-in: it was waiting when the capture began.
                 summary.waitsBeforeCapture += 1
-                summary.waitsBeforeCaptureNanoseconds &+= time - summary.firstTime
+                let before = time - summary.firstTime
+                summary.waitsBeforeCaptureNanoseconds &+= window?.clip(start: summary.firstTime, length: before).length ?? before
             }
         }
         lastSwitch[cpu] = time
@@ -379,20 +387,36 @@ package final class OffCPUAccountant {
             release(o.tid)
         }
         waited.insert(o.tid)
-        charge(parts, tid: o.tid, pid: o.pid)
-        summary.add(thread: o.thread, nanoseconds: total, undated: undated, state: o.state, openAtEnd: how == .cutAtEnd)
+        let kept = charge(parts, tid: o.tid, pid: o.pid)
+        add(o.thread, kept, state: o.state, openAtEnd: how == .cutAtEnd)
     }
 
-    private func charge(_ parts: [Held], tid: Int32, pid: Int32?) {
-        for p in parts { charges.charge(p.node, nanoseconds: p.nanoseconds, part: p.part, start: p.start, tid: tid, pid: pid) }
+    /// Charges the parts of a wait, clipped to `window`; returns the time charged, measured
+    /// (`total`) and undated.
+    @discardableResult
+    private func charge(_ parts: [Held], tid: Int32, pid: Int32?) -> (total: UInt64, undated: UInt64) {
+        var kept: (total: UInt64, undated: UInt64) = (0, 0)
+        for p in parts {
+            var (ns, start) = (p.nanoseconds, p.start)
+            if let window { (ns, start) = window.clip(start: p.start, length: p.nanoseconds) }
+            guard ns > 0 else { continue }
+            charges.charge(p.node, nanoseconds: ns, part: p.part, start: start, tid: tid, pid: pid)
+            if p.part == .undated { kept.undated &+= ns } else { kept.total &+= ns }
+        }
+        return kept
+    }
+
+    /// Counts a charged wait in the summary (one with nothing inside `window` is not counted).
+    private func add(_ thread: Int32, _ kept: (total: UInt64, undated: UInt64), state: OffCPUState, openAtEnd: Bool) {
+        if window != nil && kept.total == 0 && kept.undated == 0 { return }
+        summary.add(thread: thread, nanoseconds: kept.total, undated: kept.undated, state: state, openAtEnd: openAtEnd)
     }
 
     /// Thread `tid` is no idle thread: its held waits are ordinary ones.
     private func release(_ tid: Int32) {
         waited.insert(tid)
         for w in held.removeValue(forKey: tid) ?? [] {
-            charge(w.charges, tid: w.tid, pid: w.pid)
-            summary.add(thread: w.thread, nanoseconds: w.total, undated: w.undated, state: w.state, openAtEnd: w.openAtEnd)
+            add(w.thread, charge(w.charges, tid: w.tid, pid: w.pid), state: w.state, openAtEnd: w.openAtEnd)
         }
     }
 
@@ -419,13 +443,14 @@ package final class OffCPUAccountant {
         waited.insert(tid)
         for (i, w) in waits.enumerated() {
             guard i >= k else {
-                charge(w.charges, tid: w.tid, pid: w.pid)
-                summary.add(thread: w.thread, nanoseconds: w.total, undated: w.undated, state: w.state, openAtEnd: w.openAtEnd)
+                add(w.thread, charge(w.charges, tid: w.tid, pid: w.pid), state: w.state, openAtEnd: w.openAtEnd)
                 continue
             }
-            let start = w.charges.map(\.start).min() ?? born
-            idle.append(IdleWait(node: w.node, nanoseconds: w.total &+ w.undated, start: start, tid: tid, pid: w.pid, thread: w.thread))
-            summary.addIdle(thread: w.thread, nanoseconds: w.total &+ w.undated)
+            var (ns, start) = (w.total &+ w.undated, w.charges.map(\.start).min() ?? born)
+            if let window { (ns, start) = window.clip(start: start, length: ns) }
+            guard ns > 0 else { continue }
+            idle.append(IdleWait(node: w.node, nanoseconds: ns, start: start, tid: tid, pid: w.pid, thread: w.thread))
+            summary.addIdle(thread: w.thread, nanoseconds: ns)
         }
     }
 

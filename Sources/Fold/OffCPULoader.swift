@@ -40,7 +40,7 @@ package enum OffCPULoader {
         switch format {
         case .perfData:
             let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: collapse)
-            let loader = OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: options)
+            let loader = try OffCPUPerfDataLoader(walk: walk, collapse: collapse, options: options)
             let report = try walk.run([loader])
             let profile = try loader.finish(report)
             let file = walk.file
@@ -48,6 +48,7 @@ package enum OffCPULoader {
             systemWide = Self.systemWide(file.header.cmdline)
         case .perfScript:
             let loader = OffCPUScriptLoader(collapse: collapse, options: options)
+            loader.accountant.window = try collapse.textWindow(file: source.name)
             let report = try PerfScriptParser().parse(source, into: loader)
             loader.accountant.finish()
             let profile = loader.collapser.profile
@@ -69,6 +70,7 @@ package enum OffCPULoader {
             try requireSwitches(loader.switches, file: source.name)
             result = OffCPUResult(profile: profile, summary: loader.accountant.summary, format: format)
         case .bccOffCPU, .bpftrace, .bpftraceJSON, .timehist:
+            try collapse.requireTimes(format, file: source.name)
             let loader = WaitRecordLoader(collapse: collapse, options: options)
             let report: ParseReport
             switch format {
@@ -92,6 +94,7 @@ package enum OffCPULoader {
             result = OffCPUResult(profile: profile, summary: loader.summary, format: format)
         case .folded:
             // bcc's offcputime -f: one folded stack per key, in microseconds.
+            try collapse.requireTimes(format, file: source.name)
             let loader = FoldedLoader(chartMode: false, weightScale: 1000)
             // Counts are µs made ns: the total in ns must fit in 64 bits.
             let report = try FoldedParser(maxTotal: .max / 1000).parse(source, into: loader)
@@ -126,9 +129,9 @@ package enum OffCPULoader {
 
     /// What every off-CPU result gets: its time range, unit, event and the summary's warnings.
     static func finish(_ result: inout OffCPUResult, file: String, systemWide: Bool?) {
-        if let s = result.summary, s.hasIntervals, s.lastTime >= s.firstTime {
-            result.profile.noteTime(s.firstTime)
-            result.profile.noteTime(s.lastTime)
+        if let s = result.summary, s.hasIntervals, let range = s.countedRange {
+            result.profile.noteTime(range.lowerBound)
+            result.profile.noteTime(range.upperBound)
         }
         result.profile.unit = .offCPU
         result.profile.event = "off-cpu"

@@ -25,13 +25,14 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     var sampledEvents: [String] { scheduler.sampledEvents }
 
     /// The off-CPU view of `walk`, folded with `collapse`.
-    init(walk: CaptureWalk, collapse: CollapseOptions, options: OffCPUOptions) {
+    init(walk: CaptureWalk, collapse: CollapseOptions, options: OffCPUOptions) throws {
         file = walk.file
         scheduler = walk.scheduler
         self.options = options
         filter = collapse.filter
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
+        accountant.window = try collapse.window(in: walk.file)
         if options.wakers { wakers = WakerChains(depth: options.wakerDepth, stacks: stacks) }
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode

@@ -19,11 +19,14 @@ final class OnCPUPerfDataLoader: CaptureView {
     private let fixedPeriod: [UInt64?]
     private let hasTime: [Bool]
     private let filter: ProcessFilter
+    /// `--time`: the samples kept.
+    private let window: TimeWindow?
     private let activity = ProcessActivity()
 
-    /// The on-CPU view of `walk`, folded with `options`.
-    init(walk: CaptureWalk, options: CollapseOptions) {
+    /// The on-CPU view of `walk`, folded with `options`; throws when `--time` cannot be placed.
+    init(walk: CaptureWalk, options: CollapseOptions) throws {
         file = walk.file
+        window = try options.window(in: walk.file)
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: options)
         // In a capture of cpu-clock next to scheduler tracepoints, the on-CPU graph is the
         // clock's, whichever event came first.
@@ -42,6 +45,8 @@ final class OnCPUPerfDataLoader: CaptureView {
     /// One sample of the walk.
     func sample(_ s: PerfSample, _ event: SchedulerEvent?) {
         guard let index = s.eventIndex, index < eventNames.count else { return }
+        // perf script --time skips a sample outside the ranges before anything else looks at it.
+        if let window, hasTime[index], !window.keeps(s.time) { return }
         let processes = stacks.processes
         let collapser = stacks.collapser
         let weight = eventNames[index].withUnsafeBufferPointer {

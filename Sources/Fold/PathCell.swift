@@ -54,8 +54,8 @@ final class PathCell {
     /// `from` (the program's start), which must be known by then. Every path that reaches a cell
     /// reaches what lies behind it, so folding changes no path: it keeps a path of many hops (a
     /// daemon waking many threads, two threads handing work back and forth) from being kept as
-    /// one cell per hop.
-    func compact(from: UInt64?, steps: Int = 16) {
+    /// one cell per hop. `to`: settled stretches count only before it (`--time`'s end).
+    func compact(from: UInt64?, to: UInt64 = .max, steps: Int = 16) {
         var cell = self
         for _ in 0..<steps {
             guard cell.next != nil else { return }
@@ -66,7 +66,7 @@ final class PathCell {
             if earlier.tid == cell.tid, earlier.end == cell.start, cell.behind.isEmpty {
                 cell.takeIn(earlier)
             } else if let from {
-                var settled = PathTotals(earlier, from: from)
+                var settled = PathTotals(earlier, from: from, to: to)
                 settled.append(earlier: earlier.behind)
                 cell.behind.append(earlier: settled)
                 cell.next = earlier.next

@@ -27,12 +27,14 @@ struct PathTotals {
 
     var isEmpty: Bool { latest == nil }
 
-    /// The totals of one cell's own stretch counted from `from` on: the part before `from` (the
-    /// program's start) pro rata, the waits scaled into the stretch when they overrun it.
-    init(_ c: PathCell, from: UInt64) {
-        guard c.end > from else { return }
+    /// The totals of one cell's own stretch counted from `from` on and before `to`: the parts
+    /// before `from` (the program's start, or `--time`'s) and from `to` on (`--time`'s end) left
+    /// out pro rata, the waits scaled into the stretch when they overrun it.
+    init(_ c: PathCell, from: UInt64, to: UInt64 = .max) {
+        guard c.end > from, c.start < to else { return }
         let begin = max(c.start, from)
-        let span = c.end - begin
+        let finish = min(c.end, to)
+        let span = finish - begin
         guard span > 0 else { return }
         let scale = c.end > c.start ? Double(span) / Double(c.end - c.start) : 1
         let fit = c.waited > 0 ? min(scale, Double(span) / Double(c.waited)) : scale
@@ -70,7 +72,7 @@ struct PathTotals {
         latest = c.tid
         earliest = c.tid
         start = begin
-        end = c.end
+        end = finish
     }
 
     init() {}

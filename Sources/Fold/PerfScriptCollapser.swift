@@ -27,6 +27,9 @@ public struct CollapseOptions: Sendable {
     public var demangleSwift = true
     /// Keep only these processes, threads or comms (`--pid N`, `--tid N`, `--comm NAME`).
     public var filter = ProcessFilter()
+    /// `--time`: keep only the samples in these ranges, and the parts of off-CPU intervals
+    /// inside them, as `perf script --time` keeps them (`TimeSelection`).
+    public var time: TimeSelection?
     /// Keep every sample's time, thread and stack in `Profile.timeline` (for timeline exports).
     public var keepTimeline = false
     /// Keep where each frame name came from in `Profile.origins` (for exports that describe code).
@@ -58,6 +61,10 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
     package let symbolizer: Symbolizer?
     private let names: ByteTable
     private let trie: StackTrie
+    /// `--time` as absolute ranges (text has no capture span for percent slices).
+    private let window: TimeWindow?
+    /// Samples `--time` kept because they carry no time.
+    package private(set) var untimed = 0
 
     // Cache: raw (symbol, dso, java) -> the frame ids it folds to.
     private let rawKeys = ByteTable(expected: 4096)
@@ -98,6 +105,7 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
         if options.keepTimeline && self.profile.timeline == nil { self.profile.timeline = SampleTimeline() }
         if options.keepOrigins && self.profile.origins == nil { self.profile.origins = FrameOrigins() }
         if let f = options.eventFilter { filter = Array(f.utf8) }
+        window = options.time?.absoluteWindow
         pending.reserveCapacity(256)
         rootBytes.reserveCapacity(512)
     }
@@ -105,12 +113,17 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
     /// Starts a sample: kept when its event is the one shown and the filter admits its thread;
     /// otherwise its frames are ignored.
     package func record(_ header: ScriptHeader, line: Int) {
+        if let window, !window.keeps(header.timeNanos ?? 0) {
+            active = false
+            return
+        }
         guard let w = admit(event: header.event, period: header.period),
               options.filter.isEmpty || options.filter.admits(pid: header.pid, tid: header.tid, comm: header.comm, processComm: nil) else {
             active = false
             return
         }
         active = true
+        if window != nil && header.timeNanos == nil { untimed += 1 }
         pending.removeAll(keepingCapacity: true)
         weight = w
         if let t = header.timeNanos { profile.noteTime(t) }
@@ -276,6 +289,7 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
         t.defaulted = filterDefaulted
         t.reason = filterReason
         t.sawPeriod = sawPeriod
+        t.untimed = untimed
         for id in 0..<eventNames.count {
             t.counts.append((eventNames.string(Int32(id)), eventSamples[id]))
         }
@@ -411,6 +425,8 @@ package struct EventTally: Sendable {
     package var reason = "the first event seen"
     /// A kept sample had a nonzero period: weights are period sums and `apply` sets the event's unit.
     package var sawPeriod = false
+    /// Kept samples that carry no time, which `--time` cannot place (kept, as perf keeps them).
+    package var untimed = 0
 
     /// An empty tally: no events, none kept.
     package init() {}
@@ -426,6 +442,7 @@ package struct EventTally: Sendable {
         }
         kept = kept ?? other.kept
         sawPeriod = sawPeriod || other.sawPeriod
+        untimed += other.untimed
     }
 
     /// Sets the profile's event and unit, and notes when the input had several events.
@@ -437,6 +454,10 @@ package struct EventTally: Sendable {
                 let base = kept.split(whereSeparator: { $0 == ":" || $0 == "/" }).first.map(String.init) ?? kept
                 profile.unit = (base == "cpu-clock" || base == "task-clock") ? .nanoseconds(kept) : .events(kept)
             }
+        }
+        if untimed > 0 {
+            profile.diagnostics.append(.warning(.selection, "\(untimed) samples carry no time (perf script -F without time): "
+                + "--time kept them, as perf script --time keeps samples without one"))
         }
         if counts.count > 1 {
             let parts = counts.map { "\($0.name) (\($0.samples) samples)" }

@@ -46,6 +46,7 @@ package enum ProfileLoader {
         if format != .perfData { try requireNoTrees(options.filter, file: source.name) }
         switch format {
         case .perfScript:
+            _ = try options.textWindow(file: source.name)
             // This reading owns its symbolizer, and saves its cache when done.
             let symbolizer = options.textSymbolizer()
             defer { symbolizer?.saveCache() }
@@ -63,12 +64,13 @@ package enum ProfileLoader {
             return (collapser.profile, format)
         case .perfData:
             let walk = CaptureWalk(file: try PerfDataInput.open(path, source: source), options: options)
-            let view = OnCPUPerfDataLoader(walk: walk, options: options)
+            let view = try OnCPUPerfDataLoader(walk: walk, options: options)
             let profile = try view.finish(try walk.run([view]))
             let file = walk.file
             profile.diagnostics.insert(contentsOf: file.warnings.map(Diagnostic.init), at: 0)
             return (profile, format)
         case .folded:
+            try options.requireTimes(format, file: source.name)
             let loader = FoldedLoader(chartMode: options.chartMode)
             let report = try FoldedParser().parse(source, into: loader)
             loader.profile.diagnostics += report.diagnostics(file: source.name)

@@ -68,6 +68,9 @@ public struct OffCPUSummary: Sendable {
     /// Latest event time seen (ns of perf's clock); 0 before any event.
     public private(set) var lastTime: UInt64 = 0
 
+    /// `--time`: the ranges the counted time was clipped to; nil for the whole capture.
+    public var window: TimeWindow?
+
     /// An empty summary; the off-CPU loaders fill it as they read.
     public init() {}
 
@@ -137,8 +140,19 @@ public struct OffCPUSummary: Sendable {
     /// Counted off-CPU time by switch-out state.
     public var byState: OffCPUStates { threads.reduce(into: OffCPUStates()) { $0.add($1.byState) } }
 
-    /// Capture span from the first to the last event.
-    public var spanNanoseconds: UInt64 { lastTime > firstTime ? lastTime - firstTime : 0 }
+    /// Capture span from the first to the last event; with `--time`, the part of it the ranges cover.
+    public var spanNanoseconds: UInt64 {
+        guard lastTime > firstTime else { return 0 }
+        return window?.covered(first: firstTime, last: lastTime) ?? lastTime - firstTime
+    }
+
+    /// The first and last time the counted time can lie at: the capture's, within `--time`'s ranges.
+    public var countedRange: ClosedRange<UInt64>? {
+        guard lastTime >= firstTime else { return nil }
+        guard let window else { return firstTime...lastTime }
+        let a = max(firstTime, window.start), b = min(lastTime, window.end)
+        return a <= b ? a...b : nil
+    }
 }
 
 extension OffCPUSummary {
