@@ -46,7 +46,7 @@ let package = Package(
             name: "SVGRender", dependencies: ["ProfileModel"],
             resources: [
                 .embedInCode("Viewer/viewer.css"), .embedInCode("Viewer/viewer-core.js"),
-                .embedInCode("Viewer/viewer-search.js"), .embedInCode("Viewer/viewer-input.js"),
+                .embedInCode("Viewer/viewer-search.js"), .embedInCode("Viewer/viewer-range.js"), .embedInCode("Viewer/viewer-input.js"),
             ]
         ),
         // Markdown summaries, tables and PNG previews of what SVGRender draws.

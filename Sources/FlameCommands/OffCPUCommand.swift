@@ -88,6 +88,7 @@ struct OffCPUCommand: ParsableCommand {
         try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
         var collapseOptions = collapse.options(symbols: symbols, filter: filter)
         collapseOptions.filter = source.filter
+        collapseOptions.keepBuckets = !folded && !render.noTimeStrip
         var offcpuOptions = offcpu.options
         offcpuOptions.wakers = wakers
         offcpuOptions.wakerDepth = depth ?? 1
@@ -102,7 +103,7 @@ struct OffCPUCommand: ParsableCommand {
             var options = render.options(palette: .io, title: wakers ? "Off-Wake Time Flame Graph" : "Off-CPU Time Flame Graph",
                                          facts: facts)
             if options.countName == "samples" { options.countName = "ns off-CPU" }
-            let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree)
+            let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree, buckets: profile.buckets)
             try CLI.write(svg, to: target)
         }
         if let target, target != "-" { CLI.say("wrote \(target)") }

@@ -41,6 +41,9 @@ struct RenderFlags: ParsableArguments {
     var hash = false
     @Flag(help: "Icicle graph: root at the top.")
     var inverted = false
+    @Flag(name: .customLong("no-time-strip"), help: ArgumentHelp("Leave out the time strip above the graphs (per process busy "
+        + "over time, runnable threads; drag a range on it to re-aggregate the graphs to that range)."))
+    var noTimeStrip = false
     @Flag(help: "Reverse every stack (leaf frames at the root).")
     var reverse = false
     @Flag(help: "Flame chart: samples in time order instead of merged by name.")
@@ -81,6 +84,7 @@ struct RenderFlags: ParsableArguments {
     /// The options, with the palette and title a command draws when none is given.
     func options(palette: Palette, title defaultTitle: String?) -> FlameGraphOptions {
         var o = FlameGraphOptions()
+        o.timeStrip = !noTimeStrip
         o.title = title ?? defaultTitle
         o.subtitle = subtitle
         o.notes = notes
@@ -130,12 +134,13 @@ struct OnCPUCommand: ParsableCommand {
         try CLI.refuseOverwritingInput(output: target, inputs: [source.path])
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = source.filter
+        options.keepBuckets = !render.noTimeStrip
         let profile = try CLI.load(source.path, options, threads: collapse.threads)
         try CLI.requireData(profile, path: source.path, filter: source.filter)
         let tree = render.tree(profile)
         let facts = CaptureFacts(on: profile, off: nil, summary: nil, program: source.selection?.programPID)
         let renderer = FlameGraphRenderer(options: render.options(palette: .hot, title: nil, facts: facts), unit: profile.unit)
-        let (svg, _) = renderer.render(tree)
+        let (svg, _) = renderer.render(tree, buckets: profile.buckets)
         try CLI.write(svg, to: target)
         if let target, target != "-" { CLI.say("wrote \(target)") }
     }

@@ -54,6 +54,7 @@ struct RecordDrawing {
         options.symbolOptions = symbols.options
         options.demangleSwift = !symbols.noDemangle
         options.filter = ProcessFilter(trees: Set(selection.trees.map(Int.init)))
+        options.keepBuckets = !folder.render.noTimeStrip
         let on: Profile
         var off: OffCPUResult?
         if onCPUOnly {

@@ -23,6 +23,7 @@ struct ReportWriter {
         CLI.protectInputs([onSource?.path, offSource?.path].compactMap { $0 })
         var folder = try ReportFolder(path: output, render: render)
         var options = collapse.options(symbols: symbols, filter: filter)
+        options.keepBuckets = !render.noTimeStrip
         var on: Profile?
         var off: OffCPUResult?
         if let onSource, let offSource, oncpu == offcpu {
@@ -78,6 +79,7 @@ struct ReportWriter {
         CLI.protectInputs(sources.map(\.path))
         var folder = try ReportFolder(path: output, render: render)
         var options = collapse.options(symbols: symbols, filter: filter)
+        options.keepBuckets = !render.noTimeStrip
         var sides: [ComparisonSide] = []
         var profiles: [(on: Profile?, off: Profile?)] = []
         var paths: [CriticalPathReport.Side] = []

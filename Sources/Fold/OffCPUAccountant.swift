@@ -23,6 +23,9 @@ package protocol OffCPUCharges: AnyObject {
     /// The same charge with when the part began and whose it is, for inputs that keep a timeline;
     /// the accountant calls this one. By default, `charge(_:nanoseconds:part:)`.
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?)
+    /// The same with the state the thread waited in, for inputs that keep time buckets; the
+    /// accountant calls this one. By default, `charge(_:nanoseconds:part:start:tid:pid:)`.
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?, state: OffCPUState)
     /// The node an idle thread's wait is drawn at: under the process's root frame, one
     /// `[idle: N threads]` frame, then the stack of `node` below its own root. By default `node`.
     func idleNode(for node: Int32, processComm: [UInt8], pid: Int32?, threads: Int) -> Int32
@@ -58,6 +61,11 @@ extension OffCPUCharges {
     /// Default: forgets the start and thread and calls `charge(_:nanoseconds:part:)`.
     package func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
         charge(node, nanoseconds: nanoseconds, part: part)
+    }
+
+    /// Default: forgets the state.
+    package func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?, state: OffCPUState) {
+        charge(node, nanoseconds: nanoseconds, part: part, start: start, tid: tid, pid: pid)
     }
 
     /// Default: the idle wait stays at `node`, with no `[idle: N threads]` frame.
@@ -131,6 +139,7 @@ package final class OffCPUAccountant {
         var nanoseconds: UInt64
         var part: OffCPUPart
         var start: UInt64
+        var state: OffCPUState
     }
 
     private struct FirstWait {
@@ -148,6 +157,7 @@ package final class OffCPUAccountant {
     }
 
     private struct IdleWait {
+        var state: OffCPUState
         var node: Int32
         var nanoseconds: UInt64
         var start: UInt64
@@ -186,6 +196,9 @@ package final class OffCPUAccountant {
     /// began before it) and is one the filters keep. Nil: the input cannot tell (text), and such
     /// waits are not counted.
     package var existedAtStart: ((Int32) -> Bool)?
+    /// Told every wait's run-queue stretch (from its wakeup, or from a preemption, to its end),
+    /// whatever `--split-wakeup` says: for the runnable-threads count of the time strip.
+    package var runqueue: ((_ start: UInt64, _ length: UInt64) -> Void)?
     /// Whether idle threads are told apart (off: every wait is an ordinary one).
     package var separatesIdleThreads = true
     /// What was counted, per thread and overall.
@@ -358,6 +371,14 @@ package final class OffCPUAccountant {
             summary.tooShort += 1
             return
         }
+        if let runqueue = self.runqueue, how != .cutAtEnd {
+            let from = o.preempted ? o.start : o.wake.map { min(max($0, o.start), end) } ?? end
+            if end > from {
+                var (ns, at) = (end - from, from)
+                if let window { (ns, at) = window.clip(start: from, length: ns) }
+                if ns > 0 { runqueue(at, ns) }
+            }
+        }
         var blocked = total
         var runqueue: UInt64 = 0
         if how == .cutAtEnd {
@@ -370,10 +391,11 @@ package final class OffCPUAccountant {
             }
         }
         var parts: [Held] = []
-        if blocked > 0 { parts.append(Held(node: blockedNode, nanoseconds: blocked, part: .blocked, start: o.start)) }
-        if runqueue > 0 { parts.append(Held(node: o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked)) }
-        if how == .cutAtEnd && total > 0 { parts.append(Held(node: o.node, nanoseconds: total, part: .openAtEnd, start: o.start)) }
-        if undated > 0 { parts.append(Held(node: o.node, nanoseconds: undated, part: .undated, start: end)) }
+        let state = o.state
+        if blocked > 0 { parts.append(Held(node: blockedNode, nanoseconds: blocked, part: .blocked, start: o.start, state: state)) }
+        if runqueue > 0 { parts.append(Held(node: o.node, nanoseconds: runqueue, part: .runqueue, start: o.start + blocked, state: .runnable)) }
+        if how == .cutAtEnd && total > 0 { parts.append(Held(node: o.node, nanoseconds: total, part: .openAtEnd, start: o.start, state: state)) }
+        if undated > 0 { parts.append(Held(node: o.node, nanoseconds: undated, part: .undated, start: end, state: .other)) }
 
         // The first waits of a thread that is not its process's main thread wait to be settled.
         let isMain = o.pid.map { $0 == o.tid } ?? true
@@ -400,7 +422,7 @@ package final class OffCPUAccountant {
             var (ns, start) = (p.nanoseconds, p.start)
             if let window { (ns, start) = window.clip(start: p.start, length: p.nanoseconds) }
             guard ns > 0 else { continue }
-            charges.charge(p.node, nanoseconds: ns, part: p.part, start: start, tid: tid, pid: pid)
+            charges.charge(p.node, nanoseconds: ns, part: p.part, start: start, tid: tid, pid: pid, state: p.state)
             if p.part == .undated { kept.undated &+= ns } else { kept.total &+= ns }
         }
         return kept
@@ -449,7 +471,7 @@ package final class OffCPUAccountant {
             var (ns, start) = (w.total &+ w.undated, w.charges.map(\.start).min() ?? born)
             if let window { (ns, start) = window.clip(start: start, length: ns) }
             guard ns > 0 else { continue }
-            idle.append(IdleWait(node: w.node, nanoseconds: ns, start: start, tid: tid, pid: w.pid, thread: w.thread))
+            idle.append(IdleWait(state: w.state, node: w.node, nanoseconds: ns, start: start, tid: tid, pid: w.pid, thread: w.thread))
             summary.addIdle(thread: w.thread, nanoseconds: ns)
         }
     }
@@ -466,7 +488,7 @@ package final class OffCPUAccountant {
         for w in idle {
             let comm = summary.processComm(thread: w.thread)
             let node = charges.idleNode(for: w.node, processComm: comm, pid: w.pid, threads: threadsByProcess[key(w)]?.count ?? 1)
-            charges.charge(node, nanoseconds: w.nanoseconds, part: .idle, start: w.start, tid: w.tid, pid: w.pid)
+            charges.charge(node, nanoseconds: w.nanoseconds, part: .idle, start: w.start, tid: w.tid, pid: w.pid, state: w.state)
         }
         idle.removeAll()
     }

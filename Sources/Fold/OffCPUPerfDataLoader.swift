@@ -33,6 +33,9 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         accountant.window = try collapse.window(in: walk.file)
+        if collapse.keepBuckets {
+            accountant.runqueue = { [unowned self] start, length in self.stacks.buckets?.addRunqueue(start: start, length: length) }
+        }
         if options.wakers { wakers = WakerChains(depth: options.wakerDepth, stacks: stacks) }
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
@@ -150,9 +153,13 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+        charge(node, nanoseconds: nanoseconds, part: part, start: start, tid: tid, pid: pid, state: .other)
+    }
+
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?, state: OffCPUState) {
         let leaf = frames.frame(part).map { stacks.child(of: node, key: $0) } ?? node
         stacks.add(leaf, weight: nanoseconds)
-        stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
+        stacks.log(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds, lane: TimeBuckets.Lane(state))
     }
 }
 

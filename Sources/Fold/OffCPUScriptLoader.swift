@@ -40,6 +40,10 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         // A flame chart keeps waits in the order they ended: none is held back.
         accountant.separatesIdleThreads = !collapse.chartMode
+        if collapse.keepBuckets {
+            let profile = collapser.profile
+            accountant.runqueue = { start, length in profile.buckets?.addRunqueue(start: start, length: length) }
+        }
         let names = collapser.profile.names
         frames = OffCPUFrameIDs { frame in frame.withUnsafeBufferPointer { names.intern($0) } }
     }
@@ -124,10 +128,15 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     }
 
     func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?) {
+        charge(node, nanoseconds: nanoseconds, part: part, start: start, tid: tid, pid: pid, state: .other)
+    }
+
+    func charge(_ node: Int32, nanoseconds: UInt64, part: OffCPUPart, start: UInt64, tid: Int32, pid: Int32?, state: OffCPUState) {
         let profile = collapser.profile
         let trie = profile.trie
         let leaf = frames.frame(part).map { trie.child(of: node, frame: $0) } ?? node
         trie.add(node: leaf, weight: nanoseconds, samples: 1)
+        profile.buckets?.add(node: leaf, lane: TimeBuckets.Lane(state), start: start, length: nanoseconds, weight: nanoseconds)
         if collapser.options.keepTimeline {
             profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
         }

@@ -33,6 +33,8 @@ final class PerfDataStacks {
     private var roots: [RootKey: Int32] = [:]
     /// Samples in walk order, nodes of the raw trie (`CollapseOptions.keepTimeline`).
     private var timeline: SampleTimeline?
+    /// Weights over time, nodes of the raw trie (`CollapseOptions.keepBuckets`).
+    var buckets: TimeBuckets?
 
     /// A view of `capture`'s walk of `file`, folded with `options`.
     init(capture: CaptureStacks, file: PerfDataFile, options: CollapseOptions) {
@@ -42,6 +44,7 @@ final class PerfDataStacks {
         collapser = PerfScriptCollapser(options: options, symbolizer: capture.symbols.symbolizer)
         raw = StackTrie(chartMode: options.chartMode)
         if options.keepTimeline { timeline = SampleTimeline() }
+        if options.keepBuckets { buckets = TimeBuckets() }
     }
 
     /// The root frame of a sample: its thread's comm now, with pid and tid as the options ask.
@@ -141,10 +144,15 @@ final class PerfDataStacks {
     }
 
     /// Whether samples should also be logged with `log` (`CollapseOptions.keepTimeline`).
-    var keepsTimeline: Bool { timeline != nil }
+    var keepsTimeline: Bool { timeline != nil || buckets != nil }
 
-    /// Logs a sample added with `add` (time nil: the event has none), or an off-CPU interval part.
-    func log(time: UInt64?, duration: UInt64 = 0, pid: Int32, tid: Int32, node: Int32, weight: UInt64) {
+    /// Logs a sample added with `add` (time nil: the event has none), or an off-CPU interval part
+    /// (in `lane`: the state it waited in).
+    func log(time: UInt64?, duration: UInt64 = 0, pid: Int32, tid: Int32, node: Int32, weight: UInt64,
+             lane: TimeBuckets.Lane = .onCPU) {
+        if buckets != nil, let time {
+            buckets!.add(node: node, lane: lane, start: time, length: duration, weight: weight)
+        }
         guard timeline != nil else { return }
         if let time {
             timeline!.append(time: time, duration: duration, pid: pid, tid: tid, node: node, weight: weight)
@@ -212,6 +220,7 @@ final class PerfDataStacks {
             namer.names(key, java: false).first.map { names.string($0) }
         }, binary: { machine.dso($0).filename }, stopAt: reversesAbove)
         if let timeline { profile.timeline = timeline.remapped(mapped) }
+        if let buckets { profile.buckets = buckets.remapped(mapped) }
         if let origins = profile.origins {
             for b in origins.binaries { if let id = symbols.buildIDs[b.path] { origins.setBuildID(id, path: b.path) } }
         }

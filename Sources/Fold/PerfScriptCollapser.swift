@@ -32,6 +32,8 @@ public struct CollapseOptions: Sendable {
     public var time: TimeSelection?
     /// Keep every sample's time, thread and stack in `Profile.timeline` (for timeline exports).
     public var keepTimeline = false
+    /// Keep the weights over time in `Profile.buckets` (for the SVG's time strip).
+    public var keepBuckets = false
     /// Keep where each frame name came from in `Profile.origins` (for exports that describe code).
     public var keepOrigins = false
 
@@ -103,6 +105,7 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
         names = self.profile.names
         trie = self.profile.trie
         if options.keepTimeline && self.profile.timeline == nil { self.profile.timeline = SampleTimeline() }
+        if options.keepBuckets && self.profile.buckets == nil { self.profile.buckets = TimeBuckets() }
         if options.keepOrigins && self.profile.origins == nil { self.profile.origins = FrameOrigins() }
         if let f = options.eventFilter { filter = Array(f.utf8) }
         window = options.time?.absoluteWindow
@@ -268,6 +271,7 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
             i -= 1
         }
         trie.add(node: node, weight: weight, samples: 1)
+        if let time, profile.buckets != nil { profile.buckets!.add(node: node, time: time, weight: weight) }
         if options.keepTimeline {
             if let time {
                 profile.timeline!.append(time: time, pid: pid, tid: tid, node: node, weight: weight)

@@ -60,6 +60,9 @@ public struct FlameTree {
 
     /// Number of nodes, the root included.
     public var count: Int { frame.count }
+
+    /// How many nodes of the profile's trie `node(ofTrieNode:)` maps.
+    public var trieNodeCount: Int { trieNodeMap?.count ?? count }
     /// Whether every stack was flipped (`reverse`): leaf frames at the root.
     public let isReversed: Bool
 

@@ -34,6 +34,8 @@ public final class Profile {
     public private(set) var timeRange: ClosedRange<UInt64>?
     /// Every sample with its time and thread, when `CollapseOptions.keepTimeline` asked for it.
     public package(set) var timeline: SampleTimeline?
+    /// The weights over time in buckets (`TimeBuckets`), when `CollapseOptions.keepBuckets` asked.
+    public package(set) var buckets: TimeBuckets?
     /// Binaries, functions and source lines of the frame names, when `CollapseOptions.keepOrigins`
     /// asked for them.
     public package(set) var origins: FrameOrigins?
@@ -87,6 +89,7 @@ public final class Profile {
             }
         }
         if let t = other.timeline { timeline?.append(t, nodeMap: nodeMap) }
+        if let b = other.buckets { buckets?.absorb(b, nodeMap: nodeMap) }
         if let o = other.origins { origins?.absorb(o, nameMap: nameMap) }
     }
 
@@ -96,6 +99,7 @@ public final class Profile {
         let p = Profile(names: names, trie: flipped)
         // Samples keep their time and thread, now on the flipped stacks; origins go by name.
         p.timeline = timeline?.remapped(map)
+        p.buckets = buckets?.remapped(map)
         p.origins = origins
         p.recordedWithoutCallStacks = recordedWithoutCallStacks
         p.unit = unit

@@ -13,11 +13,13 @@ public enum BothView {
     public static func sideBySide(on: Profile, off: Profile, summary: OffCPUSummary?, reverse: Bool,
                                   layout: PaneLayout, countName: String, options: FlameGraphOptions) -> FlameDocument {
         let runs = options.collapseRuns
-        let onPane = FlamePane(tree: FlameTree(on, reverse: reverse, collapseRuns: runs), unit: on.unit,
+        var onPane = FlamePane(tree: FlameTree(on, reverse: reverse, collapseRuns: runs), unit: on.unit,
                                title: "On-CPU" + (on.event.map { " (\($0))" } ?? ""),
                                summary: onCPULine(on, countName: countName), palette: options.palette, countName: countName)
-        let offPane = FlamePane(tree: FlameTree(off, reverse: reverse, collapseRuns: runs), unit: off.unit, title: "Off-CPU",
+        var offPane = FlamePane(tree: FlameTree(off, reverse: reverse, collapseRuns: runs), unit: off.unit, title: "Off-CPU",
                                 summary: offCPULine(off, summary: summary), palette: .io, countName: "ns off-CPU")
+        onPane.buckets = on.buckets
+        offPane.buckets = off.buckets
         var headline = ["on-CPU: \(short(on, countName: countName))", "off-CPU: " + offCPUShort(off, summary: summary)]
         if let span = span(on, off, summary) { headline.append("capture: \(ValueFormat.duration(nanoseconds: span)) wall time") }
         return FlameDocument(options: options, layout: layout, headline: headline.joined(separator: " · "), panes: [onPane, offPane])

@@ -13,12 +13,14 @@ struct DocumentGeometry {
     private(set) var subtitleLines: [String] = []
     /// Header rows of every pane (several panes only): title, summary, pruning note.
     private(set) var paneRows: [[String]] = []
+    /// Where the time strip starts (it is `stripHeight` tall, between the header and the panes).
+    private(set) var stripTop: Double = 0
     private var single: Bool { document.panes.count <= 1 }
 
     private var options: FlameGraphOptions { document.options }
     private var xpad: Double { FlameGraphRenderer.xpad }
 
-    init(document: FlameDocument, paneWidth: Double, depths: [Int], pruned: [PruneSummary]) {
+    init(document: FlameDocument, paneWidth: Double, depths: [Int], pruned: [PruneSummary], stripHeight: Double = 0) {
         self.document = document
         let o = document.options
         let fs = o.fontSize, fh = o.frameHeight
@@ -38,7 +40,8 @@ struct DocumentGeometry {
             // The single graph keeps flamegraph.pl's geometry, so old links (?x=&y=) still open.
             subtitle = joined([o.subtitle, document.panes.first?.summary, notes.first ?? nil])
             subtitleLines = fit(subtitle, width: o.width)
-            let top = fs * 3 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
+            stripTop = fs * 3 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
+            let top = stripTop + stripHeight
             let bottom = top + Double((depths.first ?? 0) + 1) * fh
             height = bottom + footerPad
             panes = [PaneFrame(x: 0, y: 0, width: o.width, height: height, rows: [], framesTop: top,
@@ -47,7 +50,8 @@ struct DocumentGeometry {
         }
         subtitle = joined([o.subtitle, document.headline])
         subtitleLines = fit(subtitle, width: o.width)
-        let headerHeight = fs * 2.6 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
+        stripTop = fs * 2.6 + (subtitle == nil ? 0 : fs * 2) + Double(max(subtitleLines.count - 1, 0)) * lineStep
+        let headerHeight = stripTop + stripHeight
         let paneWidthForText = document.layout == .sideBySide ? paneWidth : o.width
         paneRows = zip(document.panes, notes).map { pane, note in
             [pane.title] + [pane.summary, note].compactMap { $0 }.flatMap { fit($0, width: paneWidthForText) }
@@ -173,7 +177,7 @@ struct DocumentGeometry {
     }
 
     /// Opens pane `k`'s group, writes its texts and opens its frame group.
-    func paneOpen(_ out: inout SVGBuffer, _ k: Int) {
+    func paneOpen(_ out: inout SVGBuffer, _ k: Int, time: PaneTimeData? = nil) {
         let pane = document.panes[k], f = panes[k]
         out.raw("<g class=\"pane\" id=\"pane"); out.int(k)
         out.raw("\" role=\"group\" aria-label=\""); out.text(pane.title)
@@ -185,7 +189,9 @@ struct DocumentGeometry {
         case .nanoseconds, .offCPU: out.raw("1")
         default: out.raw(pane.cold == nil ? "0" : "1")
         }
-        out.raw("\">\n")
+        out.raw("\"")
+        time?.paneAttributes(&out)
+        out.raw(">\n")
         if !single {
             for (r, line) in paneRows[k].enumerated() {
                 text(&out, x: f.x + f.width / 2, y: f.rows[r], line, cssClass: r == 0 ? "ptitle" : "psub")

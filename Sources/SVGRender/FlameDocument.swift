@@ -30,6 +30,9 @@ public struct FlamePane {
     /// For a differential graph: every node's weight before and after. Frames are coloured by
     /// the change (red grew, blue shrank), marked new or gone, and tooltips give both sides.
     public var diff: DiffShare?
+    /// The pane's weights over time (`Profile.buckets`): drawn on the document's time strip, and
+    /// what a range selected on it re-aggregates the pane from.
+    public var buckets: TimeBuckets?
 
     /// A pane; a hot/cold one passes `cold`, a differential one gets `diff` set afterwards.
     public init(tree: FlameTree, unit: WeightUnit, title: String, summary: String? = nil,

@@ -54,6 +54,8 @@ public struct FlameGraphOptions: Sendable {
     public var notes: String?
     /// Image width in pixels.
     public var width: Double = 1200
+    /// Draw the time strip above the panes when they carry weights over time (`FlamePane.buckets`).
+    public var timeStrip = true
     /// Height of one frame row in pixels.
     public var frameHeight: Double = 16
     /// Frames narrower than this are merged into one placeholder per parent.

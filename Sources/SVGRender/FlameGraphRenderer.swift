@@ -34,10 +34,12 @@ public struct FlameGraphRenderer {
     static let xpad: Double = 10
     static let framePad: Double = 1
 
-    /// The SVG document of one graph and what was pruned.
-    public func render(_ tree: FlameTree) -> (svg: [UInt8], pruned: PruneSummary) {
-        let pane = FlamePane(tree: tree, unit: unit, title: options.resolvedTitle, palette: options.palette,
+    /// The SVG document of one graph and what was pruned; with `buckets` (the profile's weights
+    /// over time), a time strip above it.
+    public func render(_ tree: FlameTree, buckets: TimeBuckets? = nil) -> (svg: [UInt8], pruned: PruneSummary) {
+        var pane = FlamePane(tree: tree, unit: unit, title: options.resolvedTitle, palette: options.palette,
                              countName: options.countName)
+        pane.buckets = buckets
         let (svg, pruned) = FlameGraphRenderer.render(FlameDocument(options: options, panes: [pane]))
         return (svg, pruned[0])
     }
@@ -50,14 +52,20 @@ public struct FlameGraphRenderer {
         let laid = document.panes.map {
             layout($0.tree, width: paneWidth, minWidth: o.minWidth, depthLimit: depthLimit($0.tree, o.maxDepth))
         }
+        let strip = o.timeStrip ? TimeStrip(panes: document.panes) : nil
+        let times = zip(document.panes, laid).map { pane, l in
+            strip == nil ? nil : PaneTimeData(buckets: pane.buckets, tree: pane.tree, items: l.items, unit: pane.unit)
+        }
         let geometry = DocumentGeometry(document: document, paneWidth: paneWidth,
-                                        depths: laid.map(\.maxDepth), pruned: laid.map(\.summary))
+                                        depths: laid.map(\.maxDepth), pruned: laid.map(\.summary),
+                                        stripHeight: strip?.height(fontSize: o.fontSize) ?? 0)
         var out = SVGBuffer(capacity: laid.reduce(0) { $0 + $1.items.count } * 240 + 64 * 1024)
         geometry.header(&out)
+        strip?.draw(&out, top: geometry.stripTop, width: geometry.width, options: o)
         for (k, pane) in document.panes.enumerated() {
             let frame = geometry.panes[k]
-            geometry.paneOpen(&out, k)
-            emitFrames(&out, pane: pane, items: laid[k].items, frame: frame, options: o)
+            geometry.paneOpen(&out, k, time: times[k])
+            emitFrames(&out, pane: pane, items: laid[k].items, frame: frame, options: o, time: times[k])
             out.raw("</g></g>\n")
         }
         geometry.separators(&out)
@@ -116,7 +124,7 @@ public struct FlameGraphRenderer {
     }
 
     private static func emitFrames(_ out: inout SVGBuffer, pane: FlamePane, items: [LayoutItem], frame: PaneFrame,
-                                   options o: FlameGraphOptions) {
+                                   options o: FlameGraphOptions, time: PaneTimeData?) {
         let tree = pane.tree
         let grand = tree.total[0]
         let left = frame.x + xpad
@@ -126,7 +134,7 @@ public struct FlameGraphRenderer {
         let countName = Array(pane.countName.utf8)
         let wakers = wakerPart(tree)
         let waits = pane.palette == .io || pane.diff != nil || pane.cold != nil ? nil : waitPart(tree)
-        for item in items {
+        for (index, item) in items.enumerated() {
             let x1 = left + Double(item.x) * widthPerWeight
             let w = Double(item.weight) * widthPerWeight
             let y1 = o.inverted
@@ -167,6 +175,10 @@ public struct FlameGraphRenderer {
             out.int(item.weight)
             out.raw("\" data-s=\"")
             out.int(selfWeight)
+            if let time, !time.items[index].isEmpty {
+                out.raw("\" data-b=\"")
+                time.attribute(index, &out)
+            }
             out.raw("\"><title>")
             name.withUnsafeBufferPointer { out.text($0) }
             out.raw("\n")
@@ -304,6 +316,7 @@ public struct FlameGraphRenderer {
                 if Double(w) >= visibleWeight {
                     var cut = LayoutItem(node: -1, depth: item.depth + 1, x: item.x, weight: w, hiddenFrames: frames)
                     cut.deep = true
+                    cut.parentNode = item.node
                     stack.append(cut)
                 }
                 continue
@@ -328,8 +341,9 @@ public struct FlameGraphRenderer {
                 summary.hiddenWeight &+= hiddenWeight
                 if Double(hiddenWeight) >= visibleWeight {
                     summary.placeholders += 1
-                    pushes.append(LayoutItem(node: -1, depth: item.depth + 1, x: cursor, weight: hiddenWeight,
-                                             hiddenFrames: hiddenFrames))
+                    var narrow = LayoutItem(node: -1, depth: item.depth + 1, x: cursor, weight: hiddenWeight, hiddenFrames: hiddenFrames)
+                    narrow.parentNode = item.node
+                    pushes.append(narrow)
                 }
             }
             stack.append(contentsOf: pushes.reversed())
@@ -374,4 +388,6 @@ struct LayoutItem {
     var hiddenFrames: Int
     /// A placeholder for the frames below the depth limit (else for narrow frames).
     var deep = false
+    /// For placeholders: the tree node whose children they stand for.
+    var parentNode = -1
 }

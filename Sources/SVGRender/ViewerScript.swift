@@ -1,8 +1,8 @@
 // The interactive part of every flame graph: a stylesheet and a script that the
 // renderer embeds verbatim into the SVG. They live in Viewer/ as real files (viewer.css, and
-// the script in three consecutive pieces of one closure: viewer-core.js for loading and zoom,
-// viewer-search.js for search and the URL state, viewer-input.js for mouse, keyboard and the
-// API), embedded into the binary at build time (SwiftPM's embedInCode), so flame stays one
+// the script in four consecutive pieces of one closure: viewer-core.js for loading and zoom,
+// viewer-search.js for search and the URL state, viewer-range.js for the time strip's range,
+// viewer-input.js for mouse, keyboard and the API), embedded into the binary at build time (SwiftPM's embedInCode), so flame stays one
 // self-contained executable. RendererTests checks the joined script with `node --check`. One script serves every document: a single
 // graph is a document of one pane.
 //
@@ -13,13 +13,17 @@
 //   - shared controls #title, #subtitle (optional), #unzoom (resets every pane),
 //     #search and #ignorecase, and the background <rect id="bg">;
 //   - one <g class="pane" id="paneK" data-x data-width data-countname data-unit-ns>
-//     per pane, in order, holding its texts .details and .matched (and, with several
+//     per pane, in order (with data-t0, data-bw, data-bn, data-q when it carries weights
+//     over time, and then data-b="BUCKET:VALUE ..." on its frames; see PaneTimeData), holding its texts .details and .matched (and, with several
 //     panes, .ptitle, .psub and its own reset .punzoom), then <g class="graph">;
 //   - in each .graph, one <g class="f" data-d="DEPTH" data-v="TOTAL" data-s="SELF">
 //     (class "f pruned" for a placeholder) per frame in depth-first pre-order, each
 //     with <title>, <rect> and <text>. The frame name is the first line of the
 //     <title>; the second is the main tooltip line (total and share of the pane),
 //     the rest are further details.
+//
+//   - optionally <g id="strip" data-t0 data-t1 data-cx data-cw> (TimeStrip) with the range
+//     rectangle #srange, the pointer target #shit and the range text #stext.
 //
 // Ancestry comes from the pre-order depths, never from pixel positions: a frame's
 // subtree is the run of following frames deeper than it.
@@ -53,7 +57,7 @@ enum ViewerScript {
     /// JavaScript placed in <script type="text/ecmascript"><![CDATA[ ... ]]></script>:
     /// one closure, written in three pieces (loading and zoom; search and URL state; input).
     static let javascript: String = text(PackageResources.viewer_core_js) + text(PackageResources.viewer_search_js)
-        + text(PackageResources.viewer_input_js)
+        + text(PackageResources.viewer_range_js) + text(PackageResources.viewer_input_js)
 
     /// A file's text without its final newline (the pieces join without one).
     private static func text(_ bytes: [UInt8]) -> String {

@@ -200,7 +200,7 @@ final class BrowserTests: XCTestCase {
         XCTAssertEqual(severe.map { "\($0.page): \($0.message)" }, [], "JavaScript errors in the console")
 
         let elements: Set<String> = ["svg", "desc", "defs", "linearGradient", "stop", "style", "script", "rect", "text", "g",
-                                     "title", "line"]
+                                     "title", "line", "path"]
         let checked = report.hostileViews ?? [:]
         XCTAssertEqual(Set(checked.keys), Set(views), "every view was opened")
         for (name, v) in checked.sorted(by: { $0.key < $1.key }) {

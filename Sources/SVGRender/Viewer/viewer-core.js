@@ -174,6 +174,7 @@ var FlameGraph = (function () {
         window.addEventListener("focusout", onOut, false);
         window.addEventListener("keydown", onKey, false);
         ready = true;
+        loadStrip();
         restoreFromURL();
     }
 
@@ -208,6 +209,7 @@ var FlameGraph = (function () {
             var line = lines[k].trim();
             if (line) info.push(line);
         }
+        if (p.range) info = [rangeLine(p, i)];
         var s = (nameType ? nameType + " " : "") + nameOf(p, i);
         if (info.length) s += " (" + info.join(", ") + ")";
         // Keep clear of the pane's "Matched" text on the same line.

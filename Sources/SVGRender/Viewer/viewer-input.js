@@ -84,7 +84,10 @@
     function onOver(e) {
         if (!ready) return;
         var hit = frameAt(e.target);
-        if (hit) setText(hit.p.details, describe(hit.p, hit.i));
+        if (hit) {
+            setText(hit.p.details, describe(hit.p, hit.i));
+            if (hit.p.range) rangeTitle(hit.p, hit.i);
+        }
     }
 
     function onOut(e) {
@@ -113,6 +116,7 @@
         } else if (key === "Escape" || key === "Esc") {
             if (anyZoomed()) resetAll();
             else if (searchTerm !== null) clearSearch();
+            else if (range) clearRange();
         } else if (mod || e.altKey) {
             return;
         } else if (key === "n" || key === "N") {
@@ -147,7 +151,13 @@
         focus: function (i, k) { focusFrame(paneAt(k), i); },
         paneCount: function () { return panes.length; },
         frameCount: function (k) { var p = paneAt(k); return p ? p.n : 0; },
-        zoomedIndex: function (k) { var p = paneAt(k); return p ? p.zoomed : -1; }
+        zoomedIndex: function (k) { var p = paneAt(k); return p ? p.zoomed : -1; },
+        selectRange: function (t0, t1) { selectRange(Number(t0), Number(t1)); },
+        clearRange: clearRange,
+        range: function () { return range ? [range.t0, range.t1] : null; },
+        rangeTotal: function (k) { var p = paneAt(k); return p && p.range ? p.range.total : null; },
+        strip: function () { return strip ? [stripT0, stripT1, stripCx, stripCw] : null; },
+        buckets: function (k) { var p = paneAt(k); return p && loadBuckets(p) ? [p.bt0, p.bw] : null; }
     };
 })();
 

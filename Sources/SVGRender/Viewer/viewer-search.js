@@ -164,7 +164,7 @@
     // still open), x1=&y1= pane 1's and so on; s= the search, i=1 ignore-case.
 
     function isStateKey(key) {
-        return /^(?:[xy][0-9]*|s|i)$/.test(key);
+        return /^(?:[xy][0-9]*|s|i|t)$/.test(key);
     }
 
     function decode(s) {
@@ -207,6 +207,7 @@
             for (var k = 0; k < old.length; k++) {
                 if (!isStateKey(old[k].key)) parts.push(old[k].raw);
             }
+            if (range) parts.push("t=" + perfTime(range.t0) + "," + perfTime(range.t1));
             for (k = 0; k < panes.length; k++) {
                 var p = panes[k];
                 if (p.zoomed < 0) continue;
@@ -248,6 +249,12 @@
     function restoreFromURL() {
         var params = readParams();
         if (paramValue(params, "i") === "1") setIgnoreCase(true);
+        var t = paramValue(params, "t");
+        if (t) {
+            var ends = t.split(",");
+            var t0 = parsePerfTime(ends[0]), t1 = parsePerfTime(ends[1] || "");
+            if (t1 > t0) selectRange(t0, t1);
+        }
         for (var k = 0; k < panes.length; k++) {
             var suffix = k ? String(k) : "";
             var xs = paramValue(params, "x" + suffix), ys = paramValue(params, "y" + suffix);
