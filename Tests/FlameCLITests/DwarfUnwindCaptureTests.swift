@@ -84,14 +84,23 @@ final class DwarfUnwindCaptureTests: XCTestCase {
             XCTAssertEqual(ours.values.reduce(0, +), perfs.values.reduce(0, +), "\(name): same samples, same weight")
             let a = agreement(ours, perfs)
             XCTAssertGreaterThanOrEqual(a, 0.99, "\(name): \(a)\n\(describe(ours, perfs))")
-            // A sample taken while a thread runs deep (the loader, a formatting path) can outgrow
-            // perf's 8 KB copy now and then; that is reported, and must stay rare. Nothing else warns.
+            // A sample taken while a thread runs deep (the loader, rustwork's formatting path) can
+            // outgrow perf's 8 KB copy; how often is the workload's (1% to 3% of rustwork's samples
+            // from run to run), not flame's. What flame must do: say so, and cut only stacks that
+            // really were cut, ones that perf could not unwind to the thread's start either.
+            // Nothing else warns.
             for line in stderr.split(separator: "\n") where line.contains("warning") {
                 XCTAssertTrue(line.contains("went deeper than the user stack perf copied"), "\(name): \(stderr)")
                 let counts = line.split(separator: " ").compactMap { Int($0) }
                 XCTAssertGreaterThanOrEqual(counts.count, 2, String(line))
-                if counts.count >= 2 { XCTAssertLessThanOrEqual(counts[0] * 50, counts[1], "\(name): at most 2% cut: \(line)") }
+                let cutLines = ours.filter { $0.key.split(separator: ";").dropFirst().first == "[truncated]" }
+                XCTAssertFalse(cutLines.isEmpty, "\(name): warned, but no stack starts at [truncated]: \(line)")
             }
+            let cut = ours.filter { $0.key.split(separator: ";").dropFirst().first == "[truncated]" }.values.reduce(0, +)
+            let starts: Set<Substring> = ["_start", "start_thread", "clone3", "__clone3"]
+            let perfShort = perfs.filter { Set($0.key.split(separator: ";")).isDisjoint(with: starts) }.values.reduce(0, +)
+            XCTAssertLessThanOrEqual(cut, perfShort, "\(name): flame cut \(cut) ns of stacks, perf's stacks that stop short of "
+                + "the thread's start weigh \(perfShort)\n\(describe(ours, perfs))")
             XCTAssertGreaterThan(share(ours, through: path), 0.9, "\(name): most samples unwind through \(path)")
         }
     }

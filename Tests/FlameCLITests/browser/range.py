@@ -71,9 +71,23 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
     out = {}
+
+    def wait_for(script, timeout=20):
+        """Polls `script` until it returns true: a slow machine's Chromium takes its time."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                if d.execute_script(script):
+                    return True
+            except WebDriverException:
+                pass
+            time.sleep(0.1)
+        return False
+
+    loaded = "return typeof FlameGraph !== 'undefined' && FlameGraph.strip() !== null"
     try:
         d.get(url)
-        time.sleep(0.5)
+        wait_for(loaded)
         state = "return [FlameGraph.range(), FlameGraph.rangeTotal(0), FlameGraph.rangeTotal(1)]"
         out["strip"] = d.execute_script("return FlameGraph.strip()")
         out["buckets"] = d.execute_script("return [FlameGraph.buckets(0), FlameGraph.buckets(1)]")
@@ -82,7 +96,7 @@ def main():
         # Offsets from the element's centre.
         a, b = int(w * (lo - 0.5)), int(w * (hi - 0.5))
         ActionChains(d).move_to_element_with_offset(hit, a, 0).click_and_hold().move_by_offset(b - a, 0).release().perform()
-        time.sleep(0.3)
+        wait_for("return FlameGraph.range() !== null")
         out["range"], out["total0"], out["total1"] = d.execute_script(state)
         out["url"] = d.current_url
         out["text"] = d.find_element(By.ID, "stext").text
@@ -95,12 +109,14 @@ def main():
             " if (w > bw && w < 1000) { bw = w; best = i; } }"
             "if (best === null) return -1; FlameGraph.zoom(best, 0); return FlameGraph.zoomedIndex(0);")
         # The URL brings the range back.
+        d.get("about:blank")
         d.get(out["url"])
-        time.sleep(0.5)
+        wait_for(loaded)
+        wait_for("return FlameGraph.range() !== null", timeout=5)
         out["reopened"] = d.execute_script(state)
         # A double-click on the strip clears it.
         ActionChains(d).double_click(d.find_element(By.ID, "shit")).perform()
-        time.sleep(0.3)
+        wait_for("return FlameGraph.range() === null", timeout=5)
         out["cleared"] = d.execute_script(state)
         out["clearedURL"] = d.current_url
         out["console"] = [e.get("message") for e in d.get_log("browser") if e.get("level") == "SEVERE"]
