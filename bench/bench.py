@@ -767,7 +767,19 @@ def main():
                       [inferno, "--perfdata", "/dev/null", "-o", o("inferno.svg")], CAPTURE,
                       out_path=o("inferno.svg"), env={"PERF": FAKE_PERF, "FAKE_PERF_TEXT": CAPTURE})
               if inferno else skipped("inferno collapse+render (flamegraph-rs)", "", inferno_skip))
-    cases.append(("On-CPU SVG: `perf script` text -> SVG, whole pipeline", [], r2))
+    notes2 = []
+    if flame:
+        # What the time strip costs: the same graph without it (and without the per-bucket
+        # weights on every frame that a dragged range re-aggregates from).
+        bare = measure("flame oncpu --no-time-strip", "flame oncpu IN --no-time-strip -o out.svg",
+                       [flame, "oncpu", CAPTURE, "--no-time-strip", "-o", o("flame-nostrip.svg")], CAPTURE,
+                       out_path=o("flame-nostrip.svg"))
+        r2.append(bare)
+        if r2[0].out_bytes and bare.out_bytes:
+            notes2.append(f"the time strip and its per-bucket frame weights make flame's SVG "
+                          f"{r2[0].out_bytes / bare.out_bytes:.2f}x the size without them "
+                          f"({fmt_bytes(r2[0].out_bytes)} vs {fmt_bytes(bare.out_bytes)} with --no-time-strip)")
+    cases.append(("On-CPU SVG: `perf script` text -> SVG, whole pipeline", notes2, r2))
 
     # --- case 3: render only
     r3 = []

@@ -60,6 +60,7 @@ struct BothCommand: ParsableCommand {
     @Flag(help: "Draw one hot/cold graph instead: both profiles merged under one root, widths in time, frames mostly off-CPU in blues.")
     var combined = false
 
+    @OptionGroup(title: "Spans") var spanFlags: SpanFlags
     @OptionGroup(title: "Off-CPU") var offFlags: OffCPUFlags
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
@@ -68,6 +69,7 @@ struct BothCommand: ParsableCommand {
 
     func validate() throws {
         _ = try sources()
+        try spanFlags.require(atMost: 1)
         if ([oncpu, offcpu].compactMap { $0 } + inputs).filter({ $0 == "-" }).count > 1 {
             throw ValidationError("only one input can be standard input")
         }
@@ -97,6 +99,7 @@ struct BothCommand: ParsableCommand {
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = onSource.filter
         options.keepBuckets = !render.noTimeStrip && !combined
+        options.spans = try spanFlags.request()
         var offOptions = options
         offOptions.filter = offSource.filter
         // One capture for both panes: its sampling event is the on-CPU pane (the reader picks it).

@@ -73,9 +73,11 @@ struct OffCPUCommand: ParsableCommand {
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+    @OptionGroup(title: "Spans") var spanFlags: SpanFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     func validate() throws {
+        try spanFlags.require(atMost: 1)
         if let depth {
             guard wakers else { throw ValidationError("--depth follows wakers: give it with --wakers") }
             guard (1...WakerDepth.max).contains(depth) else { throw ValidationError("--depth takes 1 to \(WakerDepth.max) (got \(depth))") }
@@ -89,6 +91,7 @@ struct OffCPUCommand: ParsableCommand {
         var collapseOptions = collapse.options(symbols: symbols, filter: filter)
         collapseOptions.filter = source.filter
         collapseOptions.keepBuckets = !folded && !render.noTimeStrip
+        collapseOptions.spans = try spanFlags.request()
         var offcpuOptions = offcpu.options
         offcpuOptions.wakers = wakers
         offcpuOptions.wakerDepth = depth ?? 1
@@ -103,7 +106,7 @@ struct OffCPUCommand: ParsableCommand {
             var options = render.options(palette: .io, title: wakers ? "Off-Wake Time Flame Graph" : "Off-CPU Time Flame Graph",
                                          facts: facts)
             if options.countName == "samples" { options.countName = "ns off-CPU" }
-            let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree, buckets: profile.buckets)
+            let (svg, _) = FlameGraphRenderer(options: options, unit: profile.unit).render(tree, buckets: profile.buckets, spans: profile.spanTotals?.spans ?? [])
             try CLI.write(svg, to: target)
         }
         if let target, target != "-" { CLI.say("wrote \(target)") }

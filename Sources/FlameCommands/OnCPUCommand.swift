@@ -126,7 +126,12 @@ struct OnCPUCommand: ParsableCommand {
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+    @OptionGroup(title: "Spans") var spanFlags: SpanFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
+
+    func validate() throws {
+        try spanFlags.require(atMost: 1)
+    }
 
     func run() throws {
         let target = CLI.outputPath(output, defaultFile: "oncpu.svg")
@@ -135,12 +140,13 @@ struct OnCPUCommand: ParsableCommand {
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = source.filter
         options.keepBuckets = !render.noTimeStrip
+        options.spans = try spanFlags.request()
         let profile = try CLI.load(source.path, options, threads: collapse.threads)
         try CLI.requireData(profile, path: source.path, filter: source.filter)
         let tree = render.tree(profile)
         let facts = CaptureFacts(on: profile, off: nil, summary: nil, program: source.selection?.programPID)
         let renderer = FlameGraphRenderer(options: render.options(palette: .hot, title: nil, facts: facts), unit: profile.unit)
-        let (svg, _) = renderer.render(tree, buckets: profile.buckets)
+        let (svg, _) = renderer.render(tree, buckets: profile.buckets, spans: profile.spanTotals?.spans ?? [])
         try CLI.write(svg, to: target)
         if let target, target != "-" { CLI.say("wrote \(target)") }
     }

@@ -46,11 +46,13 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup(title: "Off-CPU") var offFlags: OffCPUFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+    @OptionGroup(title: "Spans") var spanFlags: SpanFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     private var attachSpecs: [String] { attach + pid }
 
     func validate() throws {
+        try spanFlags.require(atMost: 1)
         if command.isEmpty && attachSpecs.isEmpty {
             throw ValidationError("give a program to run after `--`, or --attach a running process")
         }
@@ -122,7 +124,7 @@ struct RecordCommand: ParsableCommand {
             if talk { CLI.progress("drawing…") }
             var drawing = RecordDrawing(data: plan.output, folder: folder, command: command, attached: attached, perf: arguments, perfPID: runner.pid,
                                         status: programStatus, interrupted: interrupted, onCPUOnly: onCPUOnly,
-                                        offCPU: offFlags.options, symbols: symbols)
+                                        offCPU: offFlags.options, symbols: symbols, spans: spanFlags)
             try drawing.draw()
             if talk { CLI.progress(nil) }
         } catch {

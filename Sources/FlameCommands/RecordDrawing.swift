@@ -25,6 +25,8 @@ struct RecordDrawing {
     let onCPUOnly: Bool
     let offCPU: OffCPUOptions
     let symbols: SymbolFlags
+    /// `--spans`: the file the program writes its spans to, read once it has ended.
+    let spans: SpanFlags
 
     mutating func draw() throws {
         let file = try PerfDataInput.open(data)
@@ -55,6 +57,14 @@ struct RecordDrawing {
         options.demangleSwift = !symbols.noDemangle
         options.filter = ProcessFilter(trees: Set(selection.trees.map(Int.init)))
         options.keepBuckets = !folder.render.noTimeStrip
+        // The recording stands without its spans: a span file that cannot be read or placed is said, and left out.
+        do {
+            options.spans = try spans.request()
+            _ = try options.spanTotals(in: file)
+        } catch {
+            options.spans = nil
+            CLI.say(.warning(.selection, "\(error); the graphs are drawn without spans"))
+        }
         let on: Profile
         var off: OffCPUResult?
         if onCPUOnly {
@@ -103,12 +113,14 @@ struct RecordDrawing {
         // The program's critical path, when it was recorded with its wakeups (a second walk: the
         // path crosses processes the selection leaves out, such as a daemon).
         var sections: [String] = []
+        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: spans.spans ?? "", limit: 40)] } ?? []
         if !onCPUOnly, let pid = selection.programPID, off != nil, file.header.events.contains(where: { $0.name == "sched:sched_waking" }) {
             if let section = folder.criticalPathSection(data, collapse: options, program: pid, limit: 15) { sections.append(section) }
             notes += folder.notes.filter { !notes.contains($0) }
         }
         try folder.writeSummary(MarkdownReport.summary(title: title, command: !command.isEmpty, facts: facts, selection: "Recorded: " + selection.description + ".",
                                                        graphs: graphs, limit: 15, notes: notes,
-                                                       pictureOnly: graphs.count == 3 ? [0] : [], sections: sections))
+                                                       pictureOnly: graphs.count == 3 ? [0] : [], leading: phases,
+                                                       sections: sections))
     }
 }

@@ -39,9 +39,14 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup(title: "Folding") var collapse: CollapseFlags
     @OptionGroup(title: "Threads") var filter: FilterFlags
     @OptionGroup(title: "Symbols") var symbols: SymbolFlags
+    @OptionGroup(title: "Spans") var spanFlags: SpanFlags
     @OptionGroup(title: "Drawing") var render: RenderFlags
 
     func validate() throws {
+        try spanFlags.require(atMost: before == nil ? 1 : 2)
+        if before != nil && spanFlags.files.count == 1 {
+            throw ValidationError("--spans with --before/--after: give one file per run (--spans BEFORE.json --spans AFTER.json)")
+        }
         let runs = before != nil || after != nil
         if runs && (before == nil || after == nil) { throw ValidationError("--before and --after go together") }
         if runs && (oncpu != nil || offcpu != nil) { throw ValidationError("either --oncpu/--offcpu or --before/--after") }
@@ -51,7 +56,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         var writer = ReportWriter(output: output, limit: limit, heading: heading, collapse: collapse, filter: filter,
-                                  symbols: symbols, render: render, offCPU: offFlags.options)
+                                  symbols: symbols, render: render, offCPU: offFlags.options,
+                                  spans: spanFlags)
         if let before, let after {
             try writer.comparison(before: before, after: after, offCPUOnly: offcpuRuns, normalize: normalize)
         } else {

@@ -44,7 +44,7 @@ struct ReportFolder {
         if options.subtitle == nil { options.subtitle = subtitle }
         if let facts, options.subtitle == nil, !facts.parts.isEmpty { options.subtitle = facts.parts.joined(separator: " · ") }
         let (svg, pruned) = FlameGraphRenderer(options: options, unit: p.unit)
-            .render(render.tree(p), buckets: p.buckets)
+            .render(render.tree(p), buckets: p.buckets, spans: p.spanTotals?.spans ?? [])
         let png = try write(svg, name: file)
         return ReportGraph(title: title, profile: p, svg: "\(file).svg", png: png, pruned: pruned, summary: summary)
     }

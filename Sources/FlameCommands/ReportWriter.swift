@@ -15,6 +15,16 @@ struct ReportWriter {
     let symbols: SymbolFlags
     let render: RenderFlags
     let offCPU: OffCPUOptions
+    /// `--spans`: one file, or one per run compared.
+    let spans: SpanFlags
+
+    /// The onCPU-or-offCPU spans' table of a capture, when `--spans` gave spans.
+    static func spanTable(on: Profile?, off: Profile?) -> SpanTable? {
+        guard on?.spanTotals != nil || off?.spanTotals != nil else { return nil }
+        let isTime: Bool
+        if case .nanoseconds = on?.unit { isTime = true } else { isTime = false }
+        return SpanTable(on: on?.spanTotals, off: off?.spanTotals, onCPUIsTime: isTime)
+    }
 
     /// The on-CPU and off-CPU views of one input (or of two: one per view).
     mutating func views(oncpu: String?, offcpu: String?) throws {
@@ -24,6 +34,7 @@ struct ReportWriter {
         var folder = try ReportFolder(path: output, render: render)
         var options = collapse.options(symbols: symbols, filter: filter)
         options.keepBuckets = !render.noTimeStrip
+        options.spans = try spans.request()
         var on: Profile?
         var off: OffCPUResult?
         if let onSource, let offSource, oncpu == offcpu {
@@ -56,6 +67,7 @@ struct ReportWriter {
         let selection = (onSource ?? offSource)?.selection
         // The program's critical path, when the capture recorded who woke whom.
         var sections: [String] = []
+        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: spans.spans ?? "", limit: max(limit, 40))] } ?? []
         if let off, off.format == .perfData, let offSource, CriticalPathLoader.recordsWakeups(path: offSource.path) {
             let program = selection?.programPID ?? offSource.filter.pids.min().map { Int32($0) }
             if let section = folder.criticalPathSection(offSource.path, collapse: options, program: program, limit: limit) {
@@ -66,7 +78,7 @@ struct ReportWriter {
                                               command: heading == nil && !(selection?.command.isEmpty ?? true), facts: facts,
                                               selection: selection.map { "Recorded: " + $0.description + "." },
                                               graphs: graphs, limit: limit, notes: folder.notes, pictureOnly: graphs.count == 3 ? [0] : [],
-                                              sections: sections)
+                                              leading: phases, sections: sections)
         try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
     }
@@ -83,8 +95,10 @@ struct ReportWriter {
         var sides: [ComparisonSide] = []
         var profiles: [(on: Profile?, off: Profile?)] = []
         var paths: [CriticalPathReport.Side] = []
+        var phases: [SpanTable] = []
         for (k, source) in sources.enumerated() {
             options.filter = source.filter
+            options.spans = try spans.request(k)
             let label = k == 0 ? "before" : "after"
             let loaded: (on: Profile?, off: (() throws -> OffCPUResult)?)
             if offCPUOnly {
@@ -114,6 +128,7 @@ struct ReportWriter {
                 paths.append(CriticalPathReport.Side(summary: r.summary, profile: r.profile, program: r.program, svg: svg))
             }
             profiles.append((on, off?.profile))
+            if let table = ReportWriter.spanTable(on: on, off: off?.profile) { phases.append(table) }
         }
         guard sides.contains(where: { $0.on != nil || $0.off != nil }) else {
             throw InputError.noSamples(file: sources[0].path, detail: "nothing to compare on either side")
@@ -132,11 +147,13 @@ struct ReportWriter {
             let png = try folder.write(FlameGraphRenderer.render(document).svg, name: file)
             diffs.append(ComparisonGraph(kind: kind, diff: diff, svg: "\(file).svg", png: png))
         }
+        let leading = phases.count == 2 ? [SpanReport.comparison(before: phases[0], after: phases[1], names: (before, after), limit: max(limit, 40))] : []
+        let sections = paths.count == 2 ? [CriticalPathReport.comparison(before: paths[0], after: paths[1], limit: limit)]
+            : paths.map { "## Critical path\n\nOf one side only (the other has no wakeups to follow): "
+                + "[\(TextTable.mdText($0.svg))](\($0.svg)).\n\n" }
         let markdown = MarkdownReport.comparison(title: heading ?? "\(before) → \(after)", before: sides[0], after: sides[1],
-                                                 diffs: diffs, limit: limit, notes: folder.notes,
-                                                 sections: paths.count == 2 ? [CriticalPathReport.comparison(before: paths[0], after: paths[1], limit: limit)]
-                                                    : paths.map { "## Critical path\n\nOf one side only (the other has no wakeups to follow): "
-                                                        + "[\(TextTable.mdText($0.svg))](\($0.svg)).\n\n" })
+                                                 diffs: diffs, limit: limit, notes: folder.notes, leading: leading,
+                                                 sections: sections)
         try folder.writeSummary(markdown)
         CLI.say("wrote \(output)/summary.md")
     }

@@ -30,7 +30,10 @@ package enum OffCPULoader {
     package static func load(path: String, collapse: CollapseOptions, options: OffCPUOptions) throws -> OffCPUResult {
         let source = try ByteSource(path: path)
         let format = try InputFormat.detect(source)
-        if format != .perfData { try ProfileLoader.requireNoTrees(collapse.filter, file: source.name) }
+        if format != .perfData {
+            try ProfileLoader.requireNoTrees(collapse.filter, file: source.name)
+            try collapse.requireNoSpans(file: source.name)
+        }
         if options.wakers && format != .perfData {
             throw InputError.noSamples(file: source.name, detail: "--wakers reads perf.data captures, whose wakeups carry the "
                 + "waker's own stack and context; this input is \(format)")

@@ -31,6 +31,7 @@ final class OffCPUPerfDataLoader: OffCPUCharges, CaptureView {
         self.options = options
         filter = collapse.filter
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: collapse)
+        stacks.collapser.profile.spanTotals = try collapse.spanTotals(in: walk.file)
         accountant = OffCPUAccountant(options: options, filter: collapse.filter, charges: self)
         accountant.window = try collapse.window(in: walk.file)
         if collapse.keepBuckets {

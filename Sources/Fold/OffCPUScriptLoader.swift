@@ -23,6 +23,8 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
     private var prevComm: [UInt8] = []
     private var prevState: [UInt8] = []
     private var prevPid: Int32 = 0
+    /// The strip's threads, learnt at their switch-outs (with `keepBuckets`).
+    private var bucketThreads = BucketThreads()
     private var nextPid: Int32 = 0
     private var java = false
     private var pending: [Int32] = []
@@ -68,6 +70,9 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
             prevComm = Array(p.prevComm)
             prevState = Array(p.prevState)
             prevPid = Int32(truncatingIfNeeded: p.prevPid)
+            if collapser.profile.buckets != nil {
+                _ = bucketThreads.index(tid: prevPid, comm: p.prevComm, in: &collapser.profile.buckets!)
+            }
             nextPid = Int32(truncatingIfNeeded: p.nextPid)
             java = prevComm.starts(with: "java".utf8)
             pending.removeAll(keepingCapacity: true)
@@ -137,6 +142,9 @@ final class OffCPUScriptLoader: PerfScriptVisitor, OffCPUCharges {
         let leaf = frames.frame(part).map { trie.child(of: node, frame: $0) } ?? node
         trie.add(node: leaf, weight: nanoseconds, samples: 1)
         profile.buckets?.add(node: leaf, lane: TimeBuckets.Lane(state), start: start, length: nanoseconds, weight: nanoseconds)
+        if let thread = bucketThreads.index(tid: tid) {
+            profile.buckets?.add(thread: thread, lane: TimeBuckets.Lane(state), start: start, length: nanoseconds, weight: nanoseconds)
+        }
         if collapser.options.keepTimeline {
             profile.timeline?.append(time: start, duration: nanoseconds, pid: pid ?? -1, tid: tid, node: leaf, weight: nanoseconds)
         }

@@ -28,6 +28,7 @@ final class OnCPUPerfDataLoader: CaptureView {
         file = walk.file
         window = try options.window(in: walk.file)
         stacks = PerfDataStacks(capture: walk.stacks, file: file, options: options)
+        stacks.collapser.profile.spanTotals = try options.spanTotals(in: walk.file)
         // In a capture of cpu-clock next to scheduler tracepoints, the on-CPU graph is the
         // clock's, whichever event came first.
         if options.eventFilter == nil, let sampling = file.header.samplingEventAmongTracepoints {

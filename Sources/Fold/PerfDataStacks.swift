@@ -35,6 +35,7 @@ final class PerfDataStacks {
     private var timeline: SampleTimeline?
     /// Weights over time, nodes of the raw trie (`CollapseOptions.keepBuckets`).
     var buckets: TimeBuckets?
+    private var bucketThreads: [RootKey: Int32] = [:]
 
     /// A view of `capture`'s walk of `file`, folded with `options`.
     init(capture: CaptureStacks, file: PerfDataFile, options: CollapseOptions) {
@@ -143,8 +144,17 @@ final class PerfDataStacks {
         raw.add(node: node, weight: weight, samples: samples)
     }
 
+    /// The strip's thread of `tid` under its comm now ("comm tid"; a thread that execs is a new one).
+    private func bucketThread(pid: Int32, tid: Int32) -> Int32 {
+        let key = RootKey(comm: machine.commID(tid: tid), pid: pid, tid: tid)
+        if let i = bucketThreads[key] { return i }
+        let i = buckets!.thread(named: Array("\(machine.commName(key.comm)) \(tid)".utf8))
+        bucketThreads[key] = i
+        return i
+    }
+
     /// Whether samples should also be logged with `log` (`CollapseOptions.keepTimeline`).
-    var keepsTimeline: Bool { timeline != nil || buckets != nil }
+    var keepsTimeline: Bool { timeline != nil || buckets != nil || collapser.profile.spanTotals != nil }
 
     /// Logs a sample added with `add` (time nil: the event has none), or an off-CPU interval part
     /// (in `lane`: the state it waited in).
@@ -152,6 +162,10 @@ final class PerfDataStacks {
              lane: TimeBuckets.Lane = .onCPU) {
         if buckets != nil, let time {
             buckets!.add(node: node, lane: lane, start: time, length: duration, weight: weight)
+            buckets!.add(thread: bucketThread(pid: pid, tid: tid), lane: lane, start: time, length: duration, weight: weight)
+        }
+        if collapser.profile.spanTotals != nil, let time {
+            collapser.profile.spanTotals!.add(lane: lane, start: time, length: duration, weight: weight)
         }
         guard timeline != nil else { return }
         if let time {

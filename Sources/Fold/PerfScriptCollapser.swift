@@ -34,6 +34,8 @@ public struct CollapseOptions: Sendable {
     public var keepTimeline = false
     /// Keep the weights over time in `Profile.buckets` (for the SVG's time strip).
     public var keepBuckets = false
+    /// `--spans`: the program's spans, as read, whose totals the reading keeps in `Profile.spanTotals`.
+    public var spans: SpanRequest?
     /// Keep where each frame name came from in `Profile.origins` (for exports that describe code).
     public var keepOrigins = false
 
@@ -87,6 +89,9 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
     private var time: UInt64?
     private var pid: Int32 = -1
     private var tid: Int32 = 0
+    /// The strip's thread of the current record (with `keepBuckets`).
+    private var bucketThread: Int32 = 0
+    private var bucketThreads = BucketThreads()
 
     // Events.
     private var filter: [UInt8]?
@@ -135,6 +140,7 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
         tid = Int32(truncatingIfNeeded: header.tid)
         rootFrame = rootName(comm: header.comm, pid: header.pid, tid: header.tid)
         java = isJava(rootFrame)
+        if profile.buckets != nil { bucketThread = bucketThreads.index(tid: tid, comm: header.comm, in: &profile.buckets!) }
     }
 
     /// Shows `event` unless the options name one: the reader knows which event the profile is
@@ -271,7 +277,10 @@ package final class PerfScriptCollapser: PerfScriptVisitor {
             i -= 1
         }
         trie.add(node: node, weight: weight, samples: 1)
-        if let time, profile.buckets != nil { profile.buckets!.add(node: node, time: time, weight: weight) }
+        if let time, profile.buckets != nil {
+            profile.buckets!.add(node: node, time: time, weight: weight)
+            profile.buckets!.add(thread: bucketThread, start: time, weight: weight)
+        }
         if options.keepTimeline {
             if let time {
                 profile.timeline!.append(time: time, pid: pid, tid: tid, node: node, weight: weight)

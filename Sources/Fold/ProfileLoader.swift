@@ -43,7 +43,10 @@ package enum ProfileLoader {
                                    source given: ByteSource?) throws -> (Profile, InputFormat) {
         let source = try given ?? ByteSource(path: path)
         let format = try InputFormat.detect(source)
-        if format != .perfData { try requireNoTrees(options.filter, file: source.name) }
+        if format != .perfData {
+            try requireNoTrees(options.filter, file: source.name)
+            try options.requireNoSpans(file: source.name)
+        }
         switch format {
         case .perfScript:
             _ = try options.textWindow(file: source.name)

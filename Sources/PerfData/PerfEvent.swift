@@ -140,6 +140,8 @@ public struct PerfEvent: Sendable {
     public var excludeCallchainUser: Bool { flags & (1 << 22) != 0 }
     /// `attr.mmap2`: mappings come as MMAP2 (device/inode or build-id, prot, flags) instead of MMAP.
     public var mmap2: Bool { flags & (1 << 23) != 0 }
+    /// `attr.use_clockid` (`perf record -k`): sample times are of `clockID`, not perf's own clock.
+    public var useClockID: Bool { flags & (1 << 25) != 0 }
     /// `attr.comm_exec`: COMM records caused by exec carry PERF_RECORD_MISC_COMM_EXEC.
     public var commExec: Bool { flags & (1 << 24) != 0 }
     /// `attr.precise_ip` (0...3), the number of `p` modifiers.

@@ -52,6 +52,8 @@ public enum PerfFeature {
     public static let eventDesc = 12
     /// HEADER_SAMPLE_TIME: times of the first and last sample.
     public static let sampleTime = 21
+    /// HEADER_CLOCK_DATA: the clock of `perf record -k` and one reading of it beside the wall clock.
+    public static let clockData = 29
     /// HEADER_COMPRESSED: zstd parameters of a `perf record -z` file (`CompressionInfo`).
     public static let compressed = 27
     /// perf 6.1's HEADER_LAST_FEATURE: the pipe-mode end marker.
@@ -92,6 +94,9 @@ public struct PerfHeaderInfo: Sendable {
     public var sampleTimeLast: UInt64?
     /// COMPRESSED feature: zstd parameters of a `perf record -z` file; nil for uncompressed files.
     public var compression: CompressionInfo?
+    /// CLOCK_DATA feature (`perf record -k`): the clock, and the wall clock (ns since the epoch)
+    /// and that clock (ns) read together at the start; nil when absent.
+    public var clockData: (clockID: UInt32, wallNanoseconds: UInt64, clockNanoseconds: UInt64)?
     /// Feature bits present (file mode: the header bitmap; pipe mode: HEADER_FEATURE ids seen).
     public var features: [Int] = []
     /// Tracepoint formats from TRACING_DATA (feature 1 or pipe record 66).
@@ -151,6 +156,10 @@ struct FeatureParser {
             guard let first = b.load(UInt64.self, at: 0), let last = b.load(UInt64.self, at: 8) else { return bad("SAMPLE_TIME") }
             info.sampleTimeFirst = first
             info.sampleTimeLast = last
+        case PerfFeature.clockData:
+            guard let v = b.load(UInt32.self, at: 0), v >= 1, let id = b.load(UInt32.self, at: 4),
+                  let wall = b.load(UInt64.self, at: 8), let clock = b.load(UInt64.self, at: 16) else { return bad("CLOCK_DATA") }
+            info.clockData = (id, wall, clock)
         case PerfFeature.compressed:
             guard let v = b.load(UInt32.self, at: 0), let t = b.load(UInt32.self, at: 4), let l = b.load(UInt32.self, at: 8),
                   let r = b.load(UInt32.self, at: 12), let m = b.load(UInt32.self, at: 16) else { return bad("COMPRESSED") }

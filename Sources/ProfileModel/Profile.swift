@@ -36,6 +36,8 @@ public final class Profile {
     public package(set) var timeline: SampleTimeline?
     /// The weights over time in buckets (`TimeBuckets`), when `CollapseOptions.keepBuckets` asked.
     public package(set) var buckets: TimeBuckets?
+    /// What each of the program's spans (`--spans`) took, when `CollapseOptions.spans` gave them.
+    public package(set) var spanTotals: SpanTotals?
     /// Binaries, functions and source lines of the frame names, when `CollapseOptions.keepOrigins`
     /// asked for them.
     public package(set) var origins: FrameOrigins?

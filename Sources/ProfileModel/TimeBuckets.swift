@@ -2,7 +2,9 @@
 /// (on-CPU, or an off-CPU state), what fell in each bucket. What the SVG's time strip draws and
 /// what its range selection re-aggregates the panes from. Memory grows with the (node, bucket)
 /// pairs that occur, never with the samples: the buckets double in width when the capture
-/// outgrows `maxBuckets`, and a sample is one addition.
+/// outgrows `maxBuckets`, and a sample is one addition. The same weights are also kept per
+/// thread (`threadCells`), for the strip's rows per thread: one cell per (thread, lane, bucket)
+/// it was busy in, so a short-lived process's thread costs a cell or two.
 public struct TimeBuckets: Sendable {
     /// The most buckets kept; the width doubles past it.
     public static let maxBuckets = 240
@@ -22,6 +24,11 @@ public struct TimeBuckets: Sendable {
     public private(set) var cells: [UInt64: UInt64] = [:]
     /// Run-queue time per bucket (ns): threads that could run but waited for a CPU.
     public private(set) var runqueue: [UInt64: UInt64] = [:]
+    /// The threads of `threadCells`, by index: their label (comm and tid, as the summary names them).
+    public private(set) var threadNames: [[UInt8]] = []
+    private var threadIndex: [[UInt8]: Int32] = [:]
+    /// Weight per (thread, lane, bucket), keyed as `cells` with the thread's index for the node.
+    public private(set) var threadCells: [UInt64: UInt64] = [:]
 
     public init() {}
 
@@ -51,6 +58,29 @@ public struct TimeBuckets: Sendable {
         if length == 0 { add(node: node, lane: lane, time: start, weight: weight); return }
         for (k, w) in spread(start: start, length: length, weight: weight) {
             cells[TimeBuckets.key(node: node, lane: lane, bucket: k), default: 0] &+= w
+        }
+    }
+
+    /// The index of the thread labelled `name` (its comm and tid), for `add(thread:...)`.
+    public mutating func thread(named name: [UInt8]) -> Int32 {
+        if let i = threadIndex[name] { return i }
+        let i = Int32(threadNames.count)
+        threadNames.append(name)
+        threadIndex[name] = i
+        return i
+    }
+
+    /// Adds to thread `thread` (from `thread(named:)`) what `add(node:...)` adds to a node: a
+    /// sample at `start` (`length` 0) or an interval spread over its buckets.
+    public mutating func add(thread: Int32, lane: Lane = .onCPU, start: UInt64, length: UInt64 = 0, weight: UInt64) {
+        guard start > 0, weight > 0 else { return }
+        if length == 0 {
+            let b = place(start)
+            threadCells[TimeBuckets.key(node: thread, lane: lane, bucket: b), default: 0] &+= weight
+            return
+        }
+        for (k, w) in spread(start: start, length: length, weight: weight) {
+            threadCells[TimeBuckets.key(node: thread, lane: lane, bucket: k), default: 0] &+= w
         }
     }
 
@@ -124,13 +154,17 @@ public struct TimeBuckets: Sendable {
     }
 
     private mutating func rekey(_ f: (Int) -> Int) {
-        var out: [UInt64: UInt64] = [:]
-        out.reserveCapacity(cells.count)
-        for (k, w) in cells {
-            let (n, lane, b) = TimeBuckets.parts(k)
-            out[TimeBuckets.key(node: n, lane: lane, bucket: f(b)), default: 0] &+= w
+        func moved(_ cells: [UInt64: UInt64]) -> [UInt64: UInt64] {
+            var out: [UInt64: UInt64] = [:]
+            out.reserveCapacity(cells.count)
+            for (k, w) in cells {
+                let (n, lane, b) = TimeBuckets.parts(k)
+                out[TimeBuckets.key(node: n, lane: lane, bucket: f(b)), default: 0] &+= w
+            }
+            return out
         }
-        cells = out
+        cells = moved(cells)
+        threadCells = moved(threadCells)
         var rq: [UInt64: UInt64] = [:]
         for (b, w) in runqueue { rq[UInt64(f(Int(b))), default: 0] &+= w }
         runqueue = rq
@@ -148,6 +182,11 @@ public struct TimeBuckets: Sendable {
         for (b, w) in other.runqueue.sorted(by: { $0.key < $1.key }) {
             let start = o + b * other.width
             for (k, part) in spread(start: start, length: other.width, weight: w) { runqueue[UInt64(k), default: 0] &+= part }
+        }
+        let threadMap = other.threadNames.map { thread(named: $0) }
+        for (k, w) in other.threadCells.sorted(by: { $0.key < $1.key }) {
+            let (t, lane, b) = TimeBuckets.parts(k)
+            add(thread: threadMap[Int(t)], lane: lane, start: o + UInt64(b) * other.width, length: other.width, weight: w)
         }
     }
 

@@ -58,13 +58,15 @@ public struct TimeWindow: Sendable, Equatable {
 
     /// The ranges as perf prints times (`1234.567890,1235.000000`), for messages.
     public var description: String {
-        func s(_ t: UInt64) -> String {
-            let us = (t % 1_000_000_000) / 1000
-            let frac = String(us)
-            return "\(t / 1_000_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
-        }
+        let s = TimeWindow.seconds
         return ranges.map { (r: Range) -> String in
             (r.start == 0 ? "" : s(r.start)) + "," + (r.end == .max ? "" : s(r.end))
         }.joined(separator: " ")
+    }
+
+    /// A time as perf prints it: seconds with six decimals (`1234.567890`).
+    public static func seconds(_ t: UInt64) -> String {
+        let frac = String((t % 1_000_000_000) / 1000)
+        return "\(t / 1_000_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
     }
 }

@@ -50,6 +50,8 @@ public struct RecordPlan: Sendable, Equatable {
             for t in tracepoints { args += ["-e", t] }
         }
         args += callGraph == "fp" ? ["-g"] : ["--call-graph", callGraph]
+        // Sample times on CLOCK_MONOTONIC, the clock programs stamp their own spans with (--spans).
+        args += ["-k", "CLOCK_MONOTONIC"]
         if systemWide { args.append("-a") }
         if !command.isEmpty {
             args += ["--"] + command

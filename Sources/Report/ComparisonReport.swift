@@ -44,9 +44,10 @@ public struct ComparisonGraph {
 extension MarkdownReport {
     /// A before/after report (cold vs hot, before vs after a fix). The difference comes first and
     /// leads with the totals as measured (wall, on-CPU, off-CPU by state, idle threads, per
-    /// command), then the functions by absolute change in each view, then each side's graphs.
+    /// command), then `leading` sections (the phases of `--spans`), the functions by absolute change
+    /// in each view, `sections`, then each side's graphs.
     public static func comparison(title: String, before: ComparisonSide, after: ComparisonSide, diffs: [ComparisonGraph],
-                                  limit: Int, notes: [String] = [], sections: [String] = []) -> String {
+                                  limit: Int, notes: [String] = [], leading: [String] = [], sections: [String] = []) -> String {
         var out = "# \(TextTable.mdText(title))\n\n"
         out += "## Difference\n\n"
         let scaled = diffs.filter(\.diff.normalized).map(\.kind)
@@ -59,6 +60,7 @@ extension MarkdownReport {
         if let groups = groupChanges(before.facts, after.facts, limit: limit) {
             out += "### By command\n\n" + groups.render(.md) + "\n"
         }
+        for extra in leading { out += extra }
         for d in diffs {
             let (b, a) = d.kind == "off-CPU" ? (before.off, after.off) : (before.on, after.on)
             guard let b, let a else { continue }

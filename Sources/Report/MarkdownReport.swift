@@ -35,17 +35,19 @@ public enum MarkdownReport {
     /// picture and link without tables (the side-by-side view of graphs that have their own).
     /// With `facts`, the headline (wall, on-CPU, off-CPU with what each sums over) comes first,
     /// then the processes grouped by command, and every process at the end. A `command` title is
-    /// written as code, so that it can be pasted back into a shell. `sections` (Markdown, such as
-    /// the critical path's) follow the graphs.
+    /// written as code, so that it can be pasted back into a shell. `leading` sections (the
+    /// phases of `--spans`: a headline of their own) come before the graphs, `sections` (such as
+    /// the critical path's) after them.
     public static func summary(title: String, command: Bool = false, facts: CaptureFacts? = nil, selection: String? = nil,
                                graphs: [ReportGraph], limit: Int, notes: [String] = [], pictureOnly: Set<Int> = [],
-                               sections: [String] = []) -> String {
+                               leading: [String] = [], sections: [String] = []) -> String {
         var out = "# " + (command ? TextTable.codeSpan(title, inTable: false) : TextTable.mdText(title)) + "\n\n"
         if let facts, !facts.markdown.isEmpty { out += facts.markdown + "\n\n" }
         if let selection { out += TextTable.mdText(selection) + "\n\n" }
         if let groups = facts?.groupTable(limit: limit) {
             out += "## Processes by command\n\n" + groups.render(.md) + "\n"
         }
+        for extra in leading { out += extra }
         for (i, g) in graphs.enumerated() {
             if pictureOnly.contains(i) {
                 out += "## \(TextTable.mdText(g.title))\n\n"

@@ -20,6 +20,7 @@ public enum BothView {
                                 summary: offCPULine(off, summary: summary), palette: .io, countName: "ns off-CPU")
         onPane.buckets = on.buckets
         offPane.buckets = off.buckets
+        onPane.spans = (on.spanTotals ?? off.spanTotals)?.spans ?? []
         var headline = ["on-CPU: \(short(on, countName: countName))", "off-CPU: " + offCPUShort(off, summary: summary)]
         if let span = span(on, off, summary) { headline.append("capture: \(ValueFormat.duration(nanoseconds: span)) wall time") }
         return FlameDocument(options: options, layout: layout, headline: headline.joined(separator: " · "), panes: [onPane, offPane])

@@ -33,6 +33,8 @@ public struct FlamePane {
     /// The pane's weights over time (`Profile.buckets`): drawn on the document's time strip, and
     /// what a range selected on it re-aggregates the pane from.
     public var buckets: TimeBuckets?
+    /// The program's own spans (`--spans`), drawn under the time strip; a click selects one's range.
+    public var spans: [Span] = []
 
     /// A pane; a hot/cold one passes `cold`, a differential one gets `diff` set afterwards.
     public init(tree: FlameTree, unit: WeightUnit, title: String, summary: String? = nil,

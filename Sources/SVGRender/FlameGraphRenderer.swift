@@ -36,10 +36,11 @@ public struct FlameGraphRenderer {
 
     /// The SVG document of one graph and what was pruned; with `buckets` (the profile's weights
     /// over time), a time strip above it.
-    public func render(_ tree: FlameTree, buckets: TimeBuckets? = nil) -> (svg: [UInt8], pruned: PruneSummary) {
+    public func render(_ tree: FlameTree, buckets: TimeBuckets? = nil, spans: [Span] = []) -> (svg: [UInt8], pruned: PruneSummary) {
         var pane = FlamePane(tree: tree, unit: unit, title: options.resolvedTitle, palette: options.palette,
                              countName: options.countName)
         pane.buckets = buckets
+        pane.spans = spans
         let (svg, pruned) = FlameGraphRenderer.render(FlameDocument(options: options, panes: [pane]))
         return (svg, pruned[0])
     }

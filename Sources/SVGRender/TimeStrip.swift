@@ -1,33 +1,39 @@
 import ProfileModel
 
-/// The time strip above a document's panes: per process (the panes' root frames), how busy it
-/// was over the capture in buckets, stacked by lane (on a CPU, runnable, disk, sleeping, other),
+/// The time strip above a document's panes: per process (the panes' root frames), or per thread
+/// (a toggle), how busy it was over the capture in buckets, stacked by lane (on a CPU, runnable, disk, sleeping, other),
 /// and the number of runnable threads over time, which is the workload's parallelism. Drawn as
 /// plain paths, so that PNG previews and viewers without scripts show it; the script lets the
-/// user drag a range on it, which re-aggregates the panes (`PaneTimeData`).
+/// user drag a range on it, which re-aggregates the panes (`PaneTimeData`). The program's own
+/// spans (`--spans`), when given, are drawn under it in rows; a click on one selects its range.
 struct TimeStrip {
-    /// At most this many process rows; the rest are summed into one.
+    /// At most this many process (or thread) rows; the rest are summed into one.
     static let maxRows = 8
     static let columns = 120
     static let rowHeight = 13.0
     static let labelWidth = 190.0
 
-    struct Row {
-        var name: [UInt8]
-        /// Per lane, per column: thread time (ns, or the pane's weight unit for on-CPU counts).
-        var lanes: [[Double]]
-        var total: Double { lanes.reduce(0) { $0 + $1.reduce(0, +) } }
-    }
+    typealias Row = TimeStripRows.Row
 
     let start: UInt64
     let end: UInt64
     private(set) var rows: [Row] = []
+    /// The same per thread ("comm tid"); empty when a pane did not keep its threads' weights.
+    private(set) var threads: [Row] = []
+    /// Rows the chart takes: the larger set, so that the toggle moves nothing.
+    var rowSlots: Int { max(rows.count, threads.count) }
     /// Threads running or waiting for a CPU, on average, per column; nil when the panes cannot
     /// say (on-CPU weights that are not time).
     private(set) var runnable: [Double]?
     private(set) var onCPUIsTime = true
     /// Whether `runnable` counts run-queue time (an off-CPU pane recorded it), not only threads on a CPU.
     private(set) var countsQueue = false
+    /// At most this many rows of spans; deeper ones are counted in the strip's title.
+    static let maxSpanRows = 4
+    /// The spans inside the strip's time.
+    private(set) var spans: [Span] = []
+    /// Rows the spans take.
+    var spanRows: Int { spans.isEmpty ? 0 : min((spans.map(\.row).max() ?? 0) + 1, TimeStrip.maxSpanRows) }
 
     /// The strip of `panes` (those with buckets); nil when none has any.
     init?(panes: [FlamePane]) {
@@ -38,11 +44,11 @@ struct TimeStrip {
         guard end > start else { return nil }
         let n = TimeStrip.columns
         let span = Double(end - start)
-        var byName: [[UInt8]: Int] = [:]
-        var all: [Row] = []
+        var processRows = TimeStripRows(columns: n), threadRows = TimeStripRows(columns: n)
         var running = [Double](repeating: 0, count: n)
         var queued = [Double](repeating: 0, count: n)
         var haveQueue = false
+        var everyPaneHasThreads = true
         /// Spreads `w` over [a, a + len) onto the columns.
         func spread(_ a: UInt64, _ len: UInt64, _ w: Double, _ put: (Int, Double) -> Void) {
             let x0 = Double(a - start) / span * Double(n), x1 = Double(a + len - start) / span * Double(n)
@@ -75,35 +81,37 @@ struct TimeStrip {
                 if let r = rowOfTop[t] {
                     row = r
                 } else {
-                    let name = tree.isReversed || t == 0 ? Array("all threads".utf8) : FlameGraphRenderer.displayName(tree.nameBytes(Int(t)))
-                    if let r = byName[name] { row = r } else {
-                        row = all.count
-                        byName[name] = row
-                        all.append(Row(name: name, lanes: Array(repeating: [Double](repeating: 0, count: n), count: TimeBuckets.Lane.allCases.count)))
-                    }
+                    row = processRows.row(named: tree.isReversed || t == 0 ? Array("all threads".utf8)
+                        : FlameGraphRenderer.displayName(tree.nameBytes(Int(t))))
                     rowOfTop[t] = row
                 }
                 spread(o + UInt64(bucket) * b.width, b.width, Double(w)) { c, v in
-                    all[row].lanes[Int(lane.rawValue)][c] += v
+                    processRows.add(row: row, lane: lane, column: c, v)
                     if lane == .onCPU && isTime { running[c] += v }
                 }
+            }
+            if b.threadCells.isEmpty && !b.cells.isEmpty { everyPaneHasThreads = false }
+            var rowOfThread: [Int32: Int] = [:]
+            for (key, w) in b.threadCells {
+                let (thread, lane, bucket) = TimeBuckets.parts(key)
+                let row: Int
+                if let r = rowOfThread[thread] { row = r } else {
+                    row = threadRows.row(named: b.threadNames[Int(thread)].withUnsafeBufferPointer { FlameGraphRenderer.displayName($0) })
+                    rowOfThread[thread] = row
+                }
+                spread(o + UInt64(bucket) * b.width, b.width, Double(w)) { c, v in threadRows.add(row: row, lane: lane, column: c, v) }
             }
             for (bucket, w) in b.runqueue {
                 haveQueue = true
                 spread(o + bucket * b.width, b.width, Double(w)) { c, v in queued[c] += v }
             }
         }
-        guard !all.isEmpty else { return nil }
-        all.sort { $0.total > $1.total }
-        if all.count > TimeStrip.maxRows {
-            let rest = all[(TimeStrip.maxRows - 1)...]
-            var other = Row(name: Array("\(rest.count) other processes".utf8), lanes: rest.first!.lanes)
-            for r in rest.dropFirst() {
-                for l in 0..<other.lanes.count { for c in 0..<n { other.lanes[l][c] += r.lanes[l][c] } }
-            }
-            all = Array(all[..<(TimeStrip.maxRows - 1)]) + [other]
-        }
-        rows = all
+        guard !processRows.rows.isEmpty else { return nil }
+        let window = (start, end)
+        spans = (panes.first { !$0.spans.isEmpty }?.spans ?? []).filter { $0.end >= window.0 && $0.start <= window.1 }
+        rows = processRows.ranked(limit: TimeStrip.maxRows) { "\($0) other processes" }
+        // Rows per thread only when every pane has them: half a story per thread would mislead.
+        if everyPaneHasThreads { threads = threadRows.ranked(limit: TimeStrip.maxRows, byActivity: true) { "\($0) other threads" } }
         countsQueue = haveQueue
         if onCPUIsTime {
             let width = span / Double(n)
@@ -113,7 +121,7 @@ struct TimeStrip {
 
     /// Its height in the document.
     func height(fontSize fs: Double) -> Double {
-        fs * 1.5 + Double(rows.count + (runnable == nil ? 0 : 1)) * TimeStrip.rowHeight + fs * 2.8
+        fs * 1.5 + Double(rowSlots + (runnable == nil ? 0 : 1) + spanRows) * TimeStrip.rowHeight + fs * 2.8
     }
 
     static let laneColors: [(TimeBuckets.Lane, String)] = [
@@ -126,7 +134,7 @@ struct TimeStrip {
         let fs = o.fontSize, pad = FlameGraphRenderer.xpad
         let cx = pad + TimeStrip.labelWidth, cw = max(width - pad - cx, 10)
         let rowsTop = top + fs * 1.5
-        let chartHeight = Double(rows.count + (runnable == nil ? 0 : 1)) * TimeStrip.rowHeight
+        let chartHeight = Double(rowSlots + (runnable == nil ? 0 : 1)) * TimeStrip.rowHeight
         let n = Double(TimeStrip.columns)
         let span = end - start
         out.raw("<g id=\"strip\" data-t0=\""); out.trusted(String(start))
@@ -135,7 +143,11 @@ struct TimeStrip {
         out.raw("\" data-top=\""); out.coord(rowsTop); out.raw("\" data-h=\""); out.coord(chartHeight)
         out.raw("\">\n")
         let legend = TimeStrip.laneColors.filter { lane, _ in rows.contains { $0.lanes[Int(lane.rawValue)].contains { $0 > 0 } } }
-        let head = "Time: \(ValueFormat.duration(nanoseconds: span)), each row's busiest moment full height · drag to select a range"
+        var head = "Time: \(ValueFormat.duration(nanoseconds: span)), each row's busiest moment full height · drag to select a range"
+        if !spans.isEmpty {
+            let hidden = spans.filter { $0.row >= TimeStrip.maxSpanRows }.count
+            head += " · \(spans.count) spans: click one to select it" + (hidden > 0 ? " (\(hidden) in rows below the \(TimeStrip.maxSpanRows)th not drawn)" : "")
+        }
         text(&out, x: pad, y: top + fs, head, cssClass: "stitle")
         var legendX = width - pad
         for (lane, color) in legend.reversed() {
@@ -146,6 +158,59 @@ struct TimeStrip {
             text(&out, x: legendX + 13, y: top + fs, name, cssClass: "slegend")
         }
         let h = TimeStrip.rowHeight - 2
+        // Rows per process, and per thread behind the toggle (shown by the script; without it,
+        // and in PNG previews, the processes).
+        out.raw("<g id=\"sprocs\">\n")
+        drawRows(&out, rows, top: rowsTop, cx: cx, cw: cw, options: o)
+        out.raw("</g>\n")
+        if !threads.isEmpty {
+            out.raw("<g id=\"sthreads\" display=\"none\">\n")
+            drawRows(&out, threads, top: rowsTop, cx: cx, cw: cw, options: o)
+            out.raw("</g>\n")
+        }
+        if let runnable {
+            let y = rowsTop + Double(rowSlots) * TimeStrip.rowHeight
+            let peak = runnable.max() ?? 0
+            let label = (countsQueue ? "runnable threads" : "threads on a CPU") + " (max \(ValueFormat.fixed(peak, decimals: 1)))"
+            text(&out, x: pad, y: y + h - 1.5, label, cssClass: "slabel")
+            if peak > 0 {
+                out.raw("<path class=\"srun\" fill=\"rgb(60,60,60)\" d=\"M"); out.coord(cx); out.raw(","); out.coord(y + h)
+                for c in 0..<TimeStrip.columns {
+                    out.raw("V"); out.coord(y + h - runnable[c] / peak * h)
+                    out.raw("H"); out.coord(cx + Double(c + 1) / n * cw)
+                }
+                out.raw("V"); out.coord(y + h); out.raw("Z\"/>\n")
+            }
+        }
+        drawSpans(&out, top: rowsTop + chartHeight, cx: cx, cw: cw, fs: fs, charWidth: fs * o.fontWidth * 0.85)
+        // The time axis: seconds from the strip's start, and perf's absolute time at its ends.
+        let axisY = rowsTop + chartHeight + Double(spanRows) * TimeStrip.rowHeight + fs
+        for k in 0...4 {
+            let t = Double(span) * Double(k) / 4
+            let x = cx + cw * Double(k) / 4
+            let s = k == 0 ? TimeWindow([.init(start: start, end: .max)]).description.dropLast() + " s"
+                : "+" + ValueFormat.duration(nanoseconds: UInt64(t))
+            out.raw("<text class=\"saxis\" x=\""); out.coord(x); out.raw("\" y=\""); out.coord(axisY)
+            out.raw(k == 0 ? "\">" : (k == 4 ? "\" text-anchor=\"end\">" : "\" text-anchor=\"middle\">"))
+            out.text(String(s)); out.raw("</text>\n")
+        }
+        if !threads.isEmpty {
+            out.raw("<text id=\"stoggle\" class=\"stoggle\" x=\""); out.coord(pad); out.raw("\" y=\""); out.coord(axisY)
+            out.raw("\" data-t=\"rows per thread ▸\" data-p=\"rows per process ▸\">rows per thread ▸</text>\n")
+        }
+        out.raw("<rect id=\"srange\" class=\"hide\" x=\""); out.coord(cx); out.raw("\" y=\""); out.coord(rowsTop)
+        out.raw("\" width=\"0\" height=\""); out.coord(chartHeight); out.raw("\"/>\n")
+        out.raw("<rect id=\"shit\" x=\""); out.coord(cx); out.raw("\" y=\""); out.coord(rowsTop)
+        out.raw("\" width=\""); out.coord(cw); out.raw("\" height=\""); out.coord(chartHeight)
+        out.raw("\" fill=\"rgb(0,0,0)\" fill-opacity=\"0\"/>\n")
+        text(&out, x: cx, y: axisY + fs * 1.3, " ", cssClass: "stext", id: "stext")
+        out.raw("</g>\n")
+    }
+
+    /// Draws `rows` from `top`: each row's label with its totals, and its lanes as stacked step
+    /// areas scaled to the row's busiest column.
+    private func drawRows(_ out: inout SVGBuffer, _ rows: [Row], top rowsTop: Double, cx: Double, cw: Double, options o: FlameGraphOptions) {
+        let fs = o.fontSize, pad = FlameGraphRenderer.xpad, h = TimeStrip.rowHeight - 2, n = Double(TimeStrip.columns)
         for (r, row) in rows.enumerated() {
             let y = rowsTop + Double(r) * TimeStrip.rowHeight
             let peak = (0..<TimeStrip.columns).map { c in row.lanes.reduce(0) { $0 + $1[c] } }.max() ?? 0
@@ -180,37 +245,31 @@ struct TimeStrip {
                 base = tops
             }
         }
-        if let runnable {
-            let y = rowsTop + Double(rows.count) * TimeStrip.rowHeight
-            let peak = runnable.max() ?? 0
-            let label = (countsQueue ? "runnable threads" : "threads on a CPU") + " (max \(ValueFormat.fixed(peak, decimals: 1)))"
-            text(&out, x: pad, y: y + h - 1.5, label, cssClass: "slabel")
-            if peak > 0 {
-                out.raw("<path class=\"srun\" fill=\"rgb(60,60,60)\" d=\"M"); out.coord(cx); out.raw(","); out.coord(y + h)
-                for c in 0..<TimeStrip.columns {
-                    out.raw("V"); out.coord(y + h - runnable[c] / peak * h)
-                    out.raw("H"); out.coord(cx + Double(c + 1) / n * cw)
-                }
-                out.raw("V"); out.coord(y + h); out.raw("Z\"/>\n")
+    }
+
+    /// The spans in their rows from `top`: a box each with its name where it fits, its window in
+    /// `data-s`/`data-e` (ns) for the script, and a tooltip with its wall time and `--time` range.
+    private func drawSpans(_ out: inout SVGBuffer, top: Double, cx: Double, cw: Double, fs: Double, charWidth: Double) {
+        guard spanRows > 0 else { return }
+        let span = Double(end - start), h = TimeStrip.rowHeight - 2
+        out.raw("<g id=\"spans\">\n")
+        for s in spans where s.row < TimeStrip.maxSpanRows {
+            let a = max(s.start, start), b = min(s.end, end)
+            let x0 = cx + Double(a - start) / span * cw, x1 = cx + Double(b - start) / span * cw
+            let w = max(x1 - x0, 1), y = top + Double(s.row) * TimeStrip.rowHeight
+            out.raw("<g class=\"span\" data-s=\""); out.trusted(String(s.start)); out.raw("\" data-e=\""); out.trusted(String(s.end))
+            out.raw("\"><title>"); out.text(s.name)
+            out.text(" · \(ValueFormat.duration(nanoseconds: s.wall)) · --time \(TimeWindow.seconds(s.start)),\(TimeWindow.seconds(s.end))")
+            out.raw("</title><rect x=\""); out.coord(x0); out.raw("\" y=\""); out.coord(y)
+            out.raw("\" width=\""); out.coord(w); out.raw("\" height=\""); out.coord(h); out.raw("\" rx=\"2\"/>")
+            let label = FlameGraphRenderer.label(Array(s.name.utf8), fitting: w - 4, charWidth: charWidth)
+            if !label.isEmpty {
+                out.raw("<text x=\""); out.coord(x0 + 2); out.raw("\" y=\""); out.coord(y + h - 2); out.raw("\">")
+                label.withUnsafeBufferPointer { out.text($0) }
+                out.raw("</text>")
             }
+            out.raw("</g>\n")
         }
-        // The time axis: seconds from the strip's start, and perf's absolute time at its ends.
-        let axisY = rowsTop + chartHeight + fs
-        for k in 0...4 {
-            let t = Double(span) * Double(k) / 4
-            let x = cx + cw * Double(k) / 4
-            let s = k == 0 ? TimeWindow([.init(start: start, end: .max)]).description.dropLast() + " s"
-                : "+" + ValueFormat.duration(nanoseconds: UInt64(t))
-            out.raw("<text class=\"saxis\" x=\""); out.coord(x); out.raw("\" y=\""); out.coord(axisY)
-            out.raw(k == 0 ? "\">" : (k == 4 ? "\" text-anchor=\"end\">" : "\" text-anchor=\"middle\">"))
-            out.text(String(s)); out.raw("</text>\n")
-        }
-        out.raw("<rect id=\"srange\" class=\"hide\" x=\""); out.coord(cx); out.raw("\" y=\""); out.coord(rowsTop)
-        out.raw("\" width=\"0\" height=\""); out.coord(chartHeight); out.raw("\"/>\n")
-        out.raw("<rect id=\"shit\" x=\""); out.coord(cx); out.raw("\" y=\""); out.coord(rowsTop)
-        out.raw("\" width=\""); out.coord(cw); out.raw("\" height=\""); out.coord(chartHeight)
-        out.raw("\" fill=\"rgb(0,0,0)\" fill-opacity=\"0\"/>\n")
-        text(&out, x: cx, y: rowsTop + chartHeight + fs * 2.3, " ", cssClass: "stext", id: "stext")
         out.raw("</g>\n")
     }
 

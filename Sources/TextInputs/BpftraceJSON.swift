@@ -81,8 +81,9 @@ struct JSONCursor {
         out.append(contentsOf: UTF8.encode(scalar)!)
     }
 
-    /// Reads a number token; nil when the next value is not a number.
-    mutating func number() -> Number? {
+    /// The bytes of the number token at the cursor (digits, sign, point, exponent), taken; nil
+    /// when there is none.
+    private mutating func numberToken() -> UnsafeBufferPointer<UInt8>? {
         skipSpace()
         let start = p
         while p < bytes.count {
@@ -90,10 +91,20 @@ struct JSONCursor {
             guard isDigit(b) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45 else { break }
             p += 1
         }
-        guard p > start else { return nil }
-        let token = slice(bytes, start, p)
+        return p > start ? slice(bytes, start, p) : nil
+    }
+
+    /// Reads a number token; nil when the next value is not a number.
+    mutating func number() -> Number? {
+        guard let token = numberToken() else { return nil }
         if let value = OffCPUText.wholeNumber(token) { return .whole(value) }
         return token.allSatisfy(isDigit) ? .overflow : .other
+    }
+
+    /// A JSON number as a Double (fractions and exponents too); nil when there is none.
+    mutating func double() -> Double? {
+        guard let token = numberToken(), token.count < 40 else { return nil }
+        return Double(String(decoding: token, as: UTF8.self))
     }
 
     /// Skips any value (string, number, literal, array, object); false when malformed.

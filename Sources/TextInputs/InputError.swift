@@ -16,6 +16,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
     /// The processes or threads asked for cannot be chosen in this input (`--tree` of a pid the
     /// capture does not hold, `--tree` on text without FORK records).
     case selection(file: String, detail: String)
+    /// A JSON input (a span file) that breaks off or is not what it must be, at byte `offset`.
+    case malformed(file: String, offset: Int, detail: String)
 
     /// Whether the processes asked for are not to be had (see `selection`).
     public var isSelection: Bool {
@@ -38,6 +40,8 @@ public enum InputError: Error, CustomStringConvertible, Equatable {
             return "\(file): no samples to draw (\(detail))"
         case let .selection(file, detail):
             return "\(file): \(detail)"
+        case let .malformed(file, offset, detail):
+            return "\(file): byte \(offset): \(detail)"
         case .textOnStandardInputTwice:
             return "<stdin>: text input for both views must be a file, not standard input (each view reads it once; "
                 + "perf.data may come from a pipe)"

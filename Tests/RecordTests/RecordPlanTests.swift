@@ -10,26 +10,26 @@ final class RecordPlanTests: XCTestCase {
                                       tracepoints: ["sched:sched_switch", "sched:sched_waking", "sched:sched_stat_runtime"]),
                        ["/usr/bin/perf", "record", "--quiet", "-o", "out/perf.data", "-e", "cpu-clock/period=1003009/",
                         "-e", "sched:sched_switch", "-e", "sched:sched_waking", "-e", "sched:sched_stat_runtime",
-                        "-g", "-a", "--", "make", "-j2"])
+                        "-g", "-k", "CLOCK_MONOTONIC", "-a", "--", "make", "-j2"])
         plan.onCPUOnly = true
         plan.frequency = 499
         plan.callGraph = "dwarf"
         XCTAssertEqual(plan.arguments(perf: "perf", cpuEvent: "cycles", tracepoints: ["sched:sched_switch"]),
                        ["perf", "record", "--quiet", "-o", "out/perf.data", "-e", "cycles/freq=499/",
-                        "--call-graph", "dwarf", "--", "make", "-j2"])
+                        "--call-graph", "dwarf", "-k", "CLOCK_MONOTONIC", "--", "make", "-j2"])
         // Attached processes are recorded on every CPU (what they start is selected afterwards),
         // for a while, or until Ctrl-C; with a program, while it runs.
         var attach = RecordPlan(output: "p.data")
         attach.attach = [4242]
         attach.duration = 1.5
         attach.onCPUOnly = true
-        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(5),
-                       ["-g", "-a", "--", "sleep", "1.5"])
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(7),
+                       ["-g", "-k", "CLOCK_MONOTONIC", "-a", "--", "sleep", "1.5"])
         attach.duration = nil
-        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(2), ["-g", "-a"])
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(4), ["-g", "-k", "CLOCK_MONOTONIC", "-a"])
         attach.command = ["./cli", "--go"]
-        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(5),
-                       ["-g", "-a", "--", "./cli", "--go"])
+        XCTAssertEqual(attach.arguments(perf: "perf", cpuEvent: "cpu-clock", tracepoints: []).suffix(7),
+                       ["-g", "-k", "CLOCK_MONOTONIC", "-a", "--", "./cli", "--go"])
     }
 
     func testFolderNames() {

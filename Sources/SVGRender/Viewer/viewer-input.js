@@ -157,7 +157,18 @@
         range: function () { return range ? [range.t0, range.t1] : null; },
         rangeTotal: function (k) { var p = paneAt(k); return p && p.range ? p.range.total : null; },
         strip: function () { return strip ? [stripT0, stripT1, stripCx, stripCw] : null; },
-        buckets: function (k) { var p = paneAt(k); return p && loadBuckets(p) ? [p.bt0, p.bw] : null; }
+        stripRows: function () { return strip ? stripRows() : null; },
+        showStripRows: function (kind) { showStripRows(kind); },
+        spans: function () {
+            var out = [], gs = strip ? strip.querySelectorAll("g.span") : [];
+            for (var i = 0; i < gs.length; i++) {
+                out.push([Number(gs[i].getAttribute("data-s")), Number(gs[i].getAttribute("data-e"))]);
+            }
+            return out;
+        },
+        // [first bucket's start, bucket width, quantum of data-b values, cells]: a cell's value is
+        // rounded to the quantum, so a range's total is exact within cells * quantum / 2.
+        buckets: function (k) { var p = paneAt(k); return p && loadBuckets(p) ? [p.bt0, p.bw, p.bq, p.bIdx.length] : null; }
     };
 })();
 

@@ -25,6 +25,31 @@
         hit.addEventListener("dblclick", function () { clearRange(); }, false);
         window.addEventListener("mousemove", onStripMove, false);
         window.addEventListener("mouseup", onStripUp, false);
+        var spans = strip.querySelectorAll("g.span");
+        for (var i = 0; i < spans.length; i++) spans[i].addEventListener("click", onSpanClick, false);
+        var toggle = document.getElementById("stoggle");
+        if (toggle) toggle.addEventListener("click", function () { showStripRows(stripRows() === "process" ? "thread" : "process"); }, false);
+    }
+
+    // The strip's rows: per process (<g id="sprocs">) or per thread (<g id="sthreads">).
+    function stripRows() {
+        var t = document.getElementById("sthreads");
+        return t && t.getAttribute("display") !== "none" ? "thread" : "process";
+    }
+
+    function showStripRows(kind) {
+        var p = document.getElementById("sprocs"), t = document.getElementById("sthreads");
+        var toggle = document.getElementById("stoggle");
+        if (!p || !t || !toggle) return;
+        p.setAttribute("display", kind === "thread" ? "none" : "inline");
+        t.setAttribute("display", kind === "thread" ? "inline" : "none");
+        toggle.textContent = kind === "thread" ? toggle.getAttribute("data-p") : toggle.getAttribute("data-t");
+    }
+
+    // A click on a span selects its window.
+    function onSpanClick(e) {
+        var g = e.currentTarget, t0 = Number(g.getAttribute("data-s")), t1 = Number(g.getAttribute("data-e"));
+        if (t1 > t0) selectRange(Math.max(t0, stripT0), Math.min(t1, stripT1));
     }
 
     function svgX(e) {

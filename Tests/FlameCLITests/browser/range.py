@@ -7,82 +7,21 @@ script decides nothing about what is right.
 
 Usage: range.py SVG FROM TO SCREENSHOT (FROM and TO: fractions of the strip's width)
 """
-import functools
-import http.server
 import json
 import os
-import shutil
 import sys
-import threading
-import time
 
-
-def skip(reason):
-    print(json.dumps({"skip": reason}))
-    sys.exit(0)
-
-
-def find(executable, candidates):
-    for c in candidates:
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    return shutil.which(executable)
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        # No favicon: a 404 for it would be logged as a console error.
-        if self.path.startswith("/favicon"):
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from session import Session  # noqa: E402
 
 
 def main():
     svg, lo, hi, shot = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-    try:
-        from selenium import webdriver
-        from selenium.common.exceptions import WebDriverException
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.action_chains import ActionChains
-        from selenium.webdriver.common.by import By
-    except ImportError as e:
-        skip(f"selenium is not importable by {sys.executable}: {e} (scripts/install-deps.sh installs it)")
-    chromium = find("chromium", [os.environ.get("FLAME_CHROMIUM"), "/usr/bin/chromium"])
-    driver_bin = find("chromedriver", [os.environ.get("FLAME_CHROMEDRIVER"), "/usr/bin/chromedriver"])
-    if not chromium or not driver_bin:
-        skip("chromium or chromedriver is not installed (scripts/install-deps.sh installs them)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--force-device-scale-factor=1", "--window-size=1900,1100"]:
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        d = webdriver.Chrome(service=Service(driver_bin), options=options)
-    except WebDriverException as e:
-        skip(f"chromium did not start: {str(e).splitlines()[0]}")
-    directory, name = os.path.split(os.path.abspath(svg))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=directory))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
+    session = Session(svg)
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    d, url, wait_for = session.driver, session.url, session.wait_for
     out = {}
-
-    def wait_for(script, timeout=20):
-        """Polls `script` until it returns true: a slow machine's Chromium takes its time."""
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                if d.execute_script(script):
-                    return True
-            except WebDriverException:
-                pass
-            time.sleep(0.1)
-        return False
 
     loaded = "return typeof FlameGraph !== 'undefined' && FlameGraph.strip() !== null"
     try:
@@ -119,10 +58,9 @@ def main():
         wait_for("return FlameGraph.range() === null", timeout=5)
         out["cleared"] = d.execute_script(state)
         out["clearedURL"] = d.current_url
-        out["console"] = [e.get("message") for e in d.get_log("browser") if e.get("level") == "SEVERE"]
+        out["console"] = session.console_errors()
     finally:
-        d.quit()
-        server.shutdown()
+        session.close()
     print(json.dumps(out))
 
 
