@@ -99,7 +99,7 @@ struct BothCommand: ParsableCommand {
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = onSource.filter
         options.keepBuckets = !render.noTimeStrip && !combined
-        options.spans = try spanFlags.request()
+        options.spans = try spanFlags.request(input: onSource)
         var offOptions = options
         offOptions.filter = offSource.filter
         // One capture for both panes: its sampling event is the on-CPU pane (the reader picks it).

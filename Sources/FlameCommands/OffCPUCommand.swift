@@ -91,7 +91,7 @@ struct OffCPUCommand: ParsableCommand {
         var collapseOptions = collapse.options(symbols: symbols, filter: filter)
         collapseOptions.filter = source.filter
         collapseOptions.keepBuckets = !folded && !render.noTimeStrip
-        collapseOptions.spans = try spanFlags.request()
+        collapseOptions.spans = try spanFlags.request(input: source)
         var offcpuOptions = offcpu.options
         offcpuOptions.wakers = wakers
         offcpuOptions.wakerDepth = depth ?? 1

@@ -140,7 +140,7 @@ struct OnCPUCommand: ParsableCommand {
         var options = collapse.options(chart: render.flamechart, symbols: symbols, filter: filter)
         options.filter = source.filter
         options.keepBuckets = !render.noTimeStrip
-        options.spans = try spanFlags.request()
+        options.spans = try spanFlags.request(input: source)
         let profile = try CLI.load(source.path, options, threads: collapse.threads)
         try CLI.requireData(profile, path: source.path, filter: source.filter)
         let tree = render.tree(profile)

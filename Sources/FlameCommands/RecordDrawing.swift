@@ -61,6 +61,10 @@ struct RecordDrawing {
         do {
             options.spans = try spans.request()
             _ = try options.spanTotals(in: file)
+            // Kept beside perf.data, so that reading the folder later draws them without --spans.
+            if let path = spans.spans {
+                try CLI.write(try ByteSource(path: path).readRemaining(), to: folder.path + "/" + SpanFlags.keptName)
+            }
         } catch {
             options.spans = nil
             CLI.say(.warning(.selection, "\(error); the graphs are drawn without spans"))
@@ -113,7 +117,7 @@ struct RecordDrawing {
         // The program's critical path, when it was recorded with its wakeups (a second walk: the
         // path crosses processes the selection leaves out, such as a daemon).
         var sections: [String] = []
-        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: spans.spans ?? "", limit: 40)] } ?? []
+        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: options.spans?.spans.file ?? "", limit: 40)] } ?? []
         if !onCPUOnly, let pid = selection.programPID, off != nil, file.header.events.contains(where: { $0.name == "sched:sched_waking" }) {
             if let section = folder.criticalPathSection(data, collapse: options, program: pid, limit: 15) { sections.append(section) }
             notes += folder.notes.filter { !notes.contains($0) }

@@ -110,7 +110,7 @@ struct ReportFolder {
     /// Removes what an earlier `flame record` wrote here (`--force`), so that nothing of that
     /// recording is left beside the new one if the new one draws less (no off-CPU, no program).
     func clearRecording() {
-        var names = ["perf.data", "perf.data.old", RecordSelection.fileName, "summary.md"]
+        var names = ["perf.data", "perf.data.old", RecordSelection.fileName, "summary.md", SpanFlags.keptName]
         for graph in ["oncpu", "offcpu", "both", "critical"] { names += [graph + ".svg", graph + ".png", graph + ".folded"] }
         for name in names { unlink(path + "/" + name) }
     }

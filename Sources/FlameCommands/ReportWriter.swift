@@ -34,7 +34,7 @@ struct ReportWriter {
         var folder = try ReportFolder(path: output, render: render)
         var options = collapse.options(symbols: symbols, filter: filter)
         options.keepBuckets = !render.noTimeStrip
-        options.spans = try spans.request()
+        options.spans = try spans.request(input: onSource ?? offSource)
         var on: Profile?
         var off: OffCPUResult?
         if let onSource, let offSource, oncpu == offcpu {
@@ -67,7 +67,7 @@ struct ReportWriter {
         let selection = (onSource ?? offSource)?.selection
         // The program's critical path, when the capture recorded who woke whom.
         var sections: [String] = []
-        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: spans.spans ?? "", limit: max(limit, 40))] } ?? []
+        let phases = ReportWriter.spanTable(on: on, off: off?.profile).map { [SpanReport.section($0, file: options.spans?.spans.file ?? "", limit: max(limit, 40))] } ?? []
         if let off, off.format == .perfData, let offSource, CriticalPathLoader.recordsWakeups(path: offSource.path) {
             let program = selection?.programPID ?? offSource.filter.pids.min().map { Int32($0) }
             if let section = folder.criticalPathSection(offSource.path, collapse: options, program: program, limit: limit) {
@@ -98,7 +98,7 @@ struct ReportWriter {
         var phases: [SpanTable] = []
         for (k, source) in sources.enumerated() {
             options.filter = source.filter
-            options.spans = try spans.request(k)
+            options.spans = try spans.request(k, input: source)
             let label = k == 0 ? "before" : "after"
             let loaded: (on: Profile?, off: (() throws -> OffCPUResult)?)
             if offCPUOnly {

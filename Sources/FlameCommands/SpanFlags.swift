@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Fold
 import TextInputs
 
@@ -27,11 +30,23 @@ struct SpanFlags: ParsableArguments {
     /// The first `--spans` file, for messages.
     var spans: String? { files.first }
 
-    /// The spans of the `index`th `--spans` file, with their offset; nil without it. Warns of
-    /// events left out.
-    func request(_ index: Int = 0) throws -> SpanRequest? {
-        guard index < files.count else { return nil }
-        let read = try ChromeTraceSpans.read(path: files[index])
+    /// The name of the copy of the spans `flame record --spans` keeps in its folder.
+    static let keptName = "spans.json"
+
+    /// The spans of the `index`th `--spans` file, with their offset; without `--spans`, those
+    /// `flame record --spans` kept in the record folder `input` comes from (said in a note); else
+    /// nil. Warns of events left out.
+    func request(_ index: Int = 0, input: CLI.Input? = nil) throws -> SpanRequest? {
+        var path: String
+        if files.isEmpty, let input, input.selection != nil, input.path.hasSuffix("/perf.data") {
+            path = String(input.path.dropLast("perf.data".count)) + SpanFlags.keptName
+            guard access(path, F_OK) == 0 else { return nil }
+            CLI.say(.note(.selection, subject: path, "the spans flame record kept with this recording (--spans FILE reads others)"))
+        } else {
+            guard index < files.count else { return nil }
+            path = files[index]
+        }
+        let read = try ChromeTraceSpans.read(path: path)
         if let warning = read.warning { CLI.say("warning: " + warning) }
         return SpanRequest(spans: read, offset: offset.map { Int64(($0 * 1e9).rounded()) })
     }
