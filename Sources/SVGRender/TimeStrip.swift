@@ -73,7 +73,8 @@ struct TimeStrip {
                 for c in tree.children(p) { top[Int(c)] = p == 0 ? c : top[p] }
             }
             var rowOfTop: [Int32: Int] = [:]
-            for (key, w) in b.cells {
+            // In key order: the rows and their sums come out the same on every run.
+            for (key, w) in b.cells.sorted(by: { $0.key < $1.key }) {
                 let (node, lane, bucket) = TimeBuckets.parts(key)
                 guard node > 0, Int(node) < tree.trieNodeCount else { continue }
                 let t = tree.isReversed ? 0 : top[tree.node(ofTrieNode: Int(node))]
@@ -92,7 +93,7 @@ struct TimeStrip {
             }
             if b.threadCells.isEmpty && !b.cells.isEmpty { everyPaneHasThreads = false }
             var rowOfThread: [Int32: Int] = [:]
-            for (key, w) in b.threadCells {
+            for (key, w) in b.threadCells.sorted(by: { $0.key < $1.key }) {
                 let (thread, lane, bucket) = TimeBuckets.parts(key)
                 let row: Int
                 if let r = rowOfThread[thread] { row = r } else {
@@ -101,7 +102,7 @@ struct TimeStrip {
                 }
                 spread(o + UInt64(bucket) * b.width, b.width, Double(w)) { c, v in threadRows.add(row: row, lane: lane, column: c, v) }
             }
-            for (bucket, w) in b.runqueue {
+            for (bucket, w) in b.runqueue.sorted(by: { $0.key < $1.key }) {
                 haveQueue = true
                 spread(o + bucket * b.width, b.width, Double(w)) { c, v in queued[c] += v }
             }

@@ -39,8 +39,11 @@ struct TimeStripRows {
     /// runnable or in disk waits first (threads that slept throughout, a build's waiting shells,
     /// would otherwise hide the ones that worked).
     func ranked(limit: Int, byActivity: Bool = false, other: (Int) -> String) -> [Row] {
-        var all = byActivity ? rows.sorted { $0.active != $1.active ? $0.active > $1.active : $0.total > $1.total }
-            : rows.sorted { $0.total > $1.total }
+        // Ties go by name, so that the order is the same on every run.
+        var all = rows.sorted {
+            if byActivity && $0.active != $1.active { return $0.active > $1.active }
+            return $0.total != $1.total ? $0.total > $1.total : $0.name.lexicographicallyPrecedes($1.name)
+        }
         guard all.count > limit else { return all }
         let rest = all[(limit - 1)...]
         var summed = Row(name: Array(other(rest.count).utf8), lanes: rest.first!.lanes)
